@@ -1,0 +1,3 @@
+from kommcert.cli.main import main
+
+main()

@@ -1,0 +1,246 @@
+"""Use cases of accounts: users, password login, sessions, API tokens, and the request's actor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kommcert.accounts import passwords
+from kommcert.accounts.models import ApiToken, Role, TokenScope, User, UserSession
+from kommcert.accounts.secrets import digest, new_api_token, new_secret
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.db import utcnow
+from kommcert.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied, Throttled
+from kommcert.orgs import service as orgs_service
+from kommcert.orgs.models import Organization, OrgKind
+from kommcert.sharing.actor import Actor
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def actor_for(db: Session, user: User, *, token: ApiToken | None = None) -> Actor:
+    org = user.org
+    return Actor(
+        user_id=user.id,
+        org_id=org.id,
+        org_kind=OrgKind(org.kind),
+        role=Role(user.role),
+        org_path=orgs_service.ancestor_ids(db, org.id),
+        token_scope=TokenScope(token.scope) if token is not None else None,
+        token_id=token.id if token is not None else None,
+    )
+
+
+# --- users -------------------------------------------------------------------------------
+
+def get_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("Benutzer nicht gefunden.", "User not found.")
+    return user
+
+
+def get_user_by_email(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def validate_password(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise InvalidInput(
+            f"Das Passwort muss mindestens {passwords.MIN_LENGTH} Zeichen lang sein.",
+            f"The password must be at least {passwords.MIN_LENGTH} characters long.",
+        )
+
+
+def can_manage_users_of(actor: Actor, org_id: int) -> bool:
+    """Org admins manage their own org's users; CERT admins manage all."""
+    return actor.can_write and actor.is_admin and (actor.is_cert or actor.org_id == org_id)
+
+
+def create_user(
+    db: Session, *, actor: Actor | None, org: Organization, email: str, name: str, role: Role,
+    password: str | None,
+) -> User:
+    """``actor`` None means the operator's CLI or the demo loader, which act with full rights."""
+    if actor is not None and not can_manage_users_of(actor, org.id):
+        raise PermissionDenied()
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput("Ungültige E-Mail-Adresse.", "Invalid e-mail address.")
+    if get_user_by_email(db, email) is not None:
+        raise InvalidInput("Diese E-Mail-Adresse ist schon vergeben.", "This e-mail address is taken.")
+    if password is not None:
+        validate_password(password)
+    user = User(
+        org=org, email=email, name=name.strip() or email, role=Role(role),
+        password_hash=passwords.hash_password(password) if password else None,
+    )
+    db.add(user)
+    db.flush()
+    audit_service.record(db, AuditEvent(
+        events.USER_CREATED, actor_user_id=actor.user_id if actor else None, org_id=org.id,
+        object_type="user", object_id=user.id, detail={"email": email, "role": str(role)},
+    ))
+    return user
+
+
+def list_users(db: Session, *, actor: Actor, org_id: int) -> Sequence[User]:
+    if not (actor.is_admin and (actor.is_cert or actor.org_id == org_id)):
+        raise PermissionDenied()
+    return db.scalars(select(User).where(User.org_id == org_id).order_by(User.name)).all()
+
+
+# --- login -------------------------------------------------------------------------------
+
+def _check_throttle(db: Session, *, email: str, ip: str | None, max_failures: int, window: timedelta) -> None:
+    since = utcnow() - window
+    if audit_service.count_since(db, action=events.LOGIN_FAILED, since=since, subject=email) >= max_failures:
+        raise Throttled()
+    if ip and audit_service.count_since(
+        db, action=events.LOGIN_FAILED, since=since, ip=ip
+    ) >= max_failures * 4:
+        raise Throttled()
+
+
+def authenticate(
+    db: Session, *, email: str, password: str, ip: str | None, max_failures: int = 5,
+    window: timedelta = timedelta(minutes=15),
+) -> User:
+    """Check a password. Unknown users cost one argon2 verification too and get the same message.
+
+    Failures are written to the audit log and counted there for throttling; the caller must
+    commit even when this raises, so the failure is kept.
+    """
+    email = normalise_email(email)
+    _check_throttle(db, email=email, ip=ip, max_failures=max_failures, window=window)
+    user = get_user_by_email(db, email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        audit_service.record(db, AuditEvent(
+            events.LOGIN_FAILED, actor_user_id=None, org_id=user.org_id if user else None,
+            subject=email, ip=ip,
+        ))
+        raise AuthenticationFailed(
+            "E-Mail-Adresse oder Passwort ist falsch.", "Wrong e-mail address or password."
+        )
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def mfa_required(user: User) -> bool:
+    return bool(user.totp_enabled or user.org.require_totp)
+
+
+def start_session(db: Session, *, user: User, ip: str | None, hours: int) -> tuple[str, UserSession]:
+    """Create a browser session; returns the cookie secret (only its digest is stored)."""
+    secret = new_secret()
+    session = UserSession(
+        user=user, secret_hash=digest(secret), csrf_token=new_secret(24),
+        mfa_passed=not mfa_required(user), expires_at=utcnow() + timedelta(hours=hours), ip=ip,
+    )
+    db.add(session)
+    if session.mfa_passed:
+        _record_login(db, user, ip)
+    db.flush()
+    return secret, session
+
+
+def _record_login(db: Session, user: User, ip: str | None) -> None:
+    user.last_login_at = utcnow()
+    audit_service.record(db, AuditEvent(
+        events.LOGIN, actor_user_id=user.id, org_id=user.org_id, subject=user.email, ip=ip
+    ))
+
+
+def resolve_session(db: Session, secret: str | None) -> UserSession | None:
+    if not secret:
+        return None
+    session = db.scalar(select(UserSession).where(UserSession.secret_hash == digest(secret)))
+    if session is None or session.expires_at <= utcnow() or not session.user.is_active:
+        return None
+    return session
+
+
+def end_session(db: Session, session: UserSession) -> None:
+    audit_service.record(db, AuditEvent(
+        events.LOGOUT, actor_user_id=session.user_id, org_id=session.user.org_id
+    ))
+    db.delete(session)
+    db.flush()
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+def create_token(
+    db: Session, *, actor: Actor | None, user: User, name: str, scope: TokenScope,
+    expires_at: datetime | None,
+) -> tuple[str, ApiToken]:
+    """Returns the token text, which is shown once and never stored."""
+    if actor is not None and actor.user_id != user.id and not can_manage_users_of(actor, user.org_id):
+        raise PermissionDenied()
+    if actor is not None and not actor.can_write:
+        raise PermissionDenied()
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("Das Ablaufdatum liegt in der Vergangenheit.", "The expiry lies in the past.")
+    text, prefix = new_api_token()
+    token = ApiToken(
+        user=user, name=name, prefix=prefix, token_hash=digest(text), scope=TokenScope(scope),
+        expires_at=expires_at,
+    )
+    db.add(token)
+    db.flush()
+    audit_service.record(db, AuditEvent(
+        events.TOKEN_CREATED, actor_user_id=actor.user_id if actor else None, org_id=user.org_id,
+        object_type="api_token", object_id=token.id,
+        detail={"name": name, "scope": str(scope), "prefix": prefix, "for_user": user.id},
+    ))
+    return text, token
+
+
+def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
+    now = utcnow()
+    if token is None or not token.is_usable(now) or not token.user.is_active:
+        audit_service.record(db, AuditEvent(
+            events.TOKEN_REJECTED, org_id=token.user.org_id if token else None,
+            object_type="api_token", object_id=token.id if token else None, ip=ip,
+            detail={"prefix": text[:11]},
+        ))
+        return None
+    # Only touch the row once a minute: SIEMs poll often and each write costs.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return token
+
+
+def list_tokens(db: Session, *, actor: Actor, user: User) -> Sequence[ApiToken]:
+    if actor.user_id != user.id and not can_manage_users_of(actor, user.org_id):
+        raise PermissionDenied()
+    return db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+
+
+def revoke_token(db: Session, *, actor: Actor | None, token: ApiToken) -> None:
+    if actor is not None and actor.user_id != token.user_id and not can_manage_users_of(
+        actor, token.user.org_id
+    ):
+        raise PermissionDenied()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit_service.record(db, AuditEvent(
+            events.TOKEN_REVOKED, actor_user_id=actor.user_id if actor else None,
+            org_id=token.user.org_id, object_type="api_token", object_id=token.id,
+        ))
+    db.flush()

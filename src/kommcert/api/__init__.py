@@ -1,0 +1,17 @@
+"""JSON API under /api/v1. Each module parses, authorizes, calls one service function, renders."""
+
+from fastapi import APIRouter, Depends
+
+from kommcert.deps import verify_csrf
+
+router = APIRouter(dependencies=[Depends(verify_csrf)])
+
+
+def _include() -> None:
+    from kommcert.api import audit, me, orgs, reports, tokens, users
+
+    for module in (me, orgs, reports, users, tokens, audit):
+        router.include_router(module.router)
+
+
+_include()

@@ -1,0 +1,100 @@
+"""The app factory: JSON API under /api/v1, TAXII later under /taxii2/, pages at /."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kommcert import __version__
+from kommcert.config import Settings
+from kommcert.db import make_engine, make_sessionmaker
+from kommcert.errors import DomainError
+from kommcert.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+
+def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: ANN001
+    app = FastAPI(
+        title="kommcert",
+        version=__version__,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    if sessionmaker is None:
+        engine = make_engine(settings.database_url)
+        app.state.engine = engine
+        sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = sessionmaker
+
+    from kommcert.api import router as api_router
+    from kommcert.web import mount as mount_web
+
+    app.include_router(api_router, prefix="/api/v1")
+    mount_web(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz(request: Request) -> JSONResponse:
+        from sqlalchemy import text
+
+        db = request.app.state.sessionmaker()
+        try:
+            db.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - health answers, never raises
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        finally:
+            db.close()
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    _install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith("/taxii2")) and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    from kommcert.web.templating import render_error
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if _wants_html(request):
+            return render_error(request, exc.status_code, exc.de, exc.en)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(
+            {"detail": exc.en, "de": exc.de, "en": exc.en}, status_code=exc.status_code, headers=headers
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        de, en = _HTTP_TEXTS.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        if _wants_html(request):
+            return render_error(request, exc.status_code, de, en)
+        return JSONResponse({"detail": en, "de": de, "en": en}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        msg = first.get("msg", "invalid")
+        en = f"Invalid input at {where}: {msg}" if where else f"Invalid input: {msg}"
+        de = f"Ungültige Eingabe bei {where}: {msg}" if where else f"Ungültige Eingabe: {msg}"
+        if _wants_html(request):
+            return render_error(request, 422, de, en)
+        return JSONResponse({"detail": en, "de": de, "en": en}, status_code=422)
+
+
+_HTTP_TEXTS = {
+    404: ("Nicht gefunden.", "Not found."),
+    405: ("Methode nicht erlaubt.", "Method not allowed."),
+    401: ("Anmeldung erforderlich.", "Authentication required."),
+    403: ("Keine Berechtigung.", "Permission denied."),
+}

@@ -1,0 +1,35 @@
+"""Audit events as dataclasses: the names are the vocabulary of the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
+LOGOUT = "logout"
+MFA_ENABLED = "mfa_enabled"
+MFA_FAILED = "mfa_failed"
+TOKEN_CREATED = "token_created"
+TOKEN_REVOKED = "token_revoked"
+TOKEN_REJECTED = "token_rejected"
+USER_CREATED = "user_created"
+USER_UPDATED = "user_updated"
+CSRF_REJECTED = "csrf_rejected"
+SHARED = "shared"
+EXPORTED = "exported"
+ACCESS_DENIED = "access_denied"
+ORG_IMPORTED = "org_imported"
+ORG_UPDATED = "org_updated"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    action: str
+    actor_user_id: int | None = None
+    org_id: int | None = None
+    object_type: str | None = None
+    object_id: str | int | None = None
+    subject: str | None = None
+    ip: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)

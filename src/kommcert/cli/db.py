@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import typer
+
+from kommcert.cli.common import console, settings
+
+app = typer.Typer(help="Datenbank verwalten (Migrationen).", no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(revision: str = typer.Argument("head", help="Ziel-Revision (Standard: neueste).")) -> None:
+    """Bringt das Datenbankschema auf den neuesten Stand (Alembic-Migrationen)."""
+    from kommcert import migrate
+
+    cfg = settings()
+    migrate.upgrade(cfg.database_url, revision=revision)
+    console.print(f"Datenbank ist auf Stand [bold]{revision}[/].")

@@ -1,0 +1,34 @@
+"""The ``kommcert`` command. Each sub-command parses, calls one service function, prints."""
+
+from __future__ import annotations
+
+import typer
+
+from kommcert.cli import common
+
+app = typer.Typer(
+    name="kommcert",
+    help="kommcert – gemeinsame Cyberabwehr von Land und Kommunen.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from kommcert.cli import db, demo, orgs, serve, tokens, users, worker
+
+    app.add_typer(db.app, name="db")
+    app.add_typer(orgs.app, name="orgs")
+    app.add_typer(users.app, name="users")
+    app.add_typer(tokens.app, name="tokens")
+    app.command("demo")(demo.demo)
+    app.command("serve")(serve.serve)
+    app.command("worker")(worker.worker)
+
+
+_register()
+
+
+def main() -> None:
+    common.run(app)

@@ -1,0 +1,123 @@
+"""Typed settings from the environment (``KOMMCERT_*``) and ``*_FILE`` secrets.
+
+Nothing here runs at import time: call :func:`get_settings` (or build ``Settings``) where
+a process starts, and hand the object down.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - the known default we refuse
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOMMCERT_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = Field(
+        "prod", description="dev allows the built-in secret key; prod refuses it."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""), description="Signs sessions and CSRF tokens. At least 32 characters."
+    )
+    database_url: str = Field(
+        "sqlite:///kommcert.sqlite3", description="SQLAlchemy URL: sqlite:///file or postgresql+psycopg://…"
+    )
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in e-mails and feeds.")
+    default_locale: Literal["de", "en"] = Field("de", description="Language of pages and e-mails.")
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
+    secure_cookies: bool = Field(
+        True, description="Send cookies only over HTTPS. Turn off only for local plain-HTTP demos."
+    )
+    max_body_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest accepted request body in bytes."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins per account (or 4× per address) before throttling."
+    )
+    login_window_minutes: int = Field(15, ge=1, description="Window for counting failed logins.")
+    cert_hotline: str = Field(
+        "+49 6131 000-000", description="24/7 phone number of the Land-CERT, printed on emergency cards."
+    )
+    cert_name: str = Field("Landes-CERT", description="Name of the Land-CERT on cards and e-mails.")
+
+    smtp_host: str = Field("", description="SMTP server; empty disables sending (jobs stay queued).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_security: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="none, starttls or tls (implicit TLS, port 465)."
+    )
+    smtp_username: str = Field("", description="SMTP login name, if the server wants one.")
+    smtp_password: SecretStr = Field(SecretStr(""), description="SMTP password.")
+    smtp_from: str = Field("kommcert@localhost", description="Sender address of all e-mails.")
+    smtp_timeout: float = Field(20.0, gt=0, description="Seconds before an SMTP attempt gives up.")
+    smtp_ca_file: str = Field("", description="CA bundle to verify the SMTP server (default: system).")
+
+    worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
+    job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: dict) -> dict:
+        """``KOMMCERT_SECRET_KEY_FILE=/run/secrets/x`` wins over the plain variable."""
+        if not isinstance(data, dict):
+            return data
+        for name in ("secret_key", "smtp_password", "database_url"):
+            path = os.environ.get(f"KOMMCERT_{name.upper()}_FILE")
+            if path:
+                try:
+                    data[name] = Path(path).read_text(encoding="utf-8").strip()
+                except OSError as exc:
+                    raise ValueError(f"KOMMCERT_{name.upper()}_FILE: cannot read {path}: {exc.strerror}") from exc
+        return data
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Settings:
+        key = self.secret_key.get_secret_value()
+        if self.env == "dev" and not key:
+            self.secret_key = SecretStr(DEV_SECRET_KEY)
+            return self
+        if self.env != "dev" and (not key or key == DEV_SECRET_KEY):
+            raise ValueError(
+                "KOMMCERT_SECRET_KEY is missing or the development default; set a random value "
+                "of at least 32 characters (or KOMMCERT_ENV=dev for a local demo)"
+            )
+        if self.env != "dev" and len(key) < 32:
+            raise ValueError("KOMMCERT_SECRET_KEY must be at least 32 characters long")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one readable line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
+        msg = first.get("msg", "invalid").removeprefix("Value error, ")
+        raise SettingsError(f"{where}: {msg}" if where != "settings" else msg) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,152 @@
+"""Request plumbing shared by the JSON API and the pages: database session, actor, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from kommcert.accounts import service as accounts_service
+from kommcert.accounts.models import UserSession
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.config import Settings
+from kommcert.errors import AuthenticationFailed, DomainError
+from kommcert.sharing.actor import ANONYMOUS, Actor
+
+SESSION_COOKIE = "kc_session"
+PRE_CSRF_COOKIE = "kc_csrf"
+LANG_COOKIE = "kc_lang"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What pages show of the logged-in browser user."""
+
+    name: str
+    org_name: str
+    locale: str | None
+    csrf_token: str
+    mfa_passed: bool
+
+
+class CsrfFailed(DomainError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sicherheitsprüfung fehlgeschlagen (CSRF). Bitte die Seite neu laden und erneut senden.",
+            "Security check failed (CSRF). Please reload the page and submit again.",
+        )
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response is sent."""
+    db: Session = request.app.state.sessionmaker()
+    try:
+        yield db
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_actor(request: Request, db: DbSession) -> Actor:
+    """Bearer token first, then the session cookie, else anonymous.
+
+    A wrong or expired token is an error (401), not a silent downgrade to anonymous.
+    """
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    actor = ANONYMOUS
+    request.state.user_session = None
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise AuthenticationFailed("Ungültiger Authorization-Header.", "Invalid Authorization header.")
+        token = accounts_service.resolve_token(db, value.strip(), ip=client_ip(request))
+        if token is None:
+            db.commit()  # keep the audit entry of the rejected token
+            raise AuthenticationFailed(
+                "Token ungültig, abgelaufen oder widerrufen.", "Token invalid, expired or revoked."
+            )
+        actor = accounts_service.actor_for(db, token.user, token=token)
+    else:
+        session = accounts_service.resolve_session(db, request.cookies.get(SESSION_COOKIE))
+        if session is not None:
+            request.state.user_session = session
+            # A plain copy: error pages render after the transaction has ended.
+            request.state.viewer = Viewer(
+                name=session.user.name, org_name=session.user.org.name, locale=session.user.locale,
+                csrf_token=session.csrf_token, mfa_passed=session.mfa_passed,
+            )
+            if session.mfa_passed:
+                actor = accounts_service.actor_for(db, session.user)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def current_session(request: Request) -> UserSession | None:
+    return getattr(request.state, "user_session", None)
+
+
+def current_viewer(request: Request) -> Viewer | None:
+    return getattr(request.state, "viewer", None)
+
+
+def expected_csrf(request: Request) -> str | None:
+    viewer = current_viewer(request)
+    if viewer is not None:
+        return viewer.csrf_token
+    return request.cookies.get(PRE_CSRF_COOKIE)
+
+
+async def verify_csrf(request: Request, actor: CurrentActor, db: DbSession) -> None:
+    """Every unsafe request that a browser could send with our cookies must carry the token.
+
+    Token-authenticated API calls carry no cookies an attacker could ride on, so they pass.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    if request.headers.get("authorization"):
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    expected = expected_csrf(request)
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        audit_service.record(db, AuditEvent(
+            events.CSRF_REJECTED, actor_user_id=actor.user_id, org_id=actor.org_id,
+            ip=client_ip(request), detail={"path": request.url.path},
+        ))
+        db.commit()  # the rejection is kept although the request fails
+        raise CsrfFailed()

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kommcert.sharing.tlp import TLP
+
+
+class ReportCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field("", max_length=100_000)
+    tlp: TLP = TLP.amber
+    audience_orgs: list[int] = Field(default_factory=list, description="Addressed, with subtree.")
+    audience_orgs_strict: list[int] = Field(default_factory=list, description="Addressed, without subtree.")
+    audience_users: list[int] = Field(default_factory=list)
+    upward: bool = False
+
+
+class ReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uuid: uuid.UUID
+    title: str
+    summary: str
+    tlp: TLP
+    owner_org_id: int
+    upward: bool
+    created_at: datetime
+
+
+class ReportPage(BaseModel):
+    items: list[ReportRead]
+    next_before_id: int | None = None

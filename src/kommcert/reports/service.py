@@ -1,0 +1,55 @@
+"""Use cases of reports (Meldungen)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.errors import PermissionDenied
+from kommcert.reports.models import Report
+from kommcert.reports.schemas import ReportCreate
+from kommcert.sharing import policy
+from kommcert.sharing import service as sharing_service
+from kommcert.sharing.actor import Actor
+from kommcert.sharing.service import Audience
+
+
+def create_report(db: Session, *, actor: Actor, report_in: ReportCreate) -> Report:
+    if not actor.can_write or actor.org_id is None:
+        raise PermissionDenied()
+    report = Report(
+        title=report_in.title.strip(), summary=report_in.summary, tlp=report_in.tlp,
+        owner_org_id=actor.org_id, created_by_id=actor.user_id, upward=report_in.upward,
+    )
+    db.add(report)
+    db.flush()
+    audience = Audience(
+        orgs=tuple(report_in.audience_orgs), orgs_without_subtree=tuple(report_in.audience_orgs_strict),
+        users=tuple(report_in.audience_users),
+    )
+    sharing_service.set_audience(db, report, audience)
+    audit_service.record(db, AuditEvent(
+        events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="report",
+        object_id=report.id, detail={"tlp": str(report.tlp), "orgs": list(audience.orgs),
+                                     "orgs_strict": list(audience.orgs_without_subtree),
+                                     "users": list(audience.users)},
+    ))
+    return report
+
+
+def get_report(db: Session, *, actor: Actor, report_id: int, ip: str | None = None) -> Report:
+    return sharing_service.get_or_404(db, Report, report_id, actor, ip=ip)
+
+
+def list_reports(
+    db: Session, *, actor: Actor, limit: int = 50, before_id: int | None = None
+) -> Sequence[Report]:
+    stmt = select(Report).order_by(Report.id.desc()).limit(min(max(limit, 1), 500))
+    if before_id is not None:
+        stmt = stmt.where(Report.id < before_id)
+    return db.scalars(policy.visible(stmt, Report, actor)).all()

@@ -1,0 +1,80 @@
+"""Plain-Python restatement of DESIGN.md's sharing table, the oracle for the SQL policy.
+
+Deliberately written from the table, not from ``policy.py``: property tests compare the two
+over random trees, users and objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kommcert.sharing.tlp import TLP
+
+
+@dataclass(frozen=True)
+class RefTarget:
+    org_id: int | None = None
+    user_id: int | None = None
+    include_subtree: bool = True
+
+
+@dataclass(frozen=True)
+class RefObject:
+    owner_org_id: int
+    created_by_id: int | None
+    tlp: TLP
+    upward: bool
+    targets: tuple[RefTarget, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefActor:
+    user_id: int | None
+    org_id: int | None
+    is_cert: bool
+
+
+def ancestors(parents: Mapping[int, int | None], org_id: int) -> list[int]:
+    """org_id itself first, then its parent, up to the root."""
+    chain: list[int] = []
+    current: int | None = org_id
+    while current is not None:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def in_subtree(parents: Mapping[int, int | None], org_id: int, root: int) -> bool:
+    return root in ancestors(parents, org_id)
+
+
+def may_see(parents: Mapping[int, int | None], actor: RefActor, obj: RefObject) -> bool:
+    if obj.tlp == TLP.clear:
+        return True
+    if actor.user_id is None:
+        return False
+    if obj.tlp == TLP.green:
+        return True
+    named = any(t.user_id == actor.user_id for t in obj.targets if t.user_id is not None)
+    if obj.tlp == TLP.red:
+        return named or obj.created_by_id == actor.user_id
+    org = actor.org_id
+    assert org is not None
+    owner = org == obj.owner_org_id
+    addressed = any(t.org_id == org for t in obj.targets if t.org_id is not None)
+    upward_ok = obj.upward and (actor.is_cert or org in ancestors(parents, obj.owner_org_id))
+    if obj.tlp == TLP.amber_strict:
+        return owner or addressed or named or upward_ok
+    subtree = any(
+        t.include_subtree and in_subtree(parents, org, t.org_id)
+        for t in obj.targets
+        if t.org_id is not None
+    )
+    return owner or actor.is_cert or addressed or subtree or named or upward_ok
+
+
+def visible_ids(
+    parents: Mapping[int, int | None], actor: RefActor, objects: Iterable[tuple[int, RefObject]]
+) -> set[int]:
+    return {oid for oid, obj in objects if may_see(parents, actor, obj)}

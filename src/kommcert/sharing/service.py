@@ -1,0 +1,86 @@
+"""Audience bookkeeping and the one way to fetch a shared object for an actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.errors import InvalidInput, NotFound
+from kommcert.orgs.models import Organization
+from kommcert.sharing import policy
+from kommcert.sharing.actor import Actor
+from kommcert.sharing.models import ShareTarget
+from kommcert.sharing.tlp import AUDITED_DENIALS, TLP
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who, besides what the TLP grants by itself, an object is addressed to."""
+
+    orgs: tuple[int, ...] = ()
+    orgs_without_subtree: tuple[int, ...] = ()
+    users: tuple[int, ...] = ()
+
+
+def set_audience(db: Session, obj: Any, audience: Audience) -> None:
+    """Replace the object's audience. Unknown organisations are refused."""
+    org_ids = set(audience.orgs) | set(audience.orgs_without_subtree)
+    if org_ids:
+        known = set(db.scalars(select(Organization.id).where(Organization.id.in_(org_ids))))
+        if known != org_ids:
+            raise InvalidInput("Unbekannte Organisation im Empfängerkreis.",
+                               "Unknown organisation in the audience.")
+    share_type = type(obj).__share_type__
+    db.execute(delete(ShareTarget).where(
+        ShareTarget.object_type == share_type, ShareTarget.object_id == obj.id
+    ))
+    rows = [ShareTarget(object_type=share_type, object_id=obj.id, org_id=o, include_subtree=True)
+            for o in sorted(set(audience.orgs))]
+    rows += [ShareTarget(object_type=share_type, object_id=obj.id, org_id=o, include_subtree=False)
+             for o in sorted(set(audience.orgs_without_subtree) - set(audience.orgs))]
+    rows += [ShareTarget(object_type=share_type, object_id=obj.id, user_id=u)
+             for u in sorted(set(audience.users))]
+    db.add_all(rows)
+    db.flush()
+
+
+def get_audience(db: Session, obj: Any) -> Audience:
+    rows = db.scalars(select(ShareTarget).where(
+        ShareTarget.object_type == type(obj).__share_type__, ShareTarget.object_id == obj.id
+    )).all()
+    return Audience(
+        orgs=tuple(r.org_id for r in rows if r.org_id is not None and r.include_subtree),
+        orgs_without_subtree=tuple(r.org_id for r in rows if r.org_id is not None and not r.include_subtree),
+        users=tuple(r.user_id for r in rows if r.user_id is not None),
+    )
+
+
+def get_or_404(db: Session, model: type[T], object_id: int, actor: Actor, *, ip: str | None = None) -> T:
+    """Fetch a shared object the actor may see. Anything else is "not found", and denials of
+    AMBER+STRICT and RED objects are written to the audit log."""
+    obj = db.get(model, object_id)
+    if obj is None:
+        raise NotFound()
+    if not policy.can(db, actor, policy.VIEW, obj):
+        if TLP(obj.tlp) in AUDITED_DENIALS:  # type: ignore[attr-defined]
+            audit_service.record(db, AuditEvent(
+                events.ACCESS_DENIED, actor_user_id=actor.user_id, org_id=obj.owner_org_id,  # type: ignore[attr-defined]
+                object_type=model.__share_type__, object_id=object_id, ip=ip,  # type: ignore[attr-defined]
+                detail={"tlp": str(obj.tlp), "actor_org_id": actor.org_id},  # type: ignore[attr-defined]
+            ))
+        raise NotFound()
+    return obj
+
+
+def visible_ids(db: Session, model: Any, actor: Actor, ids: Iterable[int]) -> set[int]:
+    stmt = policy.visible(select(model.id).where(model.id.in_(list(ids))), model, actor)
+    return set(db.scalars(stmt))

@@ -1,0 +1,30 @@
+"""Server-rendered German pages (Jinja2 + htmx), English switchable with ?lang=en."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from kommcert.deps import verify_csrf
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(app: FastAPI) -> None:
+    from kommcert.web import audit, orgs, pages, reports, tokens, users
+
+    router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+    for module in (pages, orgs, reports, users, tokens, audit):
+        router.include_router(module.router)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from fastapi.responses import RedirectResponse
+
+    from kommcert.web.auth import LoginRequired
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request, exc: LoginRequired):  # noqa: ANN001, ANN202
+        return RedirectResponse(exc.next_url, status_code=303)

@@ -1,0 +1,86 @@
+"""Login, logout, language and the start page per persona."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kommcert.accounts import service as accounts_service
+from kommcert.deps import SESSION_COOKIE, CurrentActor, DbSession, SettingsDep, client_ip, current_session
+from kommcert.errors import DomainError
+from kommcert.orgs import service as orgs_service
+from kommcert.reports import service as reports_service
+from kommcert.web.auth import PageActor, safe_next
+from kommcert.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/login")
+def login_form(request: Request, actor: CurrentActor, next: str = "/") -> Response:  # noqa: A002
+    if actor.is_authenticated:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login")
+def login(
+    request: Request, db: DbSession, settings: SettingsDep, email: str = Form(""),
+    password: str = Form(""), next: str = Form("/"),  # noqa: A002
+) -> Response:
+    try:
+        user = accounts_service.authenticate(
+            db, email=email, password=password, ip=client_ip(request),
+            max_failures=settings.login_max_failures,
+            window=_minutes(settings.login_window_minutes),
+        )
+    except DomainError as exc:
+        db.commit()  # keep the failed attempt for throttling and audit
+        return render(request, "login.html", {"error": exc, "email": email, "next": safe_next(next)},
+                      status_code=exc.status_code)
+    secret, session = accounts_service.start_session(
+        db, user=user, ip=client_ip(request), hours=settings.session_hours
+    )
+    target = safe_next(next) if session.mfa_passed else "/login/mfa?next=" + safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, secret, max_age=settings.session_hours * 3600, httponly=True,
+        secure=settings.secure_cookies, samesite="lax",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    session = current_session(request)
+    if session is not None:
+        accounts_service.end_session(db, session)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, db: DbSession, actor: PageActor) -> Response:
+    org = orgs_service.get(db, actor.org_id)  # type: ignore[arg-type]
+    reports = reports_service.list_reports(db, actor=actor, limit=10)
+    return render(request, "home.html", {"org": org, "reports": reports, "home_kind": _home_kind(org.kind)})
+
+
+def _minutes(n: int):  # noqa: ANN202
+    from datetime import timedelta
+
+    return timedelta(minutes=n)
+
+
+def _home_kind(kind: str) -> str:
+    from kommcert.orgs.models import OrgKind
+
+    kind = OrgKind(kind)
+    if kind.is_cert:
+        return "cert"
+    if kind == OrgKind.dienstleister:
+        return "provider"
+    if kind == OrgKind.mirt:
+        return "mirt"
+    return "municipal"

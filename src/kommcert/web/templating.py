@@ -1,0 +1,75 @@
+"""Jinja2 rendering with the request's language, actor and CSRF token in every template."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from kommcert import i18n
+from kommcert.deps import LANG_COOKIE, PRE_CSRF_COOKIE, current_viewer, expected_csrf
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def locale_of(request: Request) -> str:
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in i18n.LOCALES:
+        return wanted  # type: ignore[return-value]
+    viewer = current_viewer(request)
+    if viewer is not None and viewer.locale in i18n.LOCALES:
+        return viewer.locale
+    return request.app.state.settings.default_locale
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    locale = locale_of(request)
+    csrf = expected_csrf(request)
+    new_pre_csrf = None
+    if csrf is None:
+        from kommcert.accounts.secrets import new_secret
+
+        csrf = new_pre_csrf = getattr(request.state, "pre_csrf", None) or new_secret(24)
+        request.state.pre_csrf = csrf
+    viewer = current_viewer(request)
+    ctx = {
+        "request": request,
+        "_": i18n.gettext_for(locale),
+        "lang": locale,
+        "csrf_token": csrf,
+        "actor": getattr(request.state, "actor", None),
+        "current_user": viewer if viewer is not None and viewer.mfa_passed else None,
+        "settings": request.app.state.settings,
+    }
+    ctx.update(context or {})
+    html = environment().get_template(template).render(ctx)
+    response = HTMLResponse(html, status_code=status_code)
+    if new_pre_csrf is not None:
+        response.set_cookie(PRE_CSRF_COOKIE, new_pre_csrf, httponly=True, samesite="strict",
+                            secure=request.app.state.settings.secure_cookies)
+    if request.query_params.get("lang") in i18n.LOCALES:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax",
+                            secure=request.app.state.settings.secure_cookies)
+    return response
+
+
+def render_error(request: Request, status_code: int, de: str, en: str) -> HTMLResponse:
+    locale = locale_of(request)
+    return render(request, "error.html", {"status": status_code, "message": de if locale == "de" else en},
+                  status_code=status_code)

@@ -1,0 +1,93 @@
+"""Test fixtures: one migrated database per run, a rolled-back transaction per test, personas.
+
+``KOMMCERT_TEST_DATABASE_URL`` selects the store (CI: PostgreSQL); the default is SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from kommcert import migrate
+from kommcert.config import Settings, load_settings
+from kommcert.db import make_engine
+
+pytest_plugins = ["tests.personas"]
+
+SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
+
+
+def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("KOMMCERT_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_postgres(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _test_database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        reset_postgres(engine)
+    migrate.upgrade(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session_factory(connection) -> sessionmaker[Session]:  # noqa: ANN001
+    """Sessions on the test's connection; their commits only release savepoints."""
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(env="test", secret_key=SECRET, database_url=database_url, secure_cookies=False,
+                         base_url="http://testserver")
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]):  # noqa: ANN201
+    from kommcert.app import create_app
+
+    return create_app(settings, sessionmaker=session_factory)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
