@@ -1,4 +1,6 @@
-"""German is the source language; English comes from ``en.json`` (German text -> English text).
+"""German is the source language; English comes from ``en*.json`` (German text -> English text).
+
+Each domain keeps its own file (``en_orgs.json``, ``en_accounts.json`` …); they are merged.
 
 ``translate("Anmelden", "en")`` gives "Sign in". A test checks that every German string used
 in templates and messages has an English entry.
@@ -15,8 +17,11 @@ LOCALES = ("de", "en")
 
 @lru_cache(maxsize=1)
 def _english() -> dict[str, str]:
-    text = resources.files("kommcert.i18n").joinpath("en.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    merged: dict[str, str] = {}
+    for entry in sorted(resources.files("kommcert.i18n").iterdir(), key=lambda e: e.name):
+        if entry.name.startswith("en") and entry.name.endswith(".json"):
+            merged.update(json.loads(entry.read_text(encoding="utf-8")))
+    return merged
 
 
 def translate(text: str, locale: str) -> str:
