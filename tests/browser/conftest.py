@@ -1,0 +1,107 @@
+"""A real server on loopback with its own freshly migrated database, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import uvicorn
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from kommcert import migrate
+from kommcert.config import load_settings
+from kommcert.db import make_engine, make_sessionmaker
+from tests.conftest import SECRET
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    session_factory: object
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite file, or a throw-away database on the suite's PostgreSQL server."""
+    base = os.environ.get("KOMMCERT_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
+        return
+    name = f"kc_live_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_database: str) -> Iterator[LiveServer]:
+    from kommcert.app import create_app
+
+    migrate.upgrade(live_database)
+    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database,
+                             secure_cookies=False)
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", live_database,
+                         make_sessionmaker(app.state.engine))
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # noqa: ANN001
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
