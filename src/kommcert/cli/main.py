@@ -12,6 +12,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 
@@ -19,9 +20,9 @@ def _register() -> None:
     from kommcert.cli import db, demo, orgs, serve, tokens, users, worker
 
     app.add_typer(db.app, name="db")
-    app.add_typer(orgs.app, name="orgs")
-    app.add_typer(users.app, name="users")
-    app.add_typer(tokens.app, name="tokens")
+    app.add_typer(orgs.app, name="orgs", help="Organisationsbaum: Import (GV100AD, CSV) und Anzeige.")
+    app.add_typer(users.app, name="users", help="Benutzer anlegen, auflisten, sperren.")
+    app.add_typer(tokens.app, name="tokens", help="API-Tokens anlegen, auflisten, widerrufen.")
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
     app.command("worker")(worker.worker)
