@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kommcert import __version__
@@ -18,7 +18,7 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     app = FastAPI(
         title="kommcert",
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
@@ -34,6 +34,11 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
 
     app.include_router(api_router, prefix="/api/v1")
     mount_web(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # Vendored Swagger UI, started from a static file: no CDN, no inline script.
+        return HTMLResponse(_API_DOCS_HTML)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(request: Request) -> JSONResponse:
@@ -98,3 +103,12 @@ _HTTP_TEXTS = {
     401: ("Anmeldung erforderlich.", "Authentication required."),
     403: ("Keine Berechtigung.", "Permission denied."),
 }
+
+
+_API_DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kommcert API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui-5.35.0/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script></body></html>
+"""

@@ -1,0 +1,43 @@
+"""Every German text shown in a page has an English translation, and the switch works."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from kommcert import i18n
+
+PACKAGE = Path(i18n.__file__).resolve().parent.parent
+CALL = re.compile(r"""_\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q)).)+)(?P=q)\s*[,)]""")
+
+
+def _template_strings() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in (PACKAGE / "web" / "templates").rglob("*.html"):
+        for match in CALL.finditer(path.read_text(encoding="utf-8")):
+            found.setdefault(match.group("text"), str(path.relative_to(PACKAGE)))
+    return found
+
+
+def test_it_translates_every_template_string() -> None:
+    english = i18n._english()
+    missing = {text: where for text, where in _template_strings().items() if text not in english}
+    assert missing == {}
+
+
+def test_it_keeps_catalogues_free_of_conflicts() -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    conflicts = []
+    for path in sorted((PACKAGE / "i18n").glob("en*.json")):
+        for de, en in json.loads(path.read_text(encoding="utf-8")).items():
+            if de in seen and seen[de][1] != en:
+                conflicts.append((de, seen[de][0], path.name))
+            seen[de] = (path.name, en)
+    assert conflicts == []
+
+
+def test_it_renders_the_login_page_in_both_languages(client) -> None:  # noqa: ANN001
+    assert "<h1>Anmelden</h1>" in client.get("/login").text
+    assert "<h1>Sign in</h1>" in client.get("/login?lang=en").text
+    assert 'lang="en"' in client.get("/login").text  # the choice is kept in a cookie
