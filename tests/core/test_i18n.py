@@ -41,3 +41,12 @@ def test_it_renders_the_login_page_in_both_languages(client) -> None:  # noqa: A
     assert "<h1>Anmelden</h1>" in client.get("/login").text
     assert "<h1>Sign in</h1>" in client.get("/login?lang=en").text
     assert 'lang="en"' in client.get("/login").text  # the choice is kept in a cookie
+
+
+def test_it_translates_the_labels_shown_from_code() -> None:
+    from kommcert.accounts.models import ROLE_LABELS_DE
+    from kommcert.orgs.models import CONTACT_ROLE_LABELS_DE, KIND_LABELS_DE
+
+    english = i18n._english()
+    labels = [*KIND_LABELS_DE.values(), *CONTACT_ROLE_LABELS_DE.values(), *ROLE_LABELS_DE.values()]
+    assert [label for label in labels if label not in english] == []

@@ -1,5 +1,77 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+import io
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from kommcert.api.auth import UserActor, WriterActor
+from kommcert.deps import DbSession
+from kommcert.errors import InvalidInput
+from kommcert.orgs import service as orgs_service
+from kommcert.orgs.models import OrgKind
+from kommcert.orgs.schemas import ContactIn, ContactRead, ImportRead, OrgPage, OrgRead
 
 router = APIRouter(prefix="/orgs", tags=["orgs"])
+
+
+@router.get("", response_model=OrgPage)
+def list_orgs(db: DbSession, actor: UserActor, q: str | None = Query(None, max_length=100),
+              kind: OrgKind | None = None, parent_id: int | None = None,
+              limit: int = Query(200, ge=1, le=1000)) -> OrgPage:
+    orgs = orgs_service.search(db, q=q, kind=kind, parent_id=parent_id, limit=limit)
+    return OrgPage(items=[OrgRead.model_validate(o) for o in orgs])
+
+
+@router.get("/{org_id}", response_model=OrgRead)
+def read_org(org_id: int, db: DbSession, actor: UserActor) -> OrgRead:
+    return OrgRead.model_validate(orgs_service.get(db, org_id))
+
+
+@router.get("/{org_id}/children", response_model=OrgPage)
+def read_children(org_id: int, db: DbSession, actor: UserActor) -> OrgPage:
+    orgs_service.get(db, org_id)
+    return OrgPage(items=[OrgRead.model_validate(o) for o in orgs_service.list_children(db, org_id)])
+
+
+@router.get("/{org_id}/contacts", response_model=list[ContactRead])
+def list_contacts(org_id: int, db: DbSession, actor: UserActor) -> list[ContactRead]:
+    return [ContactRead.model_validate(c) for c in orgs_service.list_contacts(db, actor=actor, org_id=org_id)]
+
+
+@router.post("/{org_id}/contacts", response_model=ContactRead, status_code=201)
+def create_contact(org_id: int, contact_in: ContactIn, db: DbSession, actor: WriterActor) -> ContactRead:
+    return ContactRead.model_validate(
+        orgs_service.upsert_contact(db, actor=actor, org_id=org_id, contact_in=contact_in))
+
+
+@router.put("/{org_id}/contacts/{contact_id}", response_model=ContactRead)
+def update_contact(org_id: int, contact_id: int, contact_in: ContactIn, db: DbSession,
+                   actor: WriterActor) -> ContactRead:
+    return ContactRead.model_validate(orgs_service.upsert_contact(
+        db, actor=actor, org_id=org_id, contact_in=contact_in, contact_id=contact_id))
+
+
+@router.delete("/{org_id}/contacts/{contact_id}", status_code=204)
+def delete_contact(org_id: int, contact_id: int, db: DbSession, actor: WriterActor) -> None:
+    orgs_service.delete_contact(db, actor=actor, org_id=org_id, contact_id=contact_id)
+
+
+def _text(upload: UploadFile) -> io.StringIO:
+    try:
+        return io.StringIO(upload.file.read().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{upload.filename}: keine UTF-8-Datei", f"{upload.filename}: not a UTF-8 file") from None
+
+
+@router.post("/import/gv100ad", response_model=ImportRead)
+def import_gv100ad(db: DbSession, actor: WriterActor, file: UploadFile = File(...),
+                   land: str = Form(..., min_length=2, max_length=2)) -> ImportRead:
+    result = orgs_service.import_gv100ad(db, actor=actor, stream=_text(file), name=file.filename or "upload",
+                                         land_key=land)
+    return ImportRead(created=result.created, updated=result.updated, unchanged=result.unchanged)
+
+
+@router.post("/import/csv", response_model=ImportRead)
+def import_csv(db: DbSession, actor: WriterActor, file: UploadFile = File(...)) -> ImportRead:
+    result = orgs_service.import_csv(db, actor=actor, stream=_text(file), name=file.filename or "upload")
+    return ImportRead(created=result.created, updated=result.updated, unchanged=result.unchanged)

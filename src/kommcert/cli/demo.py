@@ -1,6 +1,23 @@
 from __future__ import annotations
 
+import typer
 
-def demo() -> None:
-    """Lädt das fiktive Demo-Land „Musterland“ (nur in eine leere Datenbank)."""
-    raise NotImplementedError
+from kommcert.cli.common import console, unit_of_work
+
+
+def demo(
+    if_empty: bool = typer.Option(False, "--if-empty", help="Nichts tun, wenn schon Organisationen da sind."),
+) -> None:
+    """Lädt das fiktive Demo-Land „Musterland“ mit Benutzern für jede Rolle (nur in eine leere Datenbank)."""
+    from kommcert import demo as demo_data
+
+    with unit_of_work() as db:
+        if if_empty and not demo_data.is_empty(db):
+            console.print("Die Datenbank enthält schon Daten – Demo-Land wird nicht geladen.")
+            return
+        logins = demo_data.load(db)
+    # Plain lines, not a table: they must stay readable in a narrow terminal and in logs.
+    console.print("\n[bold]Demo-Zugänge Musterland[/] (Anmeldung mit E-Mail-Adresse und Passwort):")
+    for login in logins:
+        console.print(f"  {login.persona:<52} {login.email:<38} {login.password}", highlight=False,
+                      soft_wrap=True)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import IO
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kommcert.errors import InvalidInput, NotFound
-from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.errors import InvalidInput, NotFound, PermissionDenied
+from kommcert.orgs import csv_import, gv100ad, importing
+from kommcert.orgs.models import OrgAncestry, OrgContact, Organization, OrgKind
+from kommcert.orgs.schemas import ContactIn
 from kommcert.sharing.actor import Actor
 
 # Which kinds may hang under which; functional organisations hang under the Land.
@@ -101,9 +107,11 @@ def subtree_ids(db: Session, org_id: int) -> list[int]:
 
 
 def list_children(db: Session, org_id: int | None) -> Sequence[Organization]:
-    stmt = select(Organization).order_by(Organization.kind, Organization.name)
+    """Municipal levels first (in tree order), then the functional organisations, each by name."""
+    stmt = select(Organization)
     stmt = stmt.where(Organization.parent_id.is_(None) if org_id is None else Organization.parent_id == org_id)
-    return db.scalars(stmt).all()
+    order = list(OrgKind)
+    return sorted(db.scalars(stmt).all(), key=lambda o: (order.index(OrgKind(o.kind)), o.name))
 
 
 def can_see_contacts(db: Session, actor: Actor, org: Organization) -> bool:
@@ -120,3 +128,108 @@ def can_manage(db: Session, actor: Actor, org: Organization) -> bool:
     if not actor.can_write or not actor.is_admin:
         return False
     return actor.is_cert or actor.org_id == org.id
+
+
+# --- import -------------------------------------------------------------------------------
+
+def _require_cert_admin(actor: Actor | None) -> None:
+    """``None`` is the operator at the CLI, who has the database anyway."""
+    if actor is not None and not (actor.is_cert_admin and actor.can_write):
+        raise PermissionDenied("Nur CERT-Administratoren dürfen den Organisationsbaum importieren.",
+                               "Only CERT administrators may import the organisation tree.")
+
+
+def import_gv100ad(db: Session, *, actor: Actor | None, stream: IO[str], name: str, land_key: str
+                   ) -> importing.ImportResult:
+    _require_cert_admin(actor)
+    records = gv100ad.read(stream, name=name, land_key=land_key)
+    return importing.apply_records(db, records, source=name, actor_user_id=actor.user_id if actor else None)
+
+
+def import_csv(db: Session, *, actor: Actor | None, stream: IO[str], name: str) -> importing.ImportResult:
+    _require_cert_admin(actor)
+    records = csv_import.read(stream, name=name)
+    return importing.apply_records(db, records, source=name, actor_user_id=actor.user_id if actor else None)
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+def _contacts_org(db: Session, actor: Actor, org_id: int) -> Organization:
+    """The org whose contacts the actor may see; anything else is "not found"."""
+    org = get(db, org_id)
+    if not can_see_contacts(db, actor, org):
+        raise NotFound()
+    return org
+
+
+def list_contacts(db: Session, *, actor: Actor, org_id: int) -> Sequence[OrgContact]:
+    org = _contacts_org(db, actor, org_id)
+    return db.scalars(select(OrgContact).where(OrgContact.org_id == org.id).order_by(
+        OrgContact.role, OrgContact.name)).all()
+
+
+def upsert_contact(db: Session, *, actor: Actor, org_id: int, contact_in: ContactIn,
+                   contact_id: int | None = None) -> OrgContact:
+    org = _contacts_org(db, actor, org_id)
+    if not can_manage(db, actor, org):
+        raise PermissionDenied("Nur Administratoren der Organisation dürfen Kontakte ändern.",
+                               "Only the organisation's administrators may change contacts.")
+    if contact_id is None:
+        contact = OrgContact(org_id=org.id)
+        db.add(contact)
+    else:
+        contact = db.get(OrgContact, contact_id)
+        if contact is None or contact.org_id != org.id:
+            raise NotFound()
+    for field, value in contact_in.model_dump().items():
+        setattr(contact, field, value)
+    db.flush()
+    audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=org.id,
+                                        object_type="contact", object_id=contact.id,
+                                        detail={"role": str(contact.role)}))
+    return contact
+
+
+def delete_contact(db: Session, *, actor: Actor, org_id: int, contact_id: int) -> None:
+    org = _contacts_org(db, actor, org_id)
+    contact = db.get(OrgContact, contact_id)
+    if contact is None or contact.org_id != org.id:
+        raise NotFound()
+    if not can_manage(db, actor, org):
+        raise PermissionDenied("Nur Administratoren der Organisation dürfen Kontakte ändern.",
+                               "Only the organisation's administrators may change contacts.")
+    db.delete(contact)
+    db.flush()
+    audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=org.id,
+                                        object_type="contact", object_id=contact_id, detail={"deleted": True}))
+
+
+def breadcrumb(db: Session, org: Organization) -> list[Organization]:
+    """Root first, the org itself last."""
+    ids = list(reversed(ancestor_ids(db, org.id)))
+    by_id = {o.id: o for o in db.scalars(select(Organization).where(Organization.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def search(db: Session, *, q: str | None = None, kind: OrgKind | None = None, parent_id: int | None = None,
+           limit: int = 200) -> Sequence[Organization]:
+    stmt = select(Organization).order_by(Organization.name).limit(min(max(limit, 1), 1000))
+    if q:
+        like = f"%{q.strip()[:100]}%"
+        stmt = stmt.where(Organization.name.ilike(like) | Organization.key.ilike(like))
+    if kind is not None:
+        stmt = stmt.where(Organization.kind == kind)
+    if parent_id is not None:
+        stmt = stmt.where(Organization.parent_id == parent_id)
+    return db.scalars(stmt).all()
+
+
+def set_require_totp(db: Session, *, actor: Actor, org_id: int, required: bool) -> Organization:
+    org = get(db, org_id)
+    if not can_manage(db, actor, org):
+        raise NotFound() if actor.org_id != org.id and not actor.is_cert else PermissionDenied()
+    org.require_totp = required
+    db.flush()
+    audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=org.id,
+                                        detail={"require_totp": required}))
+    return org

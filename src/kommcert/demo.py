@@ -1,0 +1,125 @@
+"""The fictional demo Land "Musterland": tree, contacts, one user per persona, a few reports.
+
+Everything runs through the same service functions as real data: the tree comes from a
+GV100AD file and a CSV file shipped in ``orgs/data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kommcert.accounts import service as accounts_service
+from kommcert.accounts.models import Role
+from kommcert.errors import Conflict
+from kommcert.orgs import service as orgs_service
+from kommcert.orgs.models import ContactRole, Organization
+from kommcert.orgs.schemas import ContactIn
+from kommcert.reports import service as reports_service
+from kommcert.reports.schemas import ReportCreate
+from kommcert.sharing.tlp import TLP
+
+LAND_KEY = "99"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    persona: str
+    email: str
+    password: str
+    org_name: str
+    role: Role
+
+
+# persona, org key, e-mail, name, role, password
+USERS = [
+    ("Landes-CERT Analystin", "lcert", "analystin@lcert.musterland.example", "Lena Analyse", Role.analyst,
+     "Demo-Landescert-2026"),
+    ("Landes-CERT Administrator", "lcert", "admin@lcert.musterland.example", "Ali Admin", Role.admin,
+     "Demo-Certadmin-2026"),
+    ("Kommunal-CERT Analyst", "kcert", "analyst@kcert.musterland.example", "Kai Kommunal", Role.analyst,
+     "Demo-Kommunalcert-2026"),
+    ("Kreis-Administratorin (Beispielkreis)", "99101", "it@beispielkreis.example", "Karla Kreis", Role.admin,
+     "Demo-Beispielkreis-2026"),
+    ("VG-Administrator (Musterhausen)", "991015001", "it@vg-musterhausen.example", "Volker Verband",
+     Role.admin, "Demo-Musterhausen-2026"),
+    ("Gemeinde-Mitglied (Kleinmusterdorf, Beispielkreis)", "991015001001", "buero@kleinmusterdorf.example",
+     "Gerda Gemeinde", Role.member, "Demo-Kleinmusterdorf-2026"),
+    ("Gemeinde-Mitglied (Seedorf, Musterberg)", "991025004004", "buero@seedorf.example", "Sven See",
+     Role.member, "Demo-Seedorf-2026"),
+    ("Zertifizierter Dienstleister", "dl-sicher", "einsatz@sicherit.example", "Dana Dienst", Role.member,
+     "Demo-Dienstleister-2026"),
+    ("MIRT-Mitglied", "mirt", "team@mirt.musterland.example", "Mira Mobil", Role.member, "Demo-Mirt-2026"),
+    ("IT-Dienstleister-Admin (KITM)", "kitm", "admin@kitm.example", "Ines IT", Role.admin, "Demo-Kitm-2026"),
+]
+
+CONTACTS = {
+    "99101": [(ContactRole.isb, "Karla Kreis", "isb@beispielkreis.example", "06500 100-10", "0170 0000001"),
+              (ContactRole.it_leitung, "Bernd Betrieb", "it@beispielkreis.example", "06500 100-20", "0170 0000002"),
+              (ContactRole.verwaltungsspitze, "Landrätin Dr. Maria Muster", None, "06500 100-1", "0170 0000003")],
+    "991015001": [(ContactRole.isb, "Volker Verband", "isb@vg-musterhausen.example", "06501 200-10",
+                   "0171 0000004"),
+                  (ContactRole.datenschutz, "Doris Datenschutz", "dsb@vg-musterhausen.example", "06501 200-30",
+                   None)],
+    "991015001001": [(ContactRole.verwaltungsspitze, "Ortsbürgermeister Otto Ort", None, "06501 300-1",
+                      "0172 0000005")],
+}
+
+
+def is_empty(db: Session) -> bool:
+    return (db.scalar(select(func.count()).select_from(Organization)) or 0) == 0
+
+
+def load(db: Session) -> list[DemoLogin]:
+    if not is_empty(db):
+        raise Conflict("Die Datenbank enthält schon Organisationen; das Demo-Land wird nur in eine leere "
+                       "Datenbank geladen.", "The database already holds organisations; the demo Land is "
+                       "only loaded into an empty database.")
+    data = resources.files("kommcert.orgs") / "data"
+    with (data / "musterland_gv100ad.txt").open(encoding="utf-8") as stream:
+        orgs_service.import_gv100ad(db, actor=None, stream=stream, name="musterland_gv100ad.txt",
+                                    land_key=LAND_KEY)
+    with (data / "musterland_orgs.csv").open(encoding="utf-8") as stream:
+        orgs_service.import_csv(db, actor=None, stream=stream, name="musterland_orgs.csv")
+    orgs = {o.key: o for o in db.scalars(select(Organization))}
+
+    logins = []
+    users = {}
+    for persona, org_key, email, name, role, password in USERS:
+        users[email] = accounts_service.create_user(db, actor=None, org=orgs[org_key], email=email, name=name,
+                                                    role=role, password=password)
+        logins.append(DemoLogin(persona, email, password, orgs[org_key].name, role))
+
+    cert_admin = accounts_service.actor_for(db, users["admin@lcert.musterland.example"])
+    for org_key, entries in CONTACTS.items():
+        for role, name, email, phone, oob in entries:
+            orgs_service.upsert_contact(db, actor=cert_admin, org_id=orgs[org_key].id, contact_in=ContactIn(
+                role=role, name=name, email=email, phone=phone, phone_out_of_band=oob))
+
+    _reports(db, orgs, users)
+    return logins
+
+
+def _reports(db: Session, orgs: dict[str, Organization], users: dict) -> None:  # noqa: ANN001
+    cert = accounts_service.actor_for(db, users["analystin@lcert.musterland.example"])
+    kreis = accounts_service.actor_for(db, users["it@beispielkreis.example"])
+    reports_service.create_report(db, actor=cert, report_in=ReportCreate(
+        title="Phishing-Welle mit gefälschten Rechnungen an Kommunalverwaltungen", tlp=TLP.green,
+        summary="Seit Montag gehen E-Mails mit angeblichen Rechnungen eines Kommunalversorgers ein. "
+                "Der Anhang (ZIP mit LNK-Datei) lädt Schadsoftware nach. Bitte Mitarbeitende warnen "
+                "und Absenderdomänen sperren."))
+    reports_service.create_report(db, actor=cert, report_in=ReportCreate(
+        title="Öffentlicher Hinweis: Sicherheitsupdates für VPN-Gateways einspielen", tlp=TLP.clear,
+        summary="Für verbreitete VPN-Gateways sind kritische Sicherheitsupdates erschienen."))
+    reports_service.create_report(db, actor=kreis, report_in=ReportCreate(
+        title="Beispielkreis: Angriffsversuch auf das Bürgerportal", tlp=TLP.amber,
+        audience_orgs=[orgs["99101"].id],
+        summary="Auffällige Anmeldeversuche aus einem Hosting-Netz. Bitte Protokolle der eigenen Portale "
+                "prüfen. Nur für den Beispielkreis und seine Gemeinden."))
+    reports_service.create_report(db, actor=cert, report_in=ReportCreate(
+        title="Vertraulich: Lagebild Ransomware-Vorfall (nur CERTs)", tlp=TLP.amber_strict,
+        audience_orgs_strict=[orgs["kcert"].id],
+        summary="Technische Details zum laufenden Vorfall; nicht weitergeben."))

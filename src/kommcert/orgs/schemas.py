@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kommcert.orgs.models import ContactRole, OrgKind
+
+
+class OrgRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    kind: OrgKind
+    name: str
+    parent_id: int | None
+    ags: str | None
+    ars: str | None
+    population: int | None
+
+
+class OrgPage(BaseModel):
+    items: list[OrgRead]
+
+
+class ContactIn(BaseModel):
+    role: ContactRole
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=64)
+    phone_out_of_band: str | None = Field(None, max_length=64)
+    notes: str | None = Field(None, max_length=2000)
+
+    @field_validator("email", "phone", "phone_out_of_band", "notes", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("phone", "phone_out_of_band")
+    @classmethod
+    def _phone_chars(cls, value: str | None) -> str | None:
+        if value is not None and not all(c.isdigit() or c in " +-/()" for c in value):
+            raise ValueError("phone numbers may contain digits, spaces and + - / ( ) only")
+        return value
+
+
+class ContactRead(ContactIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+
+
+class ImportRead(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
