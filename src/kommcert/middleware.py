@@ -26,27 +26,33 @@ class BodyLimitMiddleware:
             return
         seen = 0
         response_started = False
+        rejected = False
 
         async def limited_receive() -> Any:
-            nonlocal seen
+            # Frameworks swallow exceptions raised while they read the body (FastAPI answers 400),
+            # so answer 413 here and tell the app the client has gone.
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge()
+                    rejected = True
+                    if not response_started:
+                        await self._reject(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Any) -> None:
             nonlocal response_started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
-                await self._reject(scope, send)
+        await self.app(scope, limited_receive, tracking_send)
 
     async def _reject(self, scope: Scope, send: Any) -> None:
         body = json.dumps({
@@ -59,10 +65,6 @@ class BodyLimitMiddleware:
             (b"connection", b"close"),
         ]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass
 
 
 SECURITY_HEADERS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kommcert.accounts import passwords
@@ -92,9 +92,72 @@ def create_user(
 
 
 def list_users(db: Session, *, actor: Actor, org_id: int) -> Sequence[User]:
+    """Admins list their own org's users, CERT admins any org's; others learn nothing (404)."""
     if not (actor.is_admin and (actor.is_cert or actor.org_id == org_id)):
-        raise PermissionDenied()
+        raise NotFound()
     return db.scalars(select(User).where(User.org_id == org_id).order_by(User.name)).all()
+
+
+def users_of(db: Session, *, org_id: int) -> Sequence[User]:
+    """For the operator's CLI, which acts with full rights."""
+    return db.scalars(select(User).where(User.org_id == org_id).order_by(User.email)).all()
+
+
+def deactivate(db: Session, *, user: User) -> None:
+    """For the operator's CLI: lock the account and end its sessions."""
+    user.is_active = False
+    db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    audit_service.record(db, AuditEvent(events.USER_UPDATED, org_id=user.org_id, object_type="user",
+                                        object_id=user.id, detail={"is_active": "False"}))
+    db.flush()
+
+
+def managed_user(db: Session, *, actor: Actor, user_id: int) -> User:
+    """A user the actor administers; anyone else's is "not found"."""
+    user = db.get(User, user_id)
+    if user is None or not (actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
+        raise NotFound("Benutzer nicht gefunden.", "User not found.")
+    return user
+
+
+def update_user(db: Session, *, actor: Actor, user_id: int, name: str | None = None, role: Role | None = None,
+                is_active: bool | None = None, reset_totp: bool = False) -> User:
+    user = managed_user(db, actor=actor, user_id=user_id)
+    if not actor.can_write:
+        raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
+    if user.id == actor.user_id and (role not in (None, Role.admin) or is_active is False):
+        raise InvalidInput("Sie können sich nicht selbst die Administration entziehen oder sperren.",
+                           "You cannot remove your own administration rights or deactivate yourself.")
+    changes: dict[str, object] = {}
+    if name is not None and name.strip() and name.strip() != user.name:
+        user.name = changes["name"] = name.strip()[:200]
+    if role is not None and role != user.role:
+        user.role = changes["role"] = Role(role)
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = changes["is_active"] = is_active
+        if not is_active:  # a deactivated user is logged out everywhere at once
+            db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    if reset_totp:
+        user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
+        changes["totp_reset"] = True
+    db.flush()
+    if changes:
+        audit_service.record(db, AuditEvent(events.USER_UPDATED, actor_user_id=actor.user_id, org_id=user.org_id,
+                                            object_type="user", object_id=user.id,
+                                            detail={k: str(v) for k, v in changes.items()}))
+    return user
+
+
+def change_password(db: Session, *, user: User, old: str, new: str, ip: str | None) -> None:
+    if not passwords.verify_password(user.password_hash, old):
+        audit_service.record(db, AuditEvent(events.LOGIN_FAILED, org_id=user.org_id, subject=user.email, ip=ip,
+                                            detail={"during": "password_change"}))
+        raise InvalidInput("Das bisherige Passwort stimmt nicht.", "The current password is not correct.")
+    validate_password(new)
+    user.password_hash = passwords.hash_password(new)
+    audit_service.record(db, AuditEvent(events.USER_UPDATED, actor_user_id=user.id, org_id=user.org_id,
+                                        object_type="user", object_id=user.id, detail={"password": "changed"}))
+    db.flush()
 
 
 # --- login -------------------------------------------------------------------------------
@@ -184,10 +247,11 @@ def create_token(
     expires_at: datetime | None,
 ) -> tuple[str, ApiToken]:
     """Returns the token text, which is shown once and never stored."""
-    if actor is not None and actor.user_id != user.id and not can_manage_users_of(actor, user.org_id):
-        raise PermissionDenied()
+    if actor is not None and actor.user_id != user.id and not (
+            actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
+        raise NotFound("Benutzer nicht gefunden.", "User not found.")
     if actor is not None and not actor.can_write:
-        raise PermissionDenied()
+        raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
@@ -224,9 +288,22 @@ def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken 
     return token
 
 
+def tokens_of(db: Session, *, user_id: int) -> Sequence[ApiToken]:
+    return db.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).all()
+
+
+def token_for(db: Session, *, actor: Actor, token_id: int) -> ApiToken:
+    """One of the actor's own tokens, or of a user the actor administers; else "not found"."""
+    token = db.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not (
+            actor.is_admin and (actor.is_cert or actor.org_id == token.user.org_id))):
+        raise NotFound("Token nicht gefunden.", "Token not found.")
+    return token
+
+
 def list_tokens(db: Session, *, actor: Actor, user: User) -> Sequence[ApiToken]:
-    if actor.user_id != user.id and not can_manage_users_of(actor, user.org_id):
-        raise PermissionDenied()
+    if actor.user_id != user.id and not (actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
+        raise NotFound("Benutzer nicht gefunden.", "User not found.")
     return db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ).all()

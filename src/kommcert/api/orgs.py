@@ -9,6 +9,7 @@ from kommcert.deps import DbSession
 from kommcert.errors import InvalidInput
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import OrgKind
+from kommcert.accounts.schemas import OrgSecurity
 from kommcert.orgs.schemas import ContactIn, ContactRead, ImportRead, OrgPage, OrgRead
 
 router = APIRouter(prefix="/orgs", tags=["orgs"])
@@ -75,3 +76,9 @@ def import_gv100ad(db: DbSession, actor: WriterActor, file: UploadFile = File(..
 def import_csv(db: DbSession, actor: WriterActor, file: UploadFile = File(...)) -> ImportRead:
     result = orgs_service.import_csv(db, actor=actor, stream=_text(file), name=file.filename or "upload")
     return ImportRead(created=result.created, updated=result.updated, unchanged=result.unchanged)
+
+
+@router.put("/{org_id}/security", response_model=OrgSecurity)
+def update_security(org_id: int, security: OrgSecurity, db: DbSession, actor: WriterActor) -> OrgSecurity:
+    org = orgs_service.set_require_totp(db, actor=actor, org_id=org_id, required=security.require_totp)
+    return OrgSecurity(require_totp=org.require_totp)

@@ -2,4 +2,29 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from kommcert.accounts import service as accounts_service
+from kommcert.accounts.schemas import TokenCreate, TokenCreated, TokenRead
+from kommcert.api.auth import UserActor, WriterActor
+from kommcert.deps import DbSession
+
 router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+@router.get("", response_model=list[TokenRead])
+def list_tokens(db: DbSession, actor: UserActor, user_id: int | None = None) -> list[TokenRead]:
+    user = accounts_service.get_user(db, user_id or actor.user_id)  # type: ignore[arg-type]
+    return [TokenRead.model_validate(t) for t in accounts_service.list_tokens(db, actor=actor, user=user)]
+
+
+@router.post("", response_model=TokenCreated, status_code=201)
+def create_token(token_in: TokenCreate, db: DbSession, actor: WriterActor) -> TokenCreated:
+    user = accounts_service.get_user(db, token_in.user_id or actor.user_id)  # type: ignore[arg-type]
+    text, token = accounts_service.create_token(db, actor=actor, user=user, name=token_in.name,
+                                                scope=token_in.scope, expires_at=token_in.expires_at)
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=text)
+
+
+@router.delete("/{token_id}", status_code=204)
+def revoke_token(token_id: int, db: DbSession, actor: WriterActor) -> None:
+    token = accounts_service.token_for(db, actor=actor, token_id=token_id)
+    accounts_service.revoke_token(db, actor=actor, token=token)

@@ -1,5 +1,68 @@
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 import typer
+from rich.table import Table
+
+from kommcert.accounts import service as accounts_service
+from kommcert.accounts.models import ApiToken, TokenScope
+from kommcert.cli.common import console, fail, unit_of_work
+from kommcert.db import utcnow
 
 app = typer.Typer(no_args_is_help=True)
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d+)d", text.strip())
+    if not match:
+        fail("--expires erwartet eine Anzahl Tage wie 90d.")
+    return utcnow() + timedelta(days=int(match.group(1)))  # type: ignore[union-attr]
+
+
+@app.command("create")
+def create(
+    user: str = typer.Option(..., "--user", help="E-Mail-Adresse des Benutzers, für den das Token gilt."),
+    name: str = typer.Option(..., "--name", help="Wofür? z. B. 'Firewall Rathaus'."),
+    scope: TokenScope = typer.Option(TokenScope.read, "--scope", help="read oder read_write."),
+    expires: str = typer.Option(None, "--expires", help="Gültigkeit, z. B. 90d (Standard: unbegrenzt)."),
+) -> None:
+    """Legt ein API-Token an und zeigt es einmal an (gespeichert wird nur ein Hash)."""
+    with unit_of_work() as db:
+        owner = accounts_service.get_user_by_email(db, user)
+        if owner is None:
+            fail(f"Benutzer {user} nicht gefunden.")
+        text, token = accounts_service.create_token(db, actor=None, user=owner, name=name, scope=scope,
+                                                    expires_at=_expiry(expires))
+    console.print(f"Token {token.id} „{token.name}“ angelegt. Es wird nur jetzt angezeigt:")
+    console.print(text, highlight=False, soft_wrap=True)
+
+
+@app.command("list")
+def list_tokens(user: str = typer.Option(..., "--user", help="E-Mail-Adresse des Benutzers.")) -> None:
+    """Zeigt die Tokens eines Benutzers (ohne das Geheimnis)."""
+    with unit_of_work() as db:
+        owner = accounts_service.get_user_by_email(db, user)
+        if owner is None:
+            fail(f"Benutzer {user} nicht gefunden.")
+        table = Table("ID", "Name", "Kennung", "Rechte", "Läuft ab", "Status")
+        now = utcnow()
+        for token in accounts_service.tokens_of(db, user_id=owner.id):
+            status = "widerrufen" if token.revoked_at else ("aktiv" if token.is_usable(now) else "abgelaufen")
+            table.add_row(str(token.id), token.name, token.prefix + "…", str(token.scope),
+                          token.expires_at.strftime("%d.%m.%Y") if token.expires_at else "nie", status)
+        console.print(table)
+
+
+@app.command("revoke")
+def revoke(token_id: int = typer.Argument(..., help="ID des Tokens (siehe 'kommcert tokens list').")) -> None:
+    """Widerruft ein Token sofort."""
+    with unit_of_work() as db:
+        token = db.get(ApiToken, token_id)
+        if token is None:
+            fail(f"Token {token_id} nicht gefunden.")
+        accounts_service.revoke_token(db, actor=None, token=token)
+        console.print(f"Token {token_id} ist widerrufen.")

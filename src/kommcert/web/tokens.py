@@ -1,5 +1,56 @@
+"""API tokens: create (shown once), list, revoke."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kommcert.accounts import service as accounts_service
+from kommcert.accounts.models import TokenScope
+from kommcert.db import utcnow
+from kommcert.deps import DbSession
+from kommcert.errors import DomainError
+from kommcert.web.auth import PageActor
+from kommcert.web.templating import render
 
 router = APIRouter()
+_SCOPES = frozenset(s.value for s in TokenScope)
+
+
+def _page(request: Request, db, actor, user_id: int | None, **extra: object) -> Response:  # noqa: ANN001
+    user = accounts_service.get_user(db, user_id or actor.user_id)
+    tokens = accounts_service.list_tokens(db, actor=actor, user=user)
+    org_users = accounts_service.list_users(db, actor=actor, org_id=actor.org_id) if actor.is_admin else []
+    status = extra.pop("status_code", 200)
+    return render(request, "tokens/list.html", {"user": user, "tokens": tokens, "org_users": org_users,
+                                                "now": utcnow(), **extra}, status_code=status)  # type: ignore[arg-type]
+
+
+@router.get("/tokens")
+def token_list(request: Request, db: DbSession, actor: PageActor, user_id: int | None = None) -> Response:
+    return _page(request, db, actor, user_id)
+
+
+@router.post("/tokens")
+def token_create(request: Request, db: DbSession, actor: PageActor, name: str = Form(""),
+                 scope: str = Form("read"), days: int = Form(365), user_id: int | None = Form(None)) -> Response:
+    user = accounts_service.get_user(db, user_id or actor.user_id)  # type: ignore[arg-type]
+    expires = utcnow() + timedelta(days=days) if days > 0 else None
+    try:
+        text, token = accounts_service.create_token(
+            db, actor=actor, user=user, name=name, scope=TokenScope(scope) if scope in _SCOPES else TokenScope.read,
+            expires_at=expires)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        return _page(request, db, actor, user.id, error=exc, status_code=exc.status_code)
+    return _page(request, db, actor, user.id, new_token=text, new_token_name=token.name)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def token_revoke(token_id: int, db: DbSession, actor: PageActor) -> Response:
+    token = accounts_service.token_for(db, actor=actor, token_id=token_id)
+    accounts_service.revoke_token(db, actor=actor, token=token)
+    return RedirectResponse(f"/tokens?user_id={token.user_id}", status_code=303)

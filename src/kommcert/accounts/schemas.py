@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kommcert.accounts.models import Role, TokenScope
+
+
+class UserCreate(BaseModel):
+    org_id: int
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = Role.member
+    password: str | None = Field(None, min_length=12, max_length=1000,
+                                 description="Leave empty to generate one; it is returned once.")
+
+
+class UserUpdate(BaseModel):
+    name: str | None = Field(None, max_length=200)
+    role: Role | None = None
+    is_active: bool | None = None
+    reset_totp: bool = False
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    totp_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class UserCreated(UserRead):
+    initial_password: str | None = None
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    scope: TokenScope = TokenScope.read
+    expires_at: datetime | None = None
+    user_id: int | None = Field(None, description="For admins: create the token for a user of their org.")
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    scope: TokenScope
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="Shown once. Send it as 'Authorization: Bearer <token>'.")
+
+
+class OrgSecurity(BaseModel):
+    require_totp: bool

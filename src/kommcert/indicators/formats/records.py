@@ -1,0 +1,42 @@
+"""Plain records that readers yield and writers take: no database, no ORM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kommcert.indicators.types import IndicatorType
+from kommcert.sharing.tlp import TLP
+
+
+@dataclass(slots=True)
+class IndicatorRecord:
+    type: IndicatorType
+    value: str  # normalised
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    confidence: int | None = None
+    tlp: TLP | None = None
+    tags: tuple[str, ...] = ()
+    comment: str | None = None
+    source_ref: str | None = None  # e.g. the STIX indicator id or MISP attribute uuid
+    block: bool = True  # MISP to_ids; STIX indicators are always meant for detection
+
+
+@dataclass(slots=True)
+class Reject:
+    where: str  # "Objekt indicator--… " / "Zeile 17"
+    de: str
+    en: str
+
+
+@dataclass(slots=True)
+class GroupInfo:
+    """What a source says about the report its indicators belong to."""
+
+    title: str | None = None
+    summary: str | None = None
+    tlp: TLP | None = None
+    source: str | None = None
+    external_id: str | None = None
+    tags: list[str] = field(default_factory=list)

@@ -1,0 +1,173 @@
+"""Refang, detect and normalise indicator values: one canonical text per value.
+
+* domains and hostnames: lower case, IDNA (punycode), no trailing dot; labels may carry ``_``
+  (seen in real malware infrastructure) but not spaces or empty labels;
+* IPv4/IPv6: ``ipaddress`` canonical form (IPv6 compressed); CIDR with host bits cleared;
+  a /32 (/128) range is the address itself;
+* URLs: scheme and host lower-cased, host IDNA, default port dropped, empty path ``/``;
+  path, query and fragment kept as given (they are case-sensitive on most servers);
+* e-mail: lower-cased, domain IDNA;
+* hashes: lower-case hex of the right length.
+
+Every error is an :class:`InvalidIndicator` with a German and English one-line reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+import idna
+import ioc_fanger
+
+from kommcert.errors import InvalidInput
+from kommcert.indicators.types import HASH_LENGTHS, IndicatorType
+
+MAX_VALUE_LENGTH = 2048
+
+# ioc-fanger knows the many defanging styles but costs ~50 µs a call: only values that show a
+# hint of defanging go through it.
+_DEFANG_HINT = re.compile(r"h[x*]{2}p|\[|\(|\{|\\|\bdot\b|\bat\b", re.IGNORECASE)
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+
+
+class InvalidIndicator(InvalidInput):
+    pass
+
+
+def refang(value: str) -> str:
+    """Undo the usual defanging (``hxxp``, ``[.]``, ``(dot)``, ``[@]`` …)."""
+    value = value.strip()
+    if not _DEFANG_HINT.search(value):
+        return value
+    return ioc_fanger.fang(value).strip()
+
+
+def _bad(value: str, why_de: str, why_en: str) -> InvalidIndicator:
+    shown = value if len(value) <= 80 else value[:77] + "…"
+    return InvalidIndicator(f"„{shown}“: {why_de}", f"'{shown}': {why_en}")
+
+
+def normalize_name(value: str) -> str:
+    name = value.strip().rstrip(".").lower()
+    if not name or len(name) > 253:
+        raise _bad(value, "kein gültiger Domainname", "not a valid domain name")
+    labels = []
+    for label in name.split("."):
+        if label.isascii():
+            if not _LABEL.match(label):
+                raise _bad(value, "kein gültiger Domainname", "not a valid domain name")
+            labels.append(label)
+        else:
+            try:
+                labels.append(idna.encode(label, uts46=True).decode("ascii"))
+            except idna.IDNAError as exc:
+                raise _bad(value, "ungültiger internationaler Domainname",
+                           "invalid internationalised domain name") from exc
+    if len(labels) < 2 or labels[-1].isdigit():
+        raise _bad(value, "kein vollständiger Domainname", "not a fully qualified domain name")
+    return ".".join(labels)
+
+
+def normalize_ip(value: str) -> tuple[IndicatorType, str]:
+    text = value.strip()
+    try:
+        if "/" in text:
+            net = ipaddress.ip_network(text, strict=False)
+            if net.num_addresses == 1:
+                addr = net.network_address
+                return (IndicatorType.ipv4 if addr.version == 4 else IndicatorType.ipv6), str(addr)
+            kind = IndicatorType.ipv4_cidr if net.version == 4 else IndicatorType.ipv6_cidr
+            return kind, str(net)
+        addr = ipaddress.ip_address(text.strip("[]"))
+    except ValueError as exc:
+        raise _bad(value, "keine gültige IP-Adresse", "not a valid IP address") from exc
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return IndicatorType.ipv4, str(addr.ipv4_mapped)
+    return (IndicatorType.ipv4 if addr.version == 4 else IndicatorType.ipv6), str(addr)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ftp": 21}
+
+
+def normalize_url(value: str) -> str:
+    text = value.strip()
+    if "://" not in text:
+        raise _bad(value, "URL ohne Schema (http://, https://, …)", "URL without scheme (http://, https://, …)")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise _bad(value, "keine gültige URL", "not a valid URL") from exc
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if not scheme or not host or any(c.isspace() for c in text):
+        raise _bad(value, "keine gültige URL", "not a valid URL")
+    try:
+        kind, ip = normalize_ip(host)
+        host = f"[{ip}]" if kind == IndicatorType.ipv6 else ip
+    except InvalidIndicator:
+        host = normalize_name(host)
+    netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def normalize_email(value: str) -> str:
+    text = value.strip().lower()
+    local, sep, domain = text.rpartition("@")
+    if not sep or not local or len(local) > 64 or any(c.isspace() for c in local):
+        raise _bad(value, "keine gültige E-Mail-Adresse", "not a valid e-mail address")
+    return f"{local}@{normalize_name(domain)}"
+
+
+def normalize_hash(kind: IndicatorType, value: str) -> str:
+    text = value.strip().lower()
+    if len(text) != HASH_LENGTHS[kind] or not _HEX.match(text):
+        raise _bad(value, f"kein gültiger {kind.value.upper()}-Hash", f"not a valid {kind.value.upper()} hash")
+    return text
+
+
+def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str]:
+    """Normalise a value of a declared type. IP types may turn into their single-address or
+    range form (``10.0.0.1/32`` is ``ipv4``); everything else keeps its type."""
+    kind = IndicatorType(kind)
+    if len(value) > MAX_VALUE_LENGTH:
+        raise _bad(value, "Wert zu lang", "value too long")
+    value = refang(value)
+    if kind in (IndicatorType.ipv4, IndicatorType.ipv6, IndicatorType.ipv4_cidr, IndicatorType.ipv6_cidr):
+        got, text = normalize_ip(value)
+        family_ok = ("6" in got.value) == ("6" in kind.value)
+        if not family_ok:
+            raise _bad(value, f"keine {kind.value}-Adresse", f"not an {kind.value} value")
+        return got, text
+    if kind in (IndicatorType.domain, IndicatorType.hostname):
+        return kind, normalize_name(value)
+    if kind == IndicatorType.url:
+        return kind, normalize_url(value)
+    if kind == IndicatorType.email:
+        return kind, normalize_email(value)
+    return kind, normalize_hash(kind, value)
+
+
+_HASH_BY_LENGTH = {v: k for k, v in HASH_LENGTHS.items()}
+
+
+def detect(value: str) -> tuple[IndicatorType, str]:
+    """Guess the type of a bare value (for plain lists and free text) and normalise it."""
+    text = refang(value)
+    if not text:
+        raise _bad(value, "leerer Wert", "empty value")
+    if "://" in text:
+        return IndicatorType.url, normalize_url(text)
+    if _HEX.match(text.lower()) and len(text) in _HASH_BY_LENGTH:
+        kind = _HASH_BY_LENGTH[len(text)]
+        return kind, normalize_hash(kind, text)
+    if "@" in text:
+        return IndicatorType.email, normalize_email(text)
+    if ":" in text or text.replace(".", "").replace("/", "").isdigit():
+        return normalize_ip(text)
+    return IndicatorType.domain, normalize_name(text)
