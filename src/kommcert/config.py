@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     )
     cert_name: str = Field("Landes-CERT", description="Name of the Land-CERT on cards and e-mails.")
 
-    smtp_host: str = Field("", description="SMTP server; empty disables sending (jobs stay queued).")
+    smtp_host: str = Field("", description="SMTP server. Empty: mail jobs fail with a clear error and retry.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
     smtp_security: Literal["none", "starttls", "tls"] = Field(
         "starttls", description="none, starttls or tls (implicit TLS, port 465)."

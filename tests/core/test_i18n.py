@@ -50,3 +50,10 @@ def test_it_translates_the_labels_shown_from_code() -> None:
     english = i18n._english()
     labels = [*KIND_LABELS_DE.values(), *CONTACT_ROLE_LABELS_DE.values(), *ROLE_LABELS_DE.values()]
     assert [label for label in labels if label not in english] == []
+
+
+def test_it_translates_the_audit_event_names() -> None:
+    from kommcert.audit.events import LABELS_DE
+
+    english = i18n._english()
+    assert [label for label in LABELS_DE.values() if label not in english] == []

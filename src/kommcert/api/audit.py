@@ -1,5 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+
+from kommcert.api.auth import UserActor
+from kommcert.audit import service as audit_service
+from kommcert.audit.schemas import AuditPage, AuditRead
+from kommcert.deps import DbSession
 
 router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("", response_model=AuditPage)
+def list_audit(db: DbSession, actor: UserActor, action: str | None = Query(None, max_length=64),
+               org_id: int | None = None, before_id: int | None = None,
+               limit: int = Query(100, ge=1, le=1000)) -> AuditPage:
+    entries = audit_service.list_entries(db, actor=actor, org_id=org_id, action=action, limit=limit,
+                                         before_id=before_id)
+    return AuditPage(items=[AuditRead.model_validate(e) for e in entries],
+                     next_before_id=entries[-1].id if len(entries) == limit else None)

@@ -33,3 +33,24 @@ class AuditEvent:
     subject: str | None = None
     ip: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+# German words for the log page; English comes from the i18n catalogue.
+LABELS_DE = {
+    LOGIN: "Anmeldung",
+    LOGIN_FAILED: "Fehlgeschlagene Anmeldung",
+    LOGOUT: "Abmeldung",
+    MFA_ENABLED: "Zweiter Faktor eingerichtet",
+    MFA_FAILED: "Falscher Code (zweiter Faktor)",
+    TOKEN_CREATED: "API-Token angelegt",
+    TOKEN_REVOKED: "API-Token widerrufen",
+    TOKEN_REJECTED: "API-Token abgewiesen",
+    USER_CREATED: "Benutzer angelegt",
+    USER_UPDATED: "Benutzer geändert",
+    CSRF_REJECTED: "Formular ohne gültiges Sicherheitsmerkmal abgewiesen",
+    SHARED: "Geteilt",
+    EXPORTED: "Exportiert",
+    ACCESS_DENIED: "Zugriff verweigert (TLP:AMBER+STRICT/RED)",
+    ORG_IMPORTED: "Organisationen importiert",
+    ORG_UPDATED: "Organisation geändert",
+}

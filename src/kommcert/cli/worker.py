@@ -1,6 +1,32 @@
 from __future__ import annotations
 
+import signal
+import threading
 
-def worker() -> None:
-    """Arbeitet Hintergrundaufträge ab (E-Mails, Abrufe)."""
-    raise NotImplementedError
+import typer
+
+from kommcert.cli.common import console, settings
+
+
+def worker(
+    burst: bool = typer.Option(False, "--burst", help="Alle fälligen Aufträge abarbeiten, dann beenden (für cron)."),
+    once: bool = typer.Option(False, "--once", help="Höchstens einen Auftrag abarbeiten."),
+) -> None:
+    """Arbeitet Hintergrundaufträge ab (E-Mails, später Abrufe). Mehrere Worker dürfen parallel laufen.
+
+    SIGTERM/SIGINT beenden den Worker nach dem laufenden Auftrag.
+    """
+    from kommcert.db import make_engine, make_sessionmaker
+    from kommcert.jobs import worker as jobs_worker
+
+    cfg = settings()
+    engine = make_engine(cfg.database_url)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    try:
+        stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
+    finally:
+        engine.dispose()
+    console.print(f"Erledigt: {stats.done}, fehlgeschlagen: {stats.failed}.")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from kommcert.cli.common import console, unit_of_work
+from kommcert.jobs import service as jobs_service
+from kommcert.jobs.models import JobStatus
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("list")
+def list_jobs(
+    status: JobStatus = typer.Option(None, "--status", help="queued, running, done oder failed."),
+    limit: int = typer.Option(50, "--limit", min=1, max=1000, help="Wie viele (neueste zuerst)."),
+) -> None:
+    """Zeigt Hintergrundaufträge mit Status, Versuchen und letztem Fehler."""
+    with unit_of_work() as db:
+        table = Table("ID", "Art", "Status", "Versuche", "Nächster Versuch", "Letzter Fehler")
+        for job in jobs_service.list_jobs(db, status=status, limit=limit):
+            table.add_row(str(job.id), job.kind, str(job.status), f"{job.attempts}/{job.max_attempts}",
+                          job.run_after.strftime("%d.%m.%Y %H:%M:%S"), (job.last_error or "")[:80])
+        console.print(table)
+
+
+@app.command("retry")
+def retry(job_id: int = typer.Argument(..., help="ID eines fehlgeschlagenen Auftrags.")) -> None:
+    """Stellt einen fehlgeschlagenen Auftrag erneut in die Warteschlange."""
+    with unit_of_work() as db:
+        jobs_service.retry(db, job_id=job_id)
+    console.print(f"Auftrag {job_id} steht wieder in der Warteschlange.")
