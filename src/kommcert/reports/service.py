@@ -11,6 +11,7 @@ from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.errors import PermissionDenied
+from kommcert.orgs.models import Organization, OrgKind
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing import policy
@@ -53,3 +54,19 @@ def list_reports(
     if before_id is not None:
         stmt = stmt.where(Report.id < before_id)
     return db.scalars(policy.visible(stmt, Report, actor)).all()
+
+
+def audience_choices(db: Session, *, actor: Actor) -> Sequence[Organization]:
+    """Organisations offered in the sharing form: the Land's top level (Kreise, kreisfreie Städte,
+    CERTs, providers) and the actor's own branch. Any other org can be named by its key."""
+    top = select(Organization.id).where(Organization.parent_id.is_(None))
+    stmt = select(Organization).where(
+        (Organization.parent_id.in_(top)) | (Organization.id.in_(top)) | (Organization.id.in_(actor.org_path))
+        | (Organization.parent_id == actor.org_id)
+    )
+    order = list(OrgKind)
+    return sorted(db.scalars(stmt).all(), key=lambda o: (order.index(OrgKind(o.kind)), o.name))
+
+
+def owner_of(db: Session, report: Report) -> Organization:
+    return db.get(Organization, report.owner_org_id)  # type: ignore[return-value]

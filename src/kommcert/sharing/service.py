@@ -84,3 +84,45 @@ def get_or_404(db: Session, model: type[T], object_id: int, actor: Actor, *, ip:
 def visible_ids(db: Session, model: Any, actor: Actor, ids: Iterable[int]) -> set[int]:
     stmt = policy.visible(select(model.id).where(model.id.in_(list(ids))), model, actor)
     return set(db.scalars(stmt))
+
+
+def org_ids_by_keys(db: Session, keys: Iterable[str]) -> list[int]:
+    keys = [k.strip() for k in keys if k.strip()]
+    found = dict(db.execute(select(Organization.key, Organization.id).where(Organization.key.in_(keys))).all())
+    unknown = [k for k in keys if k not in found]
+    if unknown:
+        raise InvalidInput(f"Unbekannte Organisation(en): {', '.join(unknown[:5])}",
+                           f"Unknown organisation(s): {', '.join(unknown[:5])}")
+    return [found[k] for k in keys]
+
+
+def user_ids_by_emails(db: Session, emails: Iterable[str]) -> list[int]:
+    from kommcert.accounts.models import User
+
+    wanted = [e.strip().lower() for e in emails if e.strip()]
+    found = dict(db.execute(select(User.email, User.id).where(User.email.in_(wanted))).all())
+    unknown = [e for e in wanted if e not in found]
+    if unknown:
+        raise InvalidInput(f"Unbekannte Benutzer: {', '.join(unknown[:5])}", f"Unknown users: {', '.join(unknown[:5])}")
+    return [found[e] for e in wanted]
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    orgs: list[str]
+    orgs_without_subtree: list[str]
+    users: list[str]
+
+
+def describe_audience(db: Session, obj: Any, actor: Actor) -> AudienceView:
+    """Names of the audience for display. Organisation names are public; the named users only
+    to the owner organisation (others would learn who was told)."""
+    from kommcert.accounts.models import User
+
+    audience = get_audience(db, obj)
+    names = dict(db.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_(audience.orgs + audience.orgs_without_subtree))).all())
+    users: list[str] = []
+    if actor.org_id == obj.owner_org_id and audience.users:
+        users = list(db.scalars(select(User.name).where(User.id.in_(audience.users)).order_by(User.name)))
+    return AudienceView([names[i] for i in audience.orgs], [names[i] for i in audience.orgs_without_subtree], users)

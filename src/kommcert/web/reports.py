@@ -1,12 +1,17 @@
-"""Report pages (Meldungen): list, detail, create."""
+"""Report pages (Meldungen): list, detail, create with TLP and audience."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from kommcert.deps import DbSession, client_ip
+from kommcert.errors import DomainError, InvalidInput
 from kommcert.reports import service as reports_service
+from kommcert.reports.schemas import ReportCreate
+from kommcert.sharing import service as sharing_service
+from kommcert.sharing.tlp import TLP
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -19,7 +24,46 @@ def report_list(request: Request, db: DbSession, actor: PageActor) -> Response:
                   {"reports": reports_service.list_reports(db, actor=actor, limit=100)})
 
 
+def _form(request: Request, db, actor, status_code: int = 200, **values: object) -> Response:  # noqa: ANN001
+    return render(request, "reports/new.html", {
+        "choices": reports_service.audience_choices(db, actor=actor), "tlps": list(TLP), "values": values,
+        "error": values.pop("error", None)}, status_code=status_code)
+
+
+@router.get("/reports/new")
+def report_form(request: Request, db: DbSession, actor: PageActor) -> Response:
+    return _form(request, db, actor, tlp="amber")
+
+
+@router.post("/reports")
+async def report_create(request: Request, db: DbSession, actor: PageActor, title: str = Form(""),
+                        summary: str = Form(""), tlp: str = Form("amber"), more_keys: str = Form(""),
+                        strict: str = Form(""), users: str = Form(""), upward: str = Form("")) -> Response:
+    form = await request.form()
+    picked = [str(v) for v in form.getlist("orgs")]
+    values = {"title": title, "summary": summary, "tlp": tlp, "more_keys": more_keys, "users": users,
+              "picked": picked, "strict": strict, "upward": upward}
+    try:
+        org_ids = [int(v) for v in picked if v.isdigit()]
+        org_ids += sharing_service.org_ids_by_keys(db, more_keys.replace(";", ",").split(","))
+        user_ids = sharing_service.user_ids_by_emails(db, users.replace(";", ",").split(","))
+        try:
+            report_in = ReportCreate(
+                title=title, summary=summary, tlp=TLP.parse(tlp) if tlp else TLP.amber,
+                audience_orgs=[] if strict else org_ids, audience_orgs_strict=org_ids if strict else [],
+                audience_users=user_ids, upward=bool(upward))
+        except (ValidationError, ValueError):
+            raise InvalidInput("Bitte Titel (höchstens 300 Zeichen) und TLP angeben.",
+                               "Please give a title (at most 300 characters) and a TLP.") from None
+        report = reports_service.create_report(db, actor=actor, report_in=report_in)
+    except DomainError as exc:
+        return _form(request, db, actor, status_code=exc.status_code, error=exc, **values)
+    return RedirectResponse(f"/reports/{report.id}", status_code=303)
+
+
 @router.get("/reports/{report_id}")
 def report_detail(report_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
-    return render(request, "reports/detail.html", {"report": report})
+    return render(request, "reports/detail.html", {
+        "report": report, "audience": sharing_service.describe_audience(db, report, actor),
+        "owner": reports_service.owner_of(db, report)})
