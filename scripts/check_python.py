@@ -2,5 +2,5 @@
 
 import sys
 
-if sys.version_info < (3, 11):
+if sys.version_info < (3, 11):  # noqa: UP036 - runs on whatever python3 the machine has
     sys.exit(f"kommcert braucht Python 3.11 oder neuer (gefunden: {sys.version.split()[0]}).")

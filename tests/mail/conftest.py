@@ -6,7 +6,6 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import trustme
@@ -32,7 +31,8 @@ def _free_port() -> int:
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:  # noqa: ANN001
-    ok = getattr(auth_data, "login", None) == USER.encode() and getattr(auth_data, "password", None) == PASSWORD.encode()
+    login = getattr(auth_data, "login", None)
+    ok = login == USER.encode() and getattr(auth_data, "password", None) == PASSWORD.encode()
     return AuthResult(success=ok)
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from kommcert.accounts.models import Role, TokenScope
 from kommcert.audit.models import AuditEntry
 from kommcert.errors import NotFound
+from kommcert.reports import service as reports_service
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
-from kommcert.reports import service as reports_service
 from kommcert.sharing import policy
 from kommcert.sharing import service as sharing_service
 from kommcert.sharing.tlp import TLP

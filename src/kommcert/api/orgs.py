@@ -4,12 +4,12 @@ import io
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from kommcert.accounts.schemas import OrgSecurity
 from kommcert.api.auth import UserActor, WriterActor
 from kommcert.deps import DbSession
 from kommcert.errors import InvalidInput
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import OrgKind
-from kommcert.accounts.schemas import OrgSecurity
 from kommcert.orgs.schemas import ContactIn, ContactRead, ImportRead, OrgPage, OrgRead
 
 router = APIRouter(prefix="/orgs", tags=["orgs"])

@@ -59,7 +59,8 @@ def read(stream: IO[str], *, name: str) -> list[OrgRecord]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise _error(name, offset, f"{len(row)} statt {len(header)} Spalten", f"{len(row)} instead of {len(header)} columns")
+            raise _error(name, offset, f"{len(row)} statt {len(header)} Spalten",
+                         f"{len(row)} instead of {len(header)} columns")
         values = {h: cell.strip() for h, cell in zip(header, row, strict=True)}
         records.append(_record(values, name=name, line=offset))
         key = records[-1].key

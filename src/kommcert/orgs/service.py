@@ -13,7 +13,7 @@ from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.errors import InvalidInput, NotFound, PermissionDenied
 from kommcert.orgs import csv_import, gv100ad, importing
-from kommcert.orgs.models import OrgAncestry, OrgContact, Organization, OrgKind
+from kommcert.orgs.models import OrgAncestry, Organization, OrgContact, OrgKind
 from kommcert.orgs.schemas import ContactIn
 from kommcert.sharing.actor import Actor
 

@@ -7,6 +7,7 @@ marking definitions, identities (producer names) and reports (title). Other obje
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -158,10 +159,8 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
                 tlp_name = (obj.get("definition") or {}).get("tlp") if obj.get("definition_type") == "tlp" else None
                 name = obj.get("name") or tlp_name
                 if obj.get("id") not in TLP_MARKINGS and isinstance(name, str):
-                    try:
+                    with contextlib.suppress(ValueError):  # a marking that is no TLP
                         extra_markings[obj["id"]] = TLP.parse(name)
-                    except ValueError:
-                        pass
             elif kind == "report":
                 yield GroupInfo(title=obj.get("name"), summary=obj.get("description"),
                                 tlp=_tlp_of(obj, extra_markings), source=source, external_id=obj.get("id"),

@@ -33,8 +33,10 @@ PATHS: dict[str, IndicatorType] = {
 
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<open>\[)|(?P<close>\])|(?P<or>OR\b)|(?P<bad>AND\b|FOLLOWEDBY\b|WITHIN\b|REPEATS\b|START\b|STOP\b|NOT\b)
-      | (?P<path>[a-z0-9_-]+:[a-z0-9_.'\[\]*-]+)\s*(?P<op>=|ISSUBSET\b|!=|<=|>=|<|>|LIKE\b|MATCHES\b|IN\b|ISSUPERSET\b)\s*
+        (?P<open>\[)|(?P<close>\])|(?P<or>OR\b)
+      | (?P<bad>AND\b|FOLLOWEDBY\b|WITHIN\b|REPEATS\b|START\b|STOP\b|NOT\b)
+      | (?P<path>[a-z0-9_-]+:[a-z0-9_.'\[\]*-]+)\s*
+        (?P<op>=|ISSUBSET\b|!=|<=|>=|<|>|LIKE\b|MATCHES\b|IN\b|ISSUPERSET\b)\s*
         (?P<str>'(?:[^'\\]|\\.)*')
     )""",
     re.VERBOSE | re.IGNORECASE,
