@@ -91,3 +91,19 @@ def app(settings: Settings, session_factory: sessionmaker[Session]):  # noqa: AN
 def client(app) -> Iterator[TestClient]:  # noqa: ANN001
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator:  # noqa: ANN001
+    """A migrated SQLite file that the ``kommcert`` CLI uses through the environment."""
+    from typer.testing import CliRunner
+
+    from kommcert.cli.main import app as cli_app
+    from kommcert.config import get_settings
+
+    monkeypatch.setenv("KOMMCERT_ENV", "dev")
+    monkeypatch.setenv("KOMMCERT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    get_settings.cache_clear()
+    assert CliRunner().invoke(cli_app, ["db", "upgrade"]).exit_code == 0
+    yield tmp_path
+    get_settings.cache_clear()

@@ -1,26 +1,19 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kommcert.cli.main import app
-from kommcert.config import get_settings
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def cli_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KOMMCERT_ENV", "dev")
-    monkeypatch.setenv("KOMMCERT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+def cli_demo(cli_db: Path) -> Path:
     assert runner.invoke(app, ["demo"]).exit_code == 0
-    yield tmp_path
-    get_settings.cache_clear()
+    return cli_db
 
 
 def test_it_creates_and_lists_users(cli_demo: Path) -> None:

@@ -1,26 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from kommcert.cli.main import app
-from kommcert.config import get_settings
 from tests.orgs.gv100ad_builder import musterland, text
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("KOMMCERT_ENV", "dev")
-    monkeypatch.setenv("KOMMCERT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_it_imports_gv100ad_from_the_command_line(cli_db: Path) -> None:
