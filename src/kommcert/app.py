@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
             db.close()
         return JSONResponse({"status": "ok", "version": __version__})
 
+    app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -112,3 +113,17 @@ _API_DOCS_HTML = """<!doctype html>
 <script src="/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js"></script>
 <script src="/static/api-docs.js"></script></body></html>
 """
+
+
+def _openapi_with_bearer(app: FastAPI) -> dict:
+    """Declare the Bearer token scheme so clients (and Swagger's "Authorize") know how to log in."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes,
+                             description="kommcert JSON API. Send an API token as `Authorization: Bearer <token>`.")
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "kommcert API token (kc_…)"}}
+        schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema

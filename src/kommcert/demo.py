@@ -69,6 +69,10 @@ CONTACTS = {
 }
 
 
+def known_logins() -> list[DemoLogin]:
+    return [DemoLogin(persona, email, password, org_key, role) for persona, org_key, email, _, role, password in USERS]
+
+
 def is_empty(db: Session) -> bool:
     return (db.scalar(select(func.count()).select_from(Organization)) or 0) == 0
 
