@@ -40,3 +40,25 @@ class GroupInfo:
     source: str | None = None
     external_id: str | None = None
     tags: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExportRow:
+    """One indicator as an export sees it: already filtered by the sharing policy, not expired,
+    not warninglisted (for blocking exports). ``tlp`` is the least restrictive TLP under which the
+    requester may see it; ``report_*`` name one report (Meldung) it came from."""
+
+    id: int
+    uuid: str  # stable per indicator, used for STIX ids (indicator--<uuid>)
+    type: IndicatorType
+    value: str
+    tlp: TLP
+    created: datetime
+    modified: datetime
+    valid_from: datetime
+    valid_until: datetime | None = None
+    confidence: int | None = None
+    tags: tuple[str, ...] = ()
+    report_uuid: str | None = None
+    report_title: str | None = None
+    comment: str | None = None
