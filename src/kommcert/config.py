@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(20.0, gt=0, description="Seconds before an SMTP attempt gives up.")
     smtp_ca_file: str = Field("", description="CA bundle to verify the SMTP server (default: system).")
 
+    ioc_lifetime_days: dict[str, int] = Field(
+        default_factory=lambda: {"ipv4": 30, "ipv6": 30, "ipv4_cidr": 30, "ipv6_cidr": 30, "domain": 90,
+                                 "hostname": 90, "url": 60, "email": 180, "md5": 365, "sha1": 365, "sha256": 365},
+        description="Lifetime in days per indicator type when the source gives no valid_until (JSON object).",
+    )
+    ioc_fp_review_threshold: int = Field(
+        2, ge=1, description="False-positive reports from this many organisations put an indicator up for review."
+    )
+    max_upload_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Largest indicator file accepted by the import pages and API."
+    )
     worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
     job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
 

@@ -1,0 +1,215 @@
+"""Import a stream of indicator records into reports, in batches, inside the caller's transaction.
+
+Readers (STIX, MISP, CSV, free text) yield records; this module groups them into reports by TLP,
+normalised values become one :class:`Indicator` each (insert-or-ignore, then one SELECT per batch),
+and every report gets a :class:`Provenance`. Nothing is committed here: on a reject without
+``skip_invalid`` the caller rolls back and nothing stays behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.db import utcnow
+from kommcert.errors import InvalidInput, PermissionDenied
+from kommcert.indicators import warninglists
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
+from kommcert.indicators.models import Indicator, Provenance
+from kommcert.indicators.types import IndicatorType
+from kommcert.reports.models import Report
+from kommcert.reports.schemas import ReportCreate
+from kommcert.sharing import service as sharing_service
+from kommcert.sharing.actor import Actor
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+
+BATCH = 5000
+MAX_REJECTS_LISTED = 1000
+
+
+@dataclass
+class ImportOptions:
+    title: str | None = None
+    summary: str = ""
+    tlp: TLP = TLP.amber  # for records whose source names no TLP
+    audience: Audience = field(default_factory=Audience)
+    source: str = "import"
+    skip_invalid: bool = False
+    lifetimes: dict[str, int] = field(default_factory=dict)
+    report_id: int | None = None  # add to an existing report of the actor's org
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0  # provenances written
+    new_indicators: int = 0
+    duplicates: int = 0  # the same value twice in one report
+    warninglisted: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    reports: list[int] = field(default_factory=list)
+
+
+class _Importer:
+    def __init__(self, db: Session, actor: Actor, options: ImportOptions) -> None:
+        if not actor.can_write or actor.org_id is None:
+            raise PermissionDenied("Dieser Zugang darf nichts importieren.", "This credential may not import.")
+        self.db, self.actor, self.options = db, actor, options
+        self.result = ImportResult()
+        self.group = GroupInfo()
+        self.reports: dict[TLP, Report] = {}
+        self.seen: set[tuple[int, str, str]] = set()
+        self.match = warninglists.matcher(db)
+        self.now = utcnow()
+        self.is_pg = db.get_bind().dialect.name == "postgresql"
+        if options.report_id is not None:
+            from kommcert.reports import service as reports_service
+
+            report = reports_service.get_report(db, actor=actor, report_id=options.report_id)
+            if report.owner_org_id != actor.org_id:
+                raise PermissionDenied("Nur Meldungen der eigenen Organisation können ergänzt werden.",
+                                       "Only reports of your own organisation can be extended.")
+            self.reports[TLP(report.tlp)] = report
+
+    def report_for(self, tlp: TLP) -> Report:
+        report = self.reports.get(tlp)
+        if report is None:
+            from kommcert.reports import service as reports_service
+
+            title = self.options.title or self.group.title or f"Import {self.options.source}"
+            if self.reports:
+                title = f"{title} ({tlp.label})"
+            report = reports_service.create_report(self.db, actor=self.actor, report_in=ReportCreate(
+                title=title[:300], summary=self.options.summary or (self.group.summary or ""), tlp=tlp,
+                audience_orgs=list(self.options.audience.orgs),
+                audience_orgs_strict=list(self.options.audience.orgs_without_subtree),
+                audience_users=list(self.options.audience.users)))
+            self.reports[tlp] = report
+            self.result.reports.append(report.id)
+        return report
+
+    def reject(self, item: Reject) -> None:
+        if not self.options.skip_invalid:
+            raise InvalidInput(item.de, item.en)
+        if len(self.result.rejects) < MAX_REJECTS_LISTED:
+            self.result.rejects.append(item)
+
+    def run(self, items: Iterable[IndicatorRecord | Reject | GroupInfo]) -> ImportResult:
+        batch: list[IndicatorRecord] = []
+        for item in items:
+            if isinstance(item, IndicatorRecord):
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    self.flush(batch)
+                    batch = []
+            elif isinstance(item, Reject):
+                self.reject(item)
+            else:
+                self.group.title = self.group.title or item.title
+                self.group.summary = self.group.summary or item.summary
+                self.group.tlp = self.group.tlp or item.tlp
+                self.group.source = item.source or self.group.source
+        if batch:
+            self.flush(batch)
+        return self.result
+
+    def _ids(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        values = list({v for _, v in keys})
+        found: dict[tuple[str, str], int] = {}
+        for start in range(0, len(values), 1000):
+            rows = self.db.execute(select(Indicator.id, Indicator.type, Indicator.value)
+                                   .where(Indicator.value.in_(values[start:start + 1000])))
+            found.update({(t, v): i for i, t, v in rows if (t, v) in keys})
+        return found
+
+    def flush(self, batch: list[IndicatorRecord]) -> None:
+        keys = {(r.type.value, r.value) for r in batch}
+        ids = self._ids(keys)
+        missing = keys - ids.keys()
+        if missing:
+            rows = []
+            for kind, value in missing:
+                hit = self.match.match(IndicatorType(kind), value)
+                self.result.warninglisted += hit is not None
+                rows.append({"type": kind, "value": value, "warninglist": hit})
+            _insert_ignoring_conflicts(self.db, rows, self.is_pg)
+            self.result.new_indicators += len(rows)
+            ids.update(self._ids(missing))
+        provenances = []
+        for rec in batch:
+            tlp = rec.tlp or self.group.tlp or self.options.tlp
+            report = self.report_for(TLP(tlp))
+            key = (report.id, rec.type.value, rec.value)
+            if key in self.seen:
+                self.result.duplicates += 1
+                continue
+            self.seen.add(key)
+            valid_from = rec.valid_from or self.now
+            valid_until = rec.valid_until or valid_from + timedelta(
+                days=self.options.lifetimes.get(rec.type.value, 90))
+            provenances.append({
+                "report_id": report.id, "indicator_id": ids[(rec.type.value, rec.value)],
+                "valid_from": valid_from.astimezone(UTC), "valid_until": valid_until.astimezone(UTC),
+                "confidence": rec.confidence, "block": rec.block, "comment": (rec.comment or None) and rec.comment[:2000],
+                "source": (self.group.source or self.options.source)[:200], "source_ref": (rec.source_ref or None),
+                "tags": "\n".join(rec.tags)[:4000], "created_at": self.now,
+            })
+        if provenances:
+            # a value re-imported into the same existing report updates nothing: skip known pairs
+            existing = set(self.db.execute(select(Provenance.report_id, Provenance.indicator_id).where(
+                Provenance.indicator_id.in_([p["indicator_id"] for p in provenances]),
+                Provenance.report_id.in_({p["report_id"] for p in provenances}))).all())
+            fresh = [p for p in provenances if (p["report_id"], p["indicator_id"]) not in existing]
+            self.result.duplicates += len(provenances) - len(fresh)
+            if fresh:
+                self.db.execute(insert(Provenance), fresh)
+            self.result.imported += len(fresh)
+
+
+def _insert_ignoring_conflicts(db: Session, rows: list[dict[str, Any]], is_pg: bool) -> None:
+    """Another import may add the same value at the same moment: let the database decide."""
+    import uuid
+
+    for row in rows:
+        row["uuid"] = uuid.uuid4()
+        row["created_at"] = row["updated_at"] = utcnow()
+        row["warninglist_override"] = False
+        row["review_state"] = "none"
+    if is_pg:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    db.execute(dialect_insert(Indicator).on_conflict_do_nothing(index_elements=["type", "value"]), rows)
+
+
+def import_records(db: Session, *, actor: Actor, items: Iterable[IndicatorRecord | Reject | GroupInfo],
+                   options: ImportOptions) -> ImportResult:
+    result = _Importer(db, actor, options).run(items)
+    if not result.reports and not result.imported:
+        raise InvalidInput("Die Datei enthält keine Indikatoren.", "The file holds no indicators.")
+    audit_service.record(db, AuditEvent(events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type="indicator_import", detail={
+                                            "source": options.source[:200], "imported": result.imported,
+                                            "new": result.new_indicators, "rejected": len(result.rejects),
+                                            "reports": result.reports}))
+    return result
+
+
+def preview(items: Iterable[IndicatorRecord | Reject | GroupInfo], *, limit: int = 200) -> Iterator[Any]:
+    """The first records of a source, for the import page's preview (nothing is written)."""
+    for n, item in enumerate(items):
+        if n >= limit:
+            return
+        yield item
+
+
+def utc(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(UTC) if dt else None

@@ -1,0 +1,111 @@
+"""Indicators of compromise and where they came from.
+
+One value (type + normalised text) is one :class:`Indicator`, however many sources report it.
+Each report ("Meldung") that carries it adds a :class:`Provenance` row with its own validity,
+confidence and tags. Visibility is the report's: an actor sees an indicator, and the attributes a
+provenance gives it, only through reports the sharing policy lets them see.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kommcert.db import Base, utcnow
+from kommcert.sharing.models import Shared
+
+
+class ReviewState(StrEnum):
+    none = "none"
+    needs_review = "needs_review"  # several organisations reported a false positive
+    false_positive = "false_positive"  # an analyst confirmed it: out of every blocking export
+    confirmed = "confirmed"
+
+
+class Indicator(Base):
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("type", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    type: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(2048), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Name of the first warninglist the value is on; such values stay out of blocking exports …
+    warninglist: Mapped[str | None] = mapped_column(String(100))
+    # … unless an analyst decided to block it anyway.
+    warninglist_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.none, index=True)
+
+
+class Provenance(Base):
+    """An indicator as one report carries it."""
+
+    __tablename__ = "provenances"
+    __table_args__ = (
+        UniqueConstraint("report_id", "indicator_id"),
+        Index("ix_provenances_indicator_report", "indicator_id", "report_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_until: Mapped[datetime | None] = mapped_column(index=True)
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    block: Mapped[bool] = mapped_column(Boolean, default=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))
+    source_ref: Mapped[str | None] = mapped_column(String(200))
+    # Tags as "kind:name" lines (ATT&CK technique, malware family, threat actor, free)
+    tags: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Warninglist(Base):
+    """MISP-style warninglist: values that must not be blocked (RFC 1918, public resolvers …)."""
+
+    __tablename__ = "warninglists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    type: Mapped[str] = mapped_column(String(16))  # string | substring | hostname | cidr | regex
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    entries: Mapped[str] = mapped_column(Text)  # one value per line
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SightingKind(StrEnum):
+    seen = "seen"
+    false_positive = "false_positive"
+
+
+class Sighting(Shared, Base):
+    """An organisation saw an indicator (or reports it as a false positive).
+
+    Shared upward by default: the reporting org, its ancestors, the CERTs and the indicator's
+    publishers (addressed in the audience) see it; everyone else only counts.
+    """
+
+    __tablename__ = "sightings"
+    __share_type__ = "sighting"
+    __table_args__ = (UniqueConstraint("owner_org_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=SightingKind.seen)
+    first_seen: Mapped[datetime] = mapped_column(index=True)
+    last_seen: Mapped[datetime] = mapped_column()
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    log_source: Mapped[str | None] = mapped_column(String(200))
+    system: Mapped[str | None] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

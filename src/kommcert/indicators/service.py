@@ -1,0 +1,148 @@
+"""Use cases of the indicator hub: import, search, detail, and the rows every export streams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from kommcert.config import Settings
+from kommcert.db import utcnow
+from kommcert.errors import NotFound
+from kommcert.indicators import importing, readers
+from kommcert.indicators.formats.records import ExportRow
+from kommcert.indicators.models import Indicator, Provenance, ReviewState
+from kommcert.indicators.types import IndicatorType
+from kommcert.reports.models import Report
+from kommcert.sharing import policy
+from kommcert.sharing.actor import Actor
+from kommcert.sharing.tlp import TLP
+
+TLP_ORDER = [TLP.clear, TLP.green, TLP.amber, TLP.amber_strict, TLP.red]
+_TLP_RANK = case({t.value: n for n, t in enumerate(TLP_ORDER)}, value=Report.tlp)
+
+
+def import_file(db: Session, *, actor: Actor, settings: Settings, fmt: str, stream: IO[bytes], name: str,
+                options: importing.ImportOptions, reader_options: dict[str, Any] | None = None
+                ) -> importing.ImportResult:
+    options.lifetimes = options.lifetimes or settings.ioc_lifetime_days
+    options.source = name
+    items = readers.read(fmt, stream, name=name, **(reader_options or {}))
+    return importing.import_records(db, actor=actor, items=items, options=options)
+
+
+def visible_reports(actor: Actor) -> Select[Any]:
+    """The reports an actor may see, as a subquery: indicators are visible through them."""
+    return policy.visible(select(Report.id), Report, actor)
+
+
+@dataclass
+class IndicatorListItem:
+    id: int
+    type: str
+    value: str
+    tlp: TLP
+    valid_until: Any
+    warninglist: str | None
+    review_state: str
+    reports: int
+
+
+def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None = None,  # noqa: A002
+           tag: str | None = None, tlp: TLP | None = None, source: str | None = None, seen: bool | None = None,
+           expired: bool | None = None, limit: int = 100, before_id: int | None = None) -> list[IndicatorListItem]:
+    now = utcnow()
+    stmt = (select(Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK), func.max(Provenance.valid_until),
+                   Indicator.warninglist, Indicator.review_state, func.count(Provenance.id))
+            .join(Provenance, Provenance.indicator_id == Indicator.id)
+            .join(Report, Report.id == Provenance.report_id)
+            .where(Provenance.report_id.in_(visible_reports(actor)))
+            .group_by(Indicator.id, Indicator.type, Indicator.value, Indicator.warninglist, Indicator.review_state)
+            .order_by(Indicator.id.desc()).limit(min(max(limit, 1), 1000)))
+    if q:
+        stmt = stmt.where(Indicator.value.contains(q.strip().lower()[:200]))
+    if type:
+        stmt = stmt.where(Indicator.type == type)
+    if tag:
+        stmt = stmt.where(Provenance.tags.contains(tag.strip()[:100]))
+    if tlp:
+        stmt = stmt.where(Report.tlp == tlp)
+    if source:
+        stmt = stmt.where(Provenance.source.contains(source.strip()[:100]))
+    if before_id:
+        stmt = stmt.where(Indicator.id < before_id)
+    if expired is True:
+        stmt = stmt.having(func.max(Provenance.valid_until) <= now)
+    elif expired is False:
+        stmt = stmt.having(func.max(Provenance.valid_until) > now)
+    if seen is not None:
+        from kommcert.indicators.models import Sighting
+
+        sighted = select(Sighting.indicator_id)
+        stmt = stmt.where(Indicator.id.in_(sighted) if seen else Indicator.id.not_in(sighted))
+    return [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, rs, n)
+            for i, t, v, rank, until, wl, rs, n in db.execute(stmt)]
+
+
+@dataclass
+class IndicatorDetail:
+    indicator: Indicator
+    provenances: list[tuple[Provenance, Report]]
+
+
+def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorDetail:
+    rows = db.execute(
+        select(Provenance, Report).join(Report, Report.id == Provenance.report_id)
+        .where(Provenance.indicator_id == indicator_id, Provenance.report_id.in_(visible_reports(actor)))
+        .order_by(Provenance.created_at)
+    ).all()
+    if not rows:  # unknown, or known only through reports the actor may not see
+        raise NotFound()
+    return IndicatorDetail(db.get(Indicator, indicator_id), [(p, r) for p, r in rows])  # type: ignore[arg-type]
+
+
+def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequence[IndicatorType] | None = None,
+                batch: int = 5000) -> Iterator[ExportRow]:
+    """Every indicator the actor may see, once, with the least restrictive TLP it is visible under.
+
+    ``blocking`` leaves out what must not be blocked: expired provenances, warninglisted values
+    (unless an analyst overrode), confirmed false positives, and provenances not meant for detection.
+    Streams in id order with a keyset, so memory stays flat for a million rows.
+    """
+    now = utcnow()
+    last_id = 0
+    while True:
+        stmt = (select(Indicator.id, Indicator.uuid, Indicator.type, Indicator.value, Indicator.created_at,
+                       Indicator.updated_at, func.min(_TLP_RANK), func.min(Provenance.valid_from),
+                       func.max(Provenance.valid_until), func.max(Provenance.confidence), func.max(Provenance.tags),
+                       func.min(Provenance.report_id), func.max(Provenance.comment))
+                .join(Provenance, Provenance.indicator_id == Indicator.id)
+                .join(Report, Report.id == Provenance.report_id)
+                .where(Provenance.report_id.in_(visible_reports(actor)), Indicator.id > last_id)
+                .group_by(Indicator.id, Indicator.uuid, Indicator.type, Indicator.value, Indicator.created_at,
+                          Indicator.updated_at)
+                .order_by(Indicator.id).limit(batch))
+        if blocking:
+            stmt = stmt.where(Provenance.block.is_(True),
+                              or_(Provenance.valid_until.is_(None), Provenance.valid_until > now),
+                              or_(Indicator.warninglist.is_(None), Indicator.warninglist_override.is_(True)),
+                              Indicator.review_state != ReviewState.false_positive)
+        if types:
+            stmt = stmt.where(Indicator.type.in_([t.value for t in types]))
+        rows = db.execute(stmt).all()
+        if not rows:
+            return
+        titles = dict(db.execute(select(Report.id, Report.title).where(Report.id.in_({r[11] for r in rows}))).all())
+        uuids = dict(db.execute(select(Report.id, Report.uuid).where(Report.id.in_({r[11] for r in rows}))).all())
+        for (ind_id, uuid_, kind, value, created, modified, rank, valid_from, valid_until, confidence, tags,
+             report_id, comment) in rows:
+            yield ExportRow(
+                id=ind_id, uuid=str(uuid_), type=IndicatorType(kind), value=value, tlp=TLP_ORDER[rank],
+                created=created, modified=modified, valid_from=valid_from, valid_until=valid_until,
+                confidence=confidence, tags=tuple(t for t in (tags or "").split("\n") if t),
+                report_uuid=str(uuids[report_id]), report_title=titles[report_id], comment=comment,
+            )
+        last_id = rows[-1][0]

@@ -1,0 +1,203 @@
+"""Warninglists (MISP format): values that must not end up in blocking exports.
+
+Built-in lists ship in ``indicators/data``; MISP warninglist JSON files can be imported. The
+:class:`Matcher` answers "which list is this value on?" fast enough for a million-row import:
+CIDR ranges as sorted integer intervals (bisect), names by label-boundary suffix lookup.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from kommcert.errors import InvalidInput
+from kommcert.indicators.models import Indicator, Warninglist
+from kommcert.indicators.types import IndicatorType
+
+TYPES = ("string", "substring", "hostname", "cidr", "regex")
+MAX_ENTRIES = 1_000_000
+
+
+@dataclass
+class _Ranges:
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def add(self, start: int, end: int, name: str) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.names.append(name)
+
+    def freeze(self) -> None:
+        order = sorted(range(len(self.starts)), key=self.starts.__getitem__)
+        self.starts = [self.starts[i] for i in order]
+        self.ends = [self.ends[i] for i in order]
+        self.names = [self.names[i] for i in order]
+        # running maximum of the ends lets one bisect answer "does any range overlap [a, b]?"
+        self.max_end = list(self.ends)
+        for i in range(1, len(self.max_end)):
+            self.max_end[i] = max(self.max_end[i], self.max_end[i - 1])
+
+    def overlapping(self, start: int, end: int) -> str | None:
+        i = bisect.bisect_right(self.starts, end) - 1
+        while i >= 0 and self.max_end[i] >= start:
+            if self.ends[i] >= start:
+                return self.names[i]
+            i -= 1
+        return None
+
+
+class Matcher:
+    def __init__(self, lists: Iterable[tuple[str, str, Sequence[str]]]) -> None:
+        self.v4, self.v6 = _Ranges(), _Ranges()
+        self.names: dict[str, str] = {}
+        self.strings: dict[str, str] = {}
+        self.substrings: list[tuple[str, str]] = []
+        self.regexes: list[tuple[re.Pattern[str], str]] = []
+        for name, kind, entries in lists:
+            for entry in entries:
+                self._add(name, kind, entry.strip())
+        self.v4.freeze()
+        self.v6.freeze()
+
+    def _add(self, name: str, kind: str, entry: str) -> None:
+        if not entry:
+            return
+        if kind == "cidr":
+            try:
+                net = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                return
+            (self.v4 if net.version == 4 else self.v6).add(int(net.network_address), int(net.broadcast_address), name)
+        elif kind == "hostname":
+            self.names.setdefault(entry.lower().strip("."), name)
+        elif kind == "string":
+            self.strings.setdefault(entry.lower(), name)
+        elif kind == "substring":
+            self.substrings.append((entry.lower(), name))
+        elif kind == "regex":
+            try:
+                self.regexes.append((re.compile(entry), name))
+            except re.error:
+                return
+
+    def _name_hit(self, host: str) -> str | None:
+        labels = host.split(".")
+        for i in range(len(labels)):
+            hit = self.names.get(".".join(labels[i:]))
+            if hit:
+                return hit
+        return None
+
+    def _ip_hit(self, text: str) -> str | None:
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            return None
+        ranges = self.v4 if net.version == 4 else self.v6
+        return ranges.overlapping(int(net.network_address), int(net.broadcast_address))
+
+    def match(self, kind: IndicatorType, value: str) -> str | None:
+        hit = self.strings.get(value.lower())
+        if hit:
+            return hit
+        if kind in (IndicatorType.ipv4, IndicatorType.ipv6, IndicatorType.ipv4_cidr, IndicatorType.ipv6_cidr):
+            hit = self._ip_hit(value)
+        elif kind in (IndicatorType.domain, IndicatorType.hostname):
+            hit = self._name_hit(value)
+        elif kind == IndicatorType.url:
+            host = (urlsplit(value).hostname or "").strip("[]")
+            hit = self._ip_hit(host) or self._name_hit(host)
+        elif kind == IndicatorType.email:
+            hit = self._name_hit(value.rpartition("@")[2])
+        if hit:
+            return hit
+        lowered = value.lower()
+        for needle, name in self.substrings:
+            if needle in lowered:
+                return name
+        for pattern, name in self.regexes:
+            if pattern.search(value):
+                return name
+        return None
+
+
+def parse_misp(data: dict[str, Any], *, source: str) -> tuple[str, str, int, str, list[str]]:
+    """Check a MISP warninglist document; returns (name, description, version, type, entries)."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{source}: keine Warnliste (JSON-Objekt erwartet)", f"{source}: not a warninglist (JSON object expected)")
+    name, kind, entries = data.get("name"), data.get("type", "string"), data.get("list")
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise InvalidInput(f"{source}: Feld „name“ fehlt oder ist zu lang", f"{source}: field 'name' missing or too long")
+    if kind not in TYPES:
+        raise InvalidInput(f"{source}: unbekannter Typ „{kind}“", f"{source}: unknown type '{kind}'")
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries) or len(entries) > MAX_ENTRIES:
+        raise InvalidInput(f"{source}: Feld „list“ muss eine Liste von Texten sein",
+                           f"{source}: field 'list' must be a list of strings")
+    version = data.get("version", 1)
+    return name.strip(), str(data.get("description", ""))[:2000], version if isinstance(version, int) else 1, kind, entries
+
+
+def import_file(db: Session, stream: IO[bytes], *, source: str, builtin: bool = False,
+                enabled: bool = True) -> Warninglist:
+    try:
+        data = json.load(stream)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{source}: kein gültiges JSON ({exc})", f"{source}: invalid JSON ({exc})") from None
+    name, description, version, kind, entries = parse_misp(data, source=source)
+    wl = db.scalar(select(Warninglist).where(Warninglist.name == name))
+    if wl is None:
+        wl = Warninglist(name=name, builtin=builtin, enabled=data.get("enabled", enabled) if builtin else enabled)
+        db.add(wl)
+    wl.description, wl.version, wl.type, wl.entries = description, version, kind, "\n".join(entries)
+    db.flush()
+    return wl
+
+
+def ensure_builtin(db: Session) -> None:
+    """Load the shipped lists once; later changes by analysts (enabled/disabled) are kept."""
+    known = set(db.scalars(select(Warninglist.name).where(Warninglist.builtin.is_(True))))
+    for entry in sorted(resources.files("kommcert.indicators").joinpath("data").iterdir(), key=lambda e: e.name):
+        if not entry.name.startswith("warninglist-"):
+            continue
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        if data["name"] in known:
+            continue
+        with entry.open("rb") as stream:
+            import_file(db, stream, source=entry.name, builtin=True)
+
+
+def matcher(db: Session) -> Matcher:
+    ensure_builtin(db)
+    rows = db.execute(select(Warninglist.name, Warninglist.type, Warninglist.entries)
+                      .where(Warninglist.enabled.is_(True))).all()
+    return Matcher((name, kind, entries.splitlines()) for name, kind, entries in rows)
+
+
+def refresh_flags(db: Session, *, batch: int = 5000) -> int:
+    """Re-check every indicator after lists changed; returns how many flags changed."""
+    match = matcher(db)
+    changed = 0
+    last_id = 0
+    while True:
+        rows = db.execute(select(Indicator.id, Indicator.type, Indicator.value, Indicator.warninglist)
+                          .where(Indicator.id > last_id).order_by(Indicator.id).limit(batch)).all()
+        if not rows:
+            return changed
+        for ind_id, kind, value, current in rows:
+            hit = match.match(IndicatorType(kind), value)
+            if hit != current:
+                db.execute(update(Indicator).where(Indicator.id == ind_id).values(warninglist=hit))
+                changed += 1
+        last_id = rows[-1][0]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+import pytest
+
+from kommcert.indicators import importing
+from kommcert.indicators import service as indicators_service
+from kommcert.indicators.formats.stix import TLP_IDS
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+
+
+def stix_bundle(patterns: list[str], *, tlp: TLP | None = TLP.amber, valid_until: str | None = None) -> bytes:
+    objects: list[dict] = []
+    for n, pattern in enumerate(patterns):
+        obj = {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
+               "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+               "name": f"Indikator {n}", "pattern": pattern, "pattern_type": "stix",
+               "valid_from": "2026-11-01T00:00:00Z", "labels": ["malicious-activity"]}
+        if tlp is not None:
+            obj["object_marking_refs"] = [TLP_IDS[tlp]]
+        if valid_until:
+            obj["valid_until"] = valid_until
+        objects.append(obj)
+    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}).encode()
+
+
+@pytest.fixture
+def import_stix(db, personas, settings):  # noqa: ANN001, ANN201
+    def _import(owner: str, patterns: list[str], *, audience: Audience | None = None, skip_invalid: bool = False,
+                **kw):  # noqa: ANN003, ANN202
+        return indicators_service.import_file(
+            db, actor=personas.actor(owner), settings=settings, fmt="stix",
+            stream=io.BytesIO(stix_bundle(patterns, **kw)), name="bundle.json",
+            options=importing.ImportOptions(audience=audience or Audience(), skip_invalid=skip_invalid))
+
+    return _import
