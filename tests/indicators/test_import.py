@@ -100,7 +100,8 @@ def test_it_refuses_imports_with_a_read_only_actor(db, personas, settings) -> No
     db.flush()
     with pytest.raises(PermissionDenied):
         indicators_service.import_file(db, actor=personas.actor("kreis_a_admin"), settings=settings, fmt="text",
-                                       stream=io.BytesIO(b"198.51.100.7\n"), name="x", options=importing.ImportOptions())
+                                       stream=io.BytesIO(b"198.51.100.7\n"), name="x",
+                                       options=importing.ImportOptions())
     assert TokenScope.read  # the API path is covered in test_api
 
 

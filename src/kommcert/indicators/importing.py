@@ -27,7 +27,6 @@ from kommcert.indicators.models import Indicator, Provenance
 from kommcert.indicators.types import IndicatorType
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
-from kommcert.sharing import service as sharing_service
 from kommcert.sharing.actor import Actor
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
@@ -158,7 +157,8 @@ class _Importer:
             provenances.append({
                 "report_id": report.id, "indicator_id": ids[(rec.type.value, rec.value)],
                 "valid_from": valid_from.astimezone(UTC), "valid_until": valid_until.astimezone(UTC),
-                "confidence": rec.confidence, "block": rec.block, "comment": (rec.comment or None) and rec.comment[:2000],
+                "confidence": rec.confidence, "block": rec.block,
+                "comment": rec.comment[:2000] if rec.comment else None,
                 "source": (self.group.source or self.options.source)[:200], "source_ref": (rec.source_ref or None),
                 "tags": "\n".join(rec.tags)[:4000], "created_at": self.now,
             })

@@ -136,17 +136,20 @@ class Matcher:
 def parse_misp(data: dict[str, Any], *, source: str) -> tuple[str, str, int, str, list[str]]:
     """Check a MISP warninglist document; returns (name, description, version, type, entries)."""
     if not isinstance(data, dict):
-        raise InvalidInput(f"{source}: keine Warnliste (JSON-Objekt erwartet)", f"{source}: not a warninglist (JSON object expected)")
+        raise InvalidInput(f"{source}: keine Warnliste (JSON-Objekt erwartet)",
+                           f"{source}: not a warninglist (JSON object expected)")
     name, kind, entries = data.get("name"), data.get("type", "string"), data.get("list")
     if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise InvalidInput(f"{source}: Feld „name“ fehlt oder ist zu lang", f"{source}: field 'name' missing or too long")
+        raise InvalidInput(f"{source}: Feld „name“ fehlt oder ist zu lang",
+                           f"{source}: field 'name' missing or too long")
     if kind not in TYPES:
         raise InvalidInput(f"{source}: unbekannter Typ „{kind}“", f"{source}: unknown type '{kind}'")
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries) or len(entries) > MAX_ENTRIES:
         raise InvalidInput(f"{source}: Feld „list“ muss eine Liste von Texten sein",
                            f"{source}: field 'list' must be a list of strings")
     version = data.get("version", 1)
-    return name.strip(), str(data.get("description", ""))[:2000], version if isinstance(version, int) else 1, kind, entries
+    version = version if isinstance(version, int) else 1
+    return name.strip(), str(data.get("description", ""))[:2000], version, kind, entries
 
 
 def import_file(db: Session, stream: IO[bytes], *, source: str, builtin: bool = False,
