@@ -1,0 +1,216 @@
+"""Sightings: organisations report what they saw; the Land sees the picture.
+
+A sighting travels upward (``upward=True``, TLP:AMBER): the reporting org, its ancestors, the CERTs
+and the indicator's publishers (addressed in the audience) see it. Everybody who may see the
+indicator gets the counts only ("seen by 4 organisations in 2 Kreise").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.db import utcnow
+from kommcert.errors import InvalidInput, PermissionDenied
+from kommcert.indicators.models import Indicator, Provenance, ReviewState, Sighting, SightingKind
+from kommcert.indicators.normalize import InvalidIndicator, normalize
+from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
+from kommcert.reports.models import Report
+from kommcert.sharing import policy
+from kommcert.sharing.actor import Actor
+from kommcert.sharing.models import ShareTarget
+from kommcert.sharing.tlp import TLP
+
+MAX_BATCH = 10_000
+KREIS_KINDS = (OrgKind.kreis, OrgKind.kreisfreie_stadt)
+
+
+@dataclass
+class SightingIn:
+    key: str  # the client's idempotency key: a retry with the same key changes nothing
+    indicator_id: int | None = None
+    type: str | None = None
+    value: str | None = None
+    kind: SightingKind = SightingKind.seen
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    count: int = 1
+    log_source: str | None = None
+    system: str | None = None
+
+
+@dataclass
+class SightingResult:
+    created: int = 0
+    duplicates: int = 0
+    unknown: list[str] = field(default_factory=list)  # keys whose indicator the reporter cannot see
+
+
+def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str, int]:
+    """Map keys to indicator ids the reporter may see; anything else is "unknown" (no leak)."""
+    by_value: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_id: dict[int, list[str]] = defaultdict(list)
+    for item in items:
+        if item.indicator_id is not None:
+            by_id[item.indicator_id].append(item.key)
+        elif item.type and item.value:
+            try:
+                kind, value = normalize(item.type, item.value)
+            except (InvalidIndicator, ValueError):
+                continue
+            by_value[(kind.value, value)].append(item.key)
+    visible = select(Provenance.indicator_id).where(
+        Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor)))
+    found: dict[str, int] = {}
+    values = list({v for _, v in by_value})
+    for start in range(0, len(values), 1000):
+        rows = db.execute(select(Indicator.id, Indicator.type, Indicator.value).where(
+            Indicator.value.in_(values[start:start + 1000]), Indicator.id.in_(visible)))
+        for ind_id, kind, value in rows:
+            for key in by_value.get((kind, value), []):
+                found[key] = ind_id
+    ids = list(by_id)
+    for start in range(0, len(ids), 1000):
+        for (ind_id,) in db.execute(select(Indicator.id).where(Indicator.id.in_(ids[start:start + 1000]),
+                                                               Indicator.id.in_(visible))):
+            for key in by_id[ind_id]:
+                found[key] = ind_id
+    return found
+
+
+def _publishers(db: Session, actor: Actor, indicator_ids: set[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    ids = list(indicator_ids)
+    for start in range(0, len(ids), 1000):
+        rows = db.execute(select(Provenance.indicator_id, Report.owner_org_id)
+                          .join(Report, Report.id == Provenance.report_id)
+                          .where(Provenance.indicator_id.in_(ids[start:start + 1000]),
+                                 Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor))))
+        for ind_id, org_id in rows:
+            if org_id != actor.org_id:
+                out[ind_id].add(org_id)
+    return out
+
+
+def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], fp_threshold: int = 2
+                     ) -> SightingResult:
+    if not actor.can_write or actor.org_id is None:
+        raise PermissionDenied("Dieser Zugang darf keine Sichtungen melden.",
+                               "This credential may not report sightings.")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"Höchstens {MAX_BATCH} Sichtungen je Anfrage.",
+                           f"At most {MAX_BATCH} sightings per request.")
+    keys = [i.key for i in items]
+    if len(set(keys)) != len(keys) or any(not k or len(k) > 120 for k in keys):
+        raise InvalidInput("Jede Sichtung braucht einen eigenen Schlüssel (höchstens 120 Zeichen).",
+                           "Every sighting needs its own key (at most 120 characters).")
+    result = SightingResult()
+    existing: set[str] = set()
+    for start in range(0, len(keys), 1000):
+        existing |= set(db.scalars(select(Sighting.idempotency_key).where(
+            Sighting.owner_org_id == actor.org_id, Sighting.idempotency_key.in_(keys[start:start + 1000]))))
+    fresh = [i for i in items if i.key not in existing]
+    result.duplicates = len(items) - len(fresh)
+    resolved = _resolve(db, actor, fresh)
+    result.unknown = [i.key for i in fresh if i.key not in resolved]
+    now = utcnow()
+    rows = []
+    for item in fresh:
+        if item.key not in resolved:
+            continue
+        first = item.first_seen or item.last_seen or now
+        rows.append({
+            "indicator_id": resolved[item.key], "kind": SightingKind(item.kind).value, "first_seen": first,
+            "last_seen": max(item.last_seen or first, first), "count": max(1, min(item.count, 10**9)),
+            "log_source": (item.log_source or None) and item.log_source[:200],
+            "system": (item.system or None) and item.system[:200], "idempotency_key": item.key,
+            "owner_org_id": actor.org_id, "created_by_id": actor.user_id, "tlp": TLP.amber.value, "upward": True,
+            "created_at": now,
+        })
+    if not rows:
+        return result
+    created = db.execute(insert(Sighting).returning(Sighting.id, Sighting.indicator_id, sort_by_parameter_order=True),
+                         rows).all()
+    publishers = _publishers(db, actor, {ind for _, ind in created})
+    targets = [{"object_type": Sighting.__share_type__, "object_id": sid, "org_id": org, "include_subtree": False,
+                "created_at": now}
+               for sid, ind in created for org in publishers.get(ind, ())]
+    if targets:
+        db.execute(insert(ShareTarget), targets)
+    result.created = len(created)
+    fp_indicators = {r["indicator_id"] for r in rows if r["kind"] == SightingKind.false_positive}
+    if fp_indicators:
+        _flag_for_review(db, fp_indicators, fp_threshold)
+    audit_service.record(db, AuditEvent(events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type="sightings", detail={"created": result.created,
+                                                                         "duplicates": result.duplicates}))
+    return result
+
+
+def _flag_for_review(db: Session, indicator_ids: set[int], threshold: int) -> None:
+    counts = db.execute(select(Sighting.indicator_id, func.count(func.distinct(Sighting.owner_org_id)))
+                        .where(Sighting.indicator_id.in_(indicator_ids), Sighting.kind == SightingKind.false_positive)
+                        .group_by(Sighting.indicator_id)).all()
+    due = [ind for ind, n in counts if n >= threshold]
+    if due:
+        db.execute(update(Indicator).where(Indicator.id.in_(due), Indicator.review_state == ReviewState.none)
+                   .values(review_state=ReviewState.needs_review))
+
+
+@dataclass
+class SightingSummary:
+    organisations: int
+    kreise: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    false_positives: int
+
+
+def _kreis_of() -> object:
+    """Subquery: org id -> the Kreis (or kreisfreie Stadt) above or at it."""
+    return (select(OrgAncestry.org_id.label("org_id"), OrgAncestry.ancestor_id.label("kreis_id"))
+            .join(Organization, Organization.id == OrgAncestry.ancestor_id)
+            .where(Organization.kind.in_([k.value for k in KREIS_KINDS])).subquery())
+
+
+def summary(db: Session, *, indicator_id: int) -> SightingSummary:
+    """Counts for everyone who may see the indicator (the caller checked that)."""
+    kreis = _kreis_of()
+    row = db.execute(
+        select(func.count(func.distinct(Sighting.owner_org_id)), func.count(func.distinct(kreis.c.kreis_id)),
+               func.min(Sighting.first_seen), func.max(Sighting.last_seen),
+               func.count(func.distinct(func.nullif(Sighting.kind, SightingKind.seen.value))))
+        .outerjoin(kreis, kreis.c.org_id == Sighting.owner_org_id)
+        .where(Sighting.indicator_id == indicator_id)
+    ).one()
+    return SightingSummary(row[0], row[1], row[2], row[3], row[4])
+
+
+def visible_sightings(db: Session, *, actor: Actor, indicator_id: int | None = None, limit: int = 200
+                      ) -> Sequence[tuple[Sighting, Organization]]:
+    stmt = (select(Sighting, Organization).join(Organization, Organization.id == Sighting.owner_org_id)
+            .order_by(Sighting.last_seen.desc()).limit(limit))
+    if indicator_id is not None:
+        stmt = stmt.where(Sighting.indicator_id == indicator_id)
+    return db.execute(policy.visible(stmt, Sighting, actor)).all()  # type: ignore[return-value]
+
+
+def picture_by_kreis(db: Session, *, actor: Actor, since: datetime) -> list[tuple[str, int, int, datetime]]:
+    """Per Kreis: sightings, distinct indicators, last seen — over the sightings the actor may see."""
+    kreis = _kreis_of()
+    name = select(Organization.id, Organization.name).subquery()
+    stmt = (select(name.c.name, func.sum(Sighting.count), func.count(func.distinct(Sighting.indicator_id)),
+                   func.max(Sighting.last_seen))
+            .join(kreis, kreis.c.org_id == Sighting.owner_org_id)
+            .join(name, name.c.id == kreis.c.kreis_id)
+            .where(Sighting.last_seen >= since, Sighting.kind == SightingKind.seen)
+            .group_by(name.c.name).order_by(func.sum(Sighting.count).desc()))
+    return [tuple(r) for r in db.execute(policy.visible(stmt, Sighting, actor))]  # type: ignore[misc]
