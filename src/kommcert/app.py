@@ -33,6 +33,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     from kommcert.web import mount as mount_web
 
     app.include_router(api_router, prefix="/api/v1")
+    from kommcert.api import feeds
+
+    app.include_router(feeds.router)
     mount_web(app)
 
     @app.get("/api/docs", include_in_schema=False)

@@ -18,8 +18,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that answer anonymous callers on purpose, and why.
 PUBLIC_API_GETS = {
     "/api/v1/reports",  # lists TLP:CLEAR reports only
+    "/api/v1/indicators",  # lists TLP:CLEAR indicators only
 }
-PUBLIC_PAGES = {"/login", "/healthz", "/api/docs"}
+PUBLIC_PAGES = {"/login", "/healthz", "/api/docs",
+                "/feeds/{fmt}"}  # the public TLP:CLEAR feed; with a token, what the token's user may see
 
 
 def _routes(app):  # noqa: ANN001, ANN202

@@ -8,9 +8,9 @@ router = APIRouter(dependencies=[Depends(verify_csrf)])
 
 
 def _include() -> None:
-    from kommcert.api import audit, me, orgs, reports, tokens, users
+    from kommcert.api import audit, indicators, me, orgs, reports, sightings, tokens, users
 
-    for module in (me, orgs, reports, users, tokens, audit):
+    for module in (me, orgs, reports, indicators, sightings, users, tokens, audit):
         router.include_router(module.router)
 
 

@@ -146,3 +146,27 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
                 report_uuid=str(uuids[report_id]), report_title=titles[report_id], comment=comment,
             )
         last_id = rows[-1][0]
+
+
+def curate(db: Session, *, actor: Actor, indicator_id: int, warninglist_override: bool | None = None,
+           review_state: str | None = None) -> Indicator:
+    """CERT analysts decide on warninglist hits and false-positive reviews."""
+    from kommcert.audit import events
+    from kommcert.audit import service as audit_service
+    from kommcert.audit.events import AuditEvent
+    from kommcert.errors import PermissionDenied
+
+    detail = get_indicator(db, actor=actor, indicator_id=indicator_id)  # 404 for the unseen
+    if not (actor.is_cert and actor.can_write and actor.role in ("admin", "analyst")):
+        raise PermissionDenied("Nur Analysten der CERTs kuratieren Indikatoren.",
+                               "Only CERT analysts curate indicators.")
+    indicator = detail.indicator
+    if warninglist_override is not None:
+        indicator.warninglist_override = warninglist_override
+    if review_state is not None:
+        indicator.review_state = ReviewState(review_state)
+    db.flush()
+    audit_service.record(db, AuditEvent(events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type="indicator", object_id=indicator.id,
+                                        detail={"override": warninglist_override, "review_state": review_state}))
+    return indicator

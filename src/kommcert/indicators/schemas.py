@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from kommcert.indicators.models import SightingKind
+from kommcert.sharing.tlp import TLP
+
+
+class IndicatorItem(BaseModel):
+    id: int
+    type: str
+    value: str
+    tlp: TLP
+    valid_until: datetime | None
+    warninglist: str | None
+    review_state: str
+    reports: int
+
+
+class IndicatorPage(BaseModel):
+    items: list[IndicatorItem]
+    next_before_id: int | None = None
+
+
+class ProvenanceRead(BaseModel):
+    report_id: int
+    report_title: str
+    report_tlp: TLP
+    valid_from: datetime
+    valid_until: datetime | None
+    confidence: int | None
+    block: bool
+    source: str | None
+    tags: list[str]
+    comment: str | None
+
+
+class SightingCounts(BaseModel):
+    organisations: int
+    kreise: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    false_positives: int
+
+
+class SightingRead(BaseModel):
+    org_name: str
+    kind: SightingKind
+    first_seen: datetime
+    last_seen: datetime
+    count: int
+    log_source: str | None
+    system: str | None
+
+
+class IndicatorRead(BaseModel):
+    id: int
+    uuid: str
+    type: str
+    value: str
+    warninglist: str | None
+    warninglist_override: bool
+    review_state: str
+    provenances: list[ProvenanceRead]
+    sightings: SightingCounts
+    sightings_visible: list[SightingRead]
+
+
+class RejectRead(BaseModel):
+    where: str
+    de: str
+    en: str
+
+
+class ImportResultRead(BaseModel):
+    imported: int
+    new_indicators: int
+    duplicates: int
+    warninglisted: int
+    reports: list[int]
+    rejects: list[RejectRead]
+
+
+class SightingWrite(BaseModel):
+    key: str = Field(min_length=1, max_length=120, description="Idempotency key chosen by the client.")
+    indicator_id: int | None = None
+    type: str | None = Field(None, max_length=16)
+    value: str | None = Field(None, max_length=2048)
+    kind: SightingKind = SightingKind.seen
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    count: int = Field(1, ge=1, le=10**9)
+    log_source: str | None = Field(None, max_length=200)
+    system: str | None = Field(None, max_length=200)
+
+
+class SightingBatch(BaseModel):
+    sightings: list[SightingWrite] = Field(max_length=10_000)
+
+
+class SightingResultRead(BaseModel):
+    created: int
+    duplicates: int
+    unknown: list[str]
+
+
+class Curation(BaseModel):
+    warninglist_override: bool | None = None
+    review_state: str | None = Field(None, pattern="^(none|needs_review|false_positive|confirmed)$")

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import dns.zone
+import pytest
+from sqlalchemy import select, update
+from stix2validator import validate_string
+
+from kommcert.accounts.models import TokenScope
+from kommcert.audit.models import AuditEntry
+from kommcert.db import utcnow
+from kommcert.indicators.models import Indicator, Provenance
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+
+A_ONLY = ["[ipv4-addr:value = '198.51.100.7']", "[domain-name:value = 'kreis-a-only.example']"]
+SHARED = ["[ipv4-addr:value = '203.0.113.9']", "[domain-name:value = 'evil.example']",
+          "[url:value = 'http://evil.example/login']", "[file:hashes.'SHA-256' = '" + "ab" * 32 + "']"]
+
+
+@pytest.fixture
+def feeds(personas, import_stix) -> None:  # noqa: ANN001
+    import_stix("kreis_a_admin", A_ONLY, audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
+    import_stix("land_cert_analyst", SHARED, tlp=TLP.green)
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '192.0.2.50']"], tlp=TLP.clear)
+
+
+def _token(personas, who: str) -> str:  # noqa: ANN001
+    return personas.token(who, TokenScope.read)
+
+
+def test_it_serves_a_blocklist_with_a_token_in_the_url(client, personas, feeds) -> None:  # noqa: ANN001
+    response = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_a1_member')}")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    lines = {line for line in response.text.splitlines() if line and not line.startswith("#")}
+    assert {"198.51.100.7", "kreis-a-only.example", "203.0.113.9", "evil.example"} <= lines
+
+
+def test_it_keeps_another_kreises_amber_out_of_a_feed(client, personas, feeds) -> None:  # noqa: ANN001
+    text = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_b1_member')}").text
+    assert "198.51.100.7" not in text and "kreis-a-only.example" not in text
+    assert "evil.example" in text
+
+
+def test_it_gives_anonymous_callers_only_tlp_clear(client, feeds) -> None:  # noqa: ANN001
+    text = client.get("/feeds/txt").text
+    values = {line for line in text.splitlines() if line and not line.startswith("#")}
+    assert values == {"192.0.2.50"}
+
+
+def test_it_refuses_a_wrong_token_and_audits_it(client, db, feeds) -> None:  # noqa: ANN001
+    assert client.get("/feeds/txt?token=kc_wrong").status_code == 401
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "token_rejected")) is not None
+
+
+def test_it_leaves_out_expired_and_warninglisted_values(client, db, personas, import_stix) -> None:  # noqa: ANN001
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '8.8.8.8']", "[ipv4-addr:value = '203.0.113.1']",
+                                      "[ipv4-addr:value = '203.0.113.2']"], tlp=TLP.green)
+    expired = db.scalar(select(Indicator.id).where(Indicator.value == "203.0.113.2"))
+    db.execute(update(Provenance).where(Provenance.indicator_id == expired)
+               .values(valid_until=utcnow() - timedelta(days=1)))
+    db.flush()
+    token = _token(personas, "gemeinde_a1_member")
+    text = client.get(f"/feeds/txt?token={token}").text
+    assert "203.0.113.1" in text and "8.8.8.8" not in text and "203.0.113.2" not in text
+    # The SIEM export (CSV) keeps everything visible, expired and warninglisted included.
+    csv_text = client.get(f"/feeds/csv?token={token}").text
+    assert "8.8.8.8" in csv_text and "203.0.113.2" in csv_text
+    # An analyst may decide to block a warninglisted value anyway.
+    eight = db.scalar(select(Indicator.id).where(Indicator.value == "8.8.8.8"))
+    done = client.put(f"/api/v1/indicators/{eight}/curation", json={"warninglist_override": True},
+                      headers=personas.auth("land_cert_analyst"))
+    assert done.status_code == 200
+    assert "8.8.8.8" in client.get(f"/feeds/txt?token={token}").text
+
+
+def test_it_serves_valid_stix(client, personas, feeds) -> None:  # noqa: ANN001
+    body = client.get(f"/feeds/stix?token={_token(personas, 'gemeinde_a1_member')}").text
+    result = validate_string(body)
+    assert result.is_valid, [str(e) for e in result.errors]
+    patterns = [o["pattern"] for o in json.loads(body)["objects"] if o["type"] == "indicator"]
+    assert "[ipv4-addr:value = '198.51.100.7']" in patterns
+
+
+def test_it_serves_an_rpz_zone_that_dns_servers_read(client, personas, feeds, settings) -> None:  # noqa: ANN001
+    text = client.get(f"/feeds/rpz?token={_token(personas, 'gemeinde_a1_member')}").text
+    zone = dns.zone.from_text(text, origin=settings.rpz_zone, relativize=False)
+    names = {str(n) for n in zone.nodes}
+    assert f"evil.example.{settings.rpz_zone}." in names
+    assert f"*.evil.example.{settings.rpz_zone}." in names
+    assert f"32.7.100.51.198.rpz-ip.{settings.rpz_zone}." in names
+    assert not any("login" in n for n in names)  # URLs are no DNS trigger
+
+
+@pytest.mark.parametrize("fmt", ["suricata", "zeek", "csv"])
+def test_it_serves_the_ids_formats(client, personas, feeds, fmt: str) -> None:  # noqa: ANN001
+    response = client.get(f"/feeds/{fmt}?token={_token(personas, 'gemeinde_a1_member')}")
+    assert response.status_code == 200 and "evil.example" in response.text
+
+
+def test_it_filters_by_type(client, personas, feeds) -> None:  # noqa: ANN001
+    text = client.get(f"/feeds/txt?type=ipv4&token={_token(personas, 'gemeinde_a1_member')}").text
+    values = {line for line in text.splitlines() if line and not line.startswith("#")}
+    assert values == {"198.51.100.7", "203.0.113.9", "192.0.2.50"}
+
+
+def test_it_audits_every_download(client, db, personas, feeds) -> None:  # noqa: ANN001
+    client.get(f"/feeds/rpz?token={_token(personas, 'gemeinde_a1_member')}")
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "exported", AuditEntry.object_type == "feed"))
+    assert entry.object_id == "rpz" and entry.org_id == personas.orgs["gemeinde_a1"].id
