@@ -1,0 +1,132 @@
+"""CSV import with a column mapping: whatever spreadsheet a partner sends, the analyst names the
+value column (and optionally type, TLP, comment and tag columns).
+
+German spreadsheets export ``;``-separated files, everything else ``,``: the delimiter is sniffed
+from the header line unless given. A row with the wrong number of cells becomes a :class:`Reject`
+naming its line; whether rejects abort the import is the service's decision.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from kommcert.errors import InvalidInput
+from kommcert.indicators.formats.records import IndicatorRecord, Reject
+from kommcert.indicators.normalize import InvalidIndicator, detect, normalize
+from kommcert.indicators.types import IndicatorType
+from kommcert.sharing.tlp import TLP
+
+# Type names partners write, beyond our own: MISP and STIX names, and plain words.
+# None = "an IP address or range", family decided by the value.
+TYPE_ALIASES: dict[str, IndicatorType | None] = {
+    "ip": None, "ip-dst": None, "ip-src": None, "ip-address": None, "ipv4-addr": None, "ipv6-addr": None,
+    "cidr": None, "netz": None, "ip-adresse": None,
+    "domain-name": IndicatorType.domain, "fqdn": IndicatorType.domain,
+    "host": IndicatorType.hostname,
+    "uri": IndicatorType.url, "link": IndicatorType.url,
+    "email-addr": IndicatorType.email, "email-src": IndicatorType.email, "email-dst": IndicatorType.email,
+    "e-mail": IndicatorType.email, "mail": IndicatorType.email,
+    "sha-1": IndicatorType.sha1, "sha-256": IndicatorType.sha256,
+}
+_TAG_SPLIT = re.compile(r"[,;|]")
+
+
+def parse_type(text: str) -> IndicatorType | None:
+    """Our type for a type cell; None for a generic IP. Raises ``ValueError`` for unknown names."""
+    name = text.strip().lower().replace("_", "-")
+    if name in TYPE_ALIASES:
+        return TYPE_ALIASES[name]
+    return IndicatorType(name.replace("-", "_"))
+
+
+def sniff_delimiter(header: str) -> str:
+    """The most frequent of ``;``, ``,`` and tab in the header line (``,`` on a tie or none)."""
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
+def _column(header: list[str], name: str | None, role: str) -> int | None:
+    if name is None:
+        return None
+    wanted = name.strip().lower()
+    for index, cell in enumerate(header):
+        if cell.strip().lower() == wanted:
+            return index
+    raise InvalidInput(f"Zeile 1: Spalte „{name}“ ({role}) fehlt in der Kopfzeile",
+                       f"line 1: column '{name}' ({role}) is missing from the header")
+
+
+def _value(kind: IndicatorType | None, raw: str) -> tuple[IndicatorType, str]:
+    if kind is None:
+        text = raw.strip()
+        return normalize(IndicatorType.ipv6 if ":" in text else IndicatorType.ipv4, text)
+    return normalize(kind, raw)
+
+
+def read_csv(
+    stream: IO[str],
+    *,
+    value_column: str,
+    type_column: str | None = None,
+    default_type: IndicatorType | None = None,
+    tlp_column: str | None = None,
+    comment_column: str | None = None,
+    tags_column: str | None = None,
+    delimiter: str | None = None,
+) -> Iterator[IndicatorRecord | Reject]:
+    """Yield one record or reject per data row, in file order.
+
+    The type comes from the type column, else ``default_type``, else it is detected per value.
+    A missing header or a mapped column absent from it raises ``InvalidInput`` (nothing can be read).
+    """
+    first = stream.readline()
+    if not first.strip():
+        raise InvalidInput("Zeile 1: Kopfzeile fehlt (leere Datei)", "line 1: header missing (empty file)")
+    first = first.removeprefix("\ufeff")
+    reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or sniff_delimiter(first))
+    header = next(reader)
+    width = len(header)
+    value_at = _column(header, value_column, "Wert/value")
+    type_at = _column(header, type_column, "Typ/type")
+    tlp_at = _column(header, tlp_column, "TLP")
+    comment_at = _column(header, comment_column, "Kommentar/comment")
+    tags_at = _column(header, tags_column, "Tags")
+    for row in reader:
+        line = reader.line_num
+        where = f"Zeile {line}"
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield Reject(where, f"{where}: {len(row)} Spalten statt {width}",
+                         f"line {line}: {len(row)} columns instead of {width}")
+            continue
+        raw = row[value_at]  # type: ignore[index]
+        if not raw.strip():
+            yield Reject(where, f"{where}: Wert fehlt", f"line {line}: value missing")
+            continue
+        try:
+            tlp = TLP.parse(row[tlp_at]) if tlp_at is not None and row[tlp_at].strip() else None
+        except ValueError:
+            yield Reject(where, f"{where}: unbekannte TLP-Stufe „{row[tlp_at][:40]}“",  # type: ignore[index]
+                         f"line {line}: unknown TLP level '{row[tlp_at][:40]}'")  # type: ignore[index]
+            continue
+        typed = type_at is not None and row[type_at].strip()  # type: ignore[index]
+        try:
+            kind_hint = parse_type(row[type_at]) if typed else default_type  # type: ignore[index]
+        except ValueError:
+            yield Reject(where, f"{where}: unbekannter Typ „{row[type_at][:40]}“",  # type: ignore[index]
+                         f"line {line}: unknown type '{row[type_at][:40]}'")  # type: ignore[index]
+            continue
+        try:
+            kind, value = _value(kind_hint, raw) if typed or kind_hint is not None else detect(raw)
+        except InvalidIndicator as exc:
+            yield Reject(where, f"{where}: {exc.de}", f"line {line}: {exc.en}")
+            continue
+        comment = row[comment_at].strip() if comment_at is not None else ""
+        tags = tuple(t.strip() for t in _TAG_SPLIT.split(row[tags_at]) if t.strip()) if tags_at is not None else ()
+        yield IndicatorRecord(type=kind, value=value, tlp=tlp, tags=tags[:50], comment=comment or None)
