@@ -17,7 +17,9 @@ def serve(
     from kommcert.cli.common import settings
 
     settings()  # fail with one line before uvicorn starts
+    from kommcert.logging_setup import uvicorn_log_config
+
     uvicorn.run(
         "kommcert.asgi:app", host=host, port=port, workers=workers, proxy_headers=proxy_headers,
-        forwarded_allow_ips="*" if proxy_headers else None, log_level="info",
+        forwarded_allow_ips="*" if proxy_headers else None, log_level="info", log_config=uvicorn_log_config(),
     )
