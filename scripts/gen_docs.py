@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -30,10 +31,11 @@ def configuration_md() -> str:
         "|---|---|---|",
     ]
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         if hasattr(default, "get_secret_value"):
             default = "(geheim, leer)" if not default.get_secret_value() else "(geheim)"
-        shown = f"`{default}`" if default not in ("", None) else "leer"
+        text = json.dumps(default) if isinstance(default, dict) else default
+        shown = f"`{text}`" if default not in ("", None) else "leer"
         desc = (field.description or "").replace("|", "\\|")
         lines.append(f"| `KOMMCERT_{name.upper()}` | {shown} | {desc} |")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,155 @@
+"""Indicator pages: search, detail with the sightings picture, import with preview, feeds, Lagebild."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from kommcert.db import utcnow
+from kommcert.deps import DbSession, SettingsDep
+from kommcert.errors import DomainError, InvalidInput
+from kommcert.indicators import importing, readers
+from kommcert.indicators import service as indicators_service
+from kommcert.indicators import sightings as sightings_service
+from kommcert.indicators.feeds import FeedFormat
+from kommcert.indicators.formats.records import IndicatorRecord, Reject
+from kommcert.indicators.readers import ImportFormat
+from kommcert.indicators.sightings import SightingIn
+from kommcert.indicators.types import IndicatorType
+from kommcert.reports import service as reports_service
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+from kommcert.web.auth import PageActor
+from kommcert.web.templating import render
+
+router = APIRouter()
+PREVIEW_ROWS = 100
+_TLPS = frozenset(t.value for t in TLP)
+PREVIEW_CARRY_BYTES = 4 * 1024 * 1024  # larger files are imported without the second step
+
+
+def _bool(value: str | None) -> bool | None:
+    return {"ja": True, "nein": False}.get(value or "")
+
+
+@router.get("/indicators")
+def search_page(request: Request, db: DbSession, actor: PageActor, q: str = "", type: str = "",  # noqa: A002
+                tag: str = "", tlp: str = "", source: str = "", seen: str = "", expired: str = "") -> Response:
+    items = indicators_service.search(
+        db, actor=actor, q=q or None, type=type or None, tag=tag or None, tlp=TLP(tlp) if tlp in _TLPS else None,
+        source=source or None, seen=_bool(seen), expired=_bool(expired), limit=200)
+    return render(request, "indicators/search.html", {
+        "items": items, "types": list(IndicatorType), "tlps": list(TLP), "now": utcnow(),
+        "f": {"q": q, "type": type, "tag": tag, "tlp": tlp, "source": source, "seen": seen, "expired": expired}})
+
+
+@router.get("/indicators/import")
+def import_page(request: Request, db: DbSession, actor: PageActor) -> Response:
+    return _import_form(request, db, actor)
+
+
+def _import_form(request: Request, db, actor, status_code: int = 200, **ctx: object) -> Response:  # noqa: ANN001
+    return render(request, "indicators/import.html", {
+        "formats": list(ImportFormat), "tlps": list(TLP), "choices": reports_service.audience_choices(db, actor=actor),
+        **ctx}, status_code=status_code)
+
+
+def _options(title: str, tlp: str, orgs: list[str], strict: bool, skip_invalid: bool) -> importing.ImportOptions:
+    org_ids = tuple(int(o) for o in orgs if o.isdigit())
+    return importing.ImportOptions(
+        title=title or None, tlp=TLP(tlp) if tlp in _TLPS else TLP.amber, skip_invalid=skip_invalid,
+        audience=Audience(orgs=() if strict else org_ids, orgs_without_subtree=org_ids if strict else ()))
+
+
+@router.post("/indicators/import")
+async def import_submit(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep) -> Response:
+    form = await request.form()
+    action = str(form.get("action", "preview"))
+    fmt = str(form.get("format", "stix"))
+    title, tlp = str(form.get("title", ""))[:300], str(form.get("tlp", "amber"))
+    orgs = [str(v) for v in form.getlist("orgs")]
+    strict, skip_invalid = bool(form.get("strict")), bool(form.get("skip_invalid"))
+    upload = form.get("file")
+    carried = str(form.get("content", ""))
+    text = str(form.get("text", ""))
+    values = [str(v) for v in form.getlist("values")]
+    keep = {"title": title, "tlp": tlp, "orgs": orgs, "strict": strict, "skip_invalid": skip_invalid, "format": fmt}
+    try:
+        if fmt not in {f.value for f in ImportFormat}:
+            raise InvalidInput("Unbekanntes Format.", "Unknown format.")
+        if values:  # confirmed values from a free-text preview
+            data, fmt, name = "\n".join(values).encode(), ImportFormat.text, "Freitext"
+        elif text.strip():
+            data, name = text.encode(), "Freitext"
+            fmt = ImportFormat.freetext
+        elif carried:
+            data, name = base64.b64decode(carried), str(form.get("name", "upload"))
+        elif isinstance(upload, UploadFile) and upload.filename:
+            data, name = await upload.read(), upload.filename
+        else:
+            raise InvalidInput("Bitte eine Datei wählen oder Text einfügen.", "Please choose a file or paste text.")
+        if action == "import" or len(data) > PREVIEW_CARRY_BYTES:
+            result = indicators_service.import_file(
+                db, actor=actor, settings=settings, fmt=fmt, stream=io.BytesIO(data), name=name,
+                options=_options(title, tlp, orgs, strict, skip_invalid))
+            return render(request, "indicators/imported.html", {"result": result})
+        records, rejects, total = [], [], 0
+        for item in readers.read(fmt, io.BytesIO(data), name=name):
+            if isinstance(item, IndicatorRecord):
+                total += 1
+                if len(records) < PREVIEW_ROWS:
+                    records.append(item)
+            elif isinstance(item, Reject) and len(rejects) < PREVIEW_ROWS:
+                rejects.append(item)
+        return _import_form(request, db, actor, preview={
+            "records": records, "rejects": rejects, "total": total, "name": name, "freetext": fmt == "freetext",
+            "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep)
+    except DomainError as exc:
+        return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep)
+
+
+@router.get("/indicators/{indicator_id}")
+def detail_page(indicator_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+    detail = indicators_service.get_indicator(db, actor=actor, indicator_id=indicator_id)
+    return render(request, "indicators/detail.html", {
+        "d": detail, "i": detail.indicator, "summary": sightings_service.summary(db, indicator_id=indicator_id),
+        "sightings": sightings_service.visible_sightings(db, actor=actor, indicator_id=indicator_id)})
+
+
+@router.post("/indicators/{indicator_id}/sighting")
+def report_sighting(indicator_id: int, db: DbSession, actor: PageActor, kind: str = Form("seen"),
+                    count: int = Form(1), log_source: str = Form(""), key: str = Form("")) -> Response:
+    sightings_service.record_sightings(db, actor=actor, items=[SightingIn(
+        key=key[:120] or f"web-{utcnow().isoformat()}", indicator_id=indicator_id,
+        kind=kind if kind in ("seen", "false_positive") else "seen", count=max(1, count),
+        log_source=log_source or "Web")])
+    return RedirectResponse(f"/indicators/{indicator_id}#sichtungen", status_code=303)
+
+
+@router.post("/indicators/{indicator_id}/curation")
+def curation(indicator_id: int, db: DbSession, actor: PageActor, action: str = Form("")) -> Response:
+    changes = {"block_anyway": {"warninglist_override": True}, "respect_list": {"warninglist_override": False},
+               "false_positive": {"review_state": "false_positive"}, "confirm": {"review_state": "confirmed"}}
+    indicators_service.curate(db, actor=actor, indicator_id=indicator_id, **changes.get(action, {}))
+    return RedirectResponse(f"/indicators/{indicator_id}", status_code=303)
+
+
+@router.get("/feeds")
+def feeds_page(request: Request, actor: PageActor, settings: SettingsDep) -> Response:
+    return render(request, "indicators/feeds.html", {"base": settings.base_url, "formats": list(FeedFormat)})
+
+
+@router.get("/lagebild")
+def picture_page(request: Request, db: DbSession, actor: PageActor, days: int = 30) -> Response:
+    days = max(1, min(days, 3650))
+    rows = sightings_service.picture_by_kreis(db, actor=actor, since=utcnow() - timedelta(days=days))
+    recent = sightings_service.visible_sightings(db, actor=actor, limit=50)
+    return render(request, "indicators/picture.html", {"rows": rows, "recent": recent, "days": days})
+
+
+

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from kommcert.indicators.models import Indicator, Sighting
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+from tests.indicators.conftest import stix_bundle
+from tests.personas import csrf_from
+
+
+def test_it_searches_only_visible_indicators(client, personas, import_stix, login) -> None:  # noqa: ANN001
+    import_stix("kreis_a_admin", ["[ipv4-addr:value = '198.51.100.7']"],
+                audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
+    import_stix("land_cert_analyst", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    login("gemeinde_b1_member")
+    page = client.get("/indicators")
+    assert "evil.example" in page.text and "198.51.100.7" not in page.text
+    assert "evil.example" not in client.get("/indicators?type=ipv4").text
+
+
+def test_it_shows_the_detail_and_takes_a_sighting(client, db, personas, import_stix, login) -> None:  # noqa: ANN001
+    import_stix("land_cert_analyst", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    indicator = db.scalar(select(Indicator))
+    login("gemeinde_a1_member")
+    page = client.get(f"/indicators/{indicator.id}")
+    assert page.status_code == 200 and "Noch von niemandem gemeldet." in page.text
+    client.post(f"/indicators/{indicator.id}/sighting", data={"csrf_token": csrf_from(page.text), "kind": "seen",
+                                                              "log_source": "Firewall"})
+    assert db.scalar(select(Sighting.log_source)) == "Firewall"
+    assert "Gesehen von 1 Organisation(en) in 1 Kreis(en)" in client.get(f"/indicators/{indicator.id}").text
+
+
+def test_it_answers_404_for_an_indicator_page_of_another_kreis(client, db, personas, import_stix, login) -> None:  # noqa: ANN001
+    import_stix("kreis_a_admin", ["[ipv4-addr:value = '198.51.100.7']"],
+                audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
+    indicator = db.scalar(select(Indicator))
+    login("gemeinde_b1_member")
+    page = client.get(f"/indicators/{indicator.id}", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "198.51.100.7" not in page.text
+
+
+def test_it_previews_then_imports_a_file(client, db, personas, login) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    body = stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[domain-name:value = 'evil.example']"])
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                      "action": "preview", "tlp": "green"},
+                          files={"file": ("b.json", body, "application/json")})
+    assert "2 Indikatoren gefunden" in preview.text
+    assert db.scalars(select(Indicator)).all() == []  # nothing written by the preview
+    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                   "action": "import", "content": content, "name": "b.json",
+                                                   "tlp": "green"})
+    assert "2 Indikatoren übernommen" in done.text
+    assert len(db.scalars(select(Indicator)).all()) == 2
+
+
+def test_it_extracts_iocs_from_pasted_text(client, db, personas, login) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    text = "Bitte sperren: hxxps://login-rathaus[.]example/portal und 203.0.113[.]77, Version 1.2.3."
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "freetext",
+                                                      "text": text, "action": "preview"})
+    assert "https://login-rathaus.example/portal" in preview.text and "203.0.113.77" in preview.text
+    assert "1.2.3" not in re.sub(r"<[^>]+>", " ", preview.text).split("Vorschau", 1)[1].split("Jetzt importieren")[0]
+    done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "action": "import",
+                                                   "values": ["203.0.113.77"], "tlp": "amber"})
+    assert "1 Indikatoren übernommen" in done.text
+    assert [i.value for i in db.scalars(select(Indicator))] == ["203.0.113.77"]
+
+
+def test_it_names_the_error_of_a_bad_file_in_german(client, personas, login) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    response = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                       "action": "import"},
+                           files={"file": ("b.json", b'{"objects": [', "application/json")})
+    assert response.status_code == 422 and "Kein gültiges JSON" in response.text
+
+
+def test_it_shows_the_feed_addresses_and_the_picture(client, personas, login, settings) -> None:  # noqa: ANN001
+    login("gemeinde_a1_member")
+    assert f"{settings.base_url}/feeds/rpz?token=TOKEN" in client.get("/feeds").text
+    assert client.get("/lagebild").status_code == 200
