@@ -8,14 +8,16 @@ and every report gets a :class:`Provenance`. Nothing is committed here: on a rej
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kommcert import bulk
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -32,6 +34,10 @@ from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
 
 BATCH = 5000
+INDICATOR_COLUMNS = ("uuid", "type", "value", "warninglist", "warninglist_override", "review_state", "created_at",
+                     "updated_at")
+PROVENANCE_COLUMNS = ("report_id", "indicator_id", "valid_from", "valid_until", "confidence", "block", "comment",
+                      "source", "source_ref", "tags", "created_at")
 MAX_REJECTS_LISTED = 1000
 
 
@@ -77,6 +83,8 @@ class _Importer:
                 raise PermissionDenied("Nur Meldungen der eigenen Organisation können ergänzt werden.",
                                        "Only reports of your own organisation can be extended.")
             self.reports[TLP(report.tlp)] = report
+        # Only an existing report can already hold a value; reports made by this import start empty.
+        self.extends_existing = options.report_id is not None
 
     def report_for(self, tlp: TLP) -> Report:
         report = self.reports.get(tlp)
@@ -121,13 +129,7 @@ class _Importer:
         return self.result
 
     def _ids(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        values = list({v for _, v in keys})
-        found: dict[tuple[str, str], int] = {}
-        for start in range(0, len(values), 1000):
-            rows = self.db.execute(select(Indicator.id, Indicator.type, Indicator.value)
-                                   .where(Indicator.value.in_(values[start:start + 1000])))
-            found.update({(t, v): i for i, t, v in rows if (t, v) in keys})
-        return found
+        return indicator_ids(self.db, keys)
 
     def flush(self, batch: list[IndicatorRecord]) -> None:
         keys = {(r.type.value, r.value) for r in batch}
@@ -138,11 +140,13 @@ class _Importer:
             for kind, value in missing:
                 hit = self.match.match(IndicatorType(kind), value)
                 self.result.warninglisted += hit is not None
-                rows.append({"type": kind, "value": value, "warninglist": hit})
-            _insert_ignoring_conflicts(self.db, rows, self.is_pg)
+                rows.append((uuid.uuid4(), kind, value, hit, False, "none", self.now, self.now))
+            # Another import may add the same value at the same moment: the database decides.
+            bulk.insert_rows(self.db, Indicator.__table__, INDICATOR_COLUMNS, rows,
+                             ignore_conflicts_on=("type", "value"))
             self.result.new_indicators += len(rows)
             ids.update(self._ids(missing))
-        provenances = []
+        provenances: list[tuple] = []
         for rec in batch:
             tlp = rec.tlp or self.group.tlp or self.options.tlp
             report = self.report_for(TLP(tlp))
@@ -154,40 +158,43 @@ class _Importer:
             valid_from = rec.valid_from or self.now
             valid_until = rec.valid_until or valid_from + timedelta(
                 days=self.options.lifetimes.get(rec.type.value, 90))
-            provenances.append({
-                "report_id": report.id, "indicator_id": ids[(rec.type.value, rec.value)],
-                "valid_from": valid_from.astimezone(UTC), "valid_until": valid_until.astimezone(UTC),
-                "confidence": rec.confidence, "block": rec.block,
-                "comment": rec.comment[:2000] if rec.comment else None,
-                "source": (self.group.source or self.options.source)[:200], "source_ref": (rec.source_ref or None),
-                "tags": "\n".join(rec.tags)[:4000], "created_at": self.now,
-            })
+            provenances.append((
+                report.id, ids[(rec.type.value, rec.value)], valid_from, valid_until, rec.confidence, rec.block,
+                rec.comment[:2000] if rec.comment else None, (self.group.source or self.options.source)[:200],
+                rec.source_ref or None, "\n".join(rec.tags)[:4000], self.now,
+            ))
         if provenances:
-            # a value re-imported into the same existing report updates nothing: skip known pairs
-            existing = set(self.db.execute(select(Provenance.report_id, Provenance.indicator_id).where(
-                Provenance.indicator_id.in_([p["indicator_id"] for p in provenances]),
-                Provenance.report_id.in_({p["report_id"] for p in provenances}))).all())
-            fresh = [p for p in provenances if (p["report_id"], p["indicator_id"]) not in existing]
+            fresh = self._new_pairs(provenances)
             self.result.duplicates += len(provenances) - len(fresh)
-            if fresh:
-                self.db.execute(insert(Provenance), fresh)
+            bulk.insert_rows(self.db, Provenance.__table__, PROVENANCE_COLUMNS, fresh)
             self.result.imported += len(fresh)
 
+    def _new_pairs(self, provenances: list[tuple]) -> list[tuple]:
+        """A value re-imported into a report that already carries it changes nothing."""
+        if not self.extends_existing:
+            return provenances
+        ids = list({p[1] for p in provenances})
+        existing: set[tuple[int, int]] = set()
+        for start in range(0, len(ids), 1000):
+            existing |= set(self.db.execute(select(Provenance.report_id, Provenance.indicator_id).where(
+                Provenance.indicator_id.in_(ids[start:start + 1000]),
+                Provenance.report_id.in_([r.id for r in self.reports.values()]))).all())
+        return [p for p in provenances if (p[0], p[1]) not in existing]
 
-def _insert_ignoring_conflicts(db: Session, rows: list[dict[str, Any]], is_pg: bool) -> None:
-    """Another import may add the same value at the same moment: let the database decide."""
-    import uuid
 
-    for row in rows:
-        row["uuid"] = uuid.uuid4()
-        row["created_at"] = row["updated_at"] = utcnow()
-        row["warninglist_override"] = False
-        row["review_state"] = "none"
-    if is_pg:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
-    db.execute(dialect_insert(Indicator).on_conflict_do_nothing(index_elements=["type", "value"]), rows)
+def indicator_ids(db: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of known (type, value) pairs through the unique (type, value) index: one type and up to
+    1000 values a query (row-value IN lists are slow on SQLite)."""
+    by_type: dict[str, list[str]] = {}
+    for kind, value in keys:
+        by_type.setdefault(kind, []).append(value)
+    found: dict[tuple[str, str], int] = {}
+    for kind, values in by_type.items():
+        for start in range(0, len(values), 1000):
+            rows = db.execute(select(Indicator.id, Indicator.value)
+                              .where(Indicator.type == kind, Indicator.value.in_(values[start:start + 1000])))
+            found.update({(kind, v): i for i, v in rows})
+    return found
 
 
 def import_records(db: Session, *, actor: Actor, items: Iterable[IndicatorRecord | Reject | GroupInfo],

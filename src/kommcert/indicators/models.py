@@ -33,14 +33,15 @@ class Indicator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     type: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(2048), index=True)
+    # Looked up by (type, value) through the unique constraint; no separate index on value.
+    value: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Name of the first warninglist the value is on; such values stay out of blocking exports …
     warninglist: Mapped[str | None] = mapped_column(String(100))
     # … unless an analyst decided to block it anyway.
     warninglist_override: Mapped[bool] = mapped_column(Boolean, default=False)
-    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.none, index=True)
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.none)
 
 
 class Provenance(Base):
@@ -53,7 +54,8 @@ class Provenance(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    # (report_id, indicator_id) is unique, so its index also serves lookups by report.
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     valid_from: Mapped[datetime] = mapped_column()
     valid_until: Mapped[datetime | None] = mapped_column(index=True)

@@ -131,10 +131,19 @@ def normalize_hash(kind: IndicatorType, value: str) -> str:
     return text
 
 
+_PLAIN_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
+_PLAIN_NAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
+
+
 def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str]:
     """Normalise a value of a declared type. IP types may turn into their single-address or
     range form (``10.0.0.1/32`` is ``ipv4``); everything else keeps its type."""
     kind = IndicatorType(kind)
+    # Fast paths for values that are already canonical (nearly all values of real feeds).
+    if kind == IndicatorType.ipv4 and _PLAIN_IPV4.fullmatch(value):
+        return kind, value
+    if kind in (IndicatorType.domain, IndicatorType.hostname) and _PLAIN_NAME.fullmatch(value):
+        return kind, value
     if len(value) > MAX_VALUE_LENGTH:
         raise _bad(value, "Wert zu lang", "value too long")
     value = refang(value)

@@ -34,6 +34,19 @@ def import_file(db: Session, *, actor: Actor, settings: Settings, fmt: str, stre
     return importing.import_records(db, actor=actor, items=items, options=options)
 
 
+def import_path(db: Session, *, actor: Actor, settings: Settings, fmt: str, path: str, name: str,
+                options: importing.ImportOptions, reader_options: dict[str, Any] | None = None,
+                parallel: bool = True) -> importing.ImportResult:
+    """Import a file on disk (CLI, benchmarks): read in a second process, write in this one."""
+    options.lifetimes = options.lifetimes or settings.ioc_lifetime_days
+    options.source = name
+    if parallel:
+        items = readers.read_path_parallel(fmt, path, name=name, **(reader_options or {}))
+    else:
+        items = readers.read(fmt, open(path, "rb"), name=name, **(reader_options or {}))  # noqa: SIM115
+    return importing.import_records(db, actor=actor, items=items, options=options)
+
+
 def visible_reports(actor: Actor) -> Select[Any]:
     """The reports an actor may see, as a subquery: indicators are visible through them."""
     return policy.visible(select(Report.id), Report, actor)

@@ -20,6 +20,7 @@ from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, PermissionDenied
+from kommcert.indicators import importing
 from kommcert.indicators.models import Indicator, Provenance, ReviewState, Sighting, SightingKind
 from kommcert.indicators.normalize import InvalidIndicator, normalize
 from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
@@ -70,12 +71,15 @@ def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str
     visible = select(Provenance.indicator_id).where(
         Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor)))
     found: dict[str, int] = {}
-    values = list({v for _, v in by_value})
-    for start in range(0, len(values), 1000):
-        rows = db.execute(select(Indicator.id, Indicator.type, Indicator.value).where(
-            Indicator.value.in_(values[start:start + 1000]), Indicator.id.in_(visible)))
-        for ind_id, kind, value in rows:
-            for key in by_value.get((kind, value), []):
+    known = importing.indicator_ids(db, set(by_value))
+    visible_known: set[int] = set()
+    ids_known = list(known.values())
+    for start in range(0, len(ids_known), 1000):
+        visible_known |= set(db.scalars(select(Indicator.id).where(Indicator.id.in_(ids_known[start:start + 1000]),
+                                                                   Indicator.id.in_(visible))))
+    for pair, ind_id in known.items():
+        if ind_id in visible_known:
+            for key in by_value[pair]:
                 found[key] = ind_id
     ids = list(by_id)
     for start in range(0, len(ids), 1000):

@@ -102,6 +102,10 @@ class Matcher:
 
     def _ip_hit(self, text: str) -> str | None:
         try:
+            if "/" not in text:  # a single address: no network object needed (hot path of imports)
+                address = ipaddress.ip_address(text)
+                ranges = self.v4 if address.version == 4 else self.v6
+                return ranges.overlapping(int(address), int(address))
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:
             return None

@@ -1,0 +1,50 @@
+"""Bulk inserts straight through the database driver, for the import and sighting hot paths.
+
+SQLAlchemy's per-value type processing costs about a third of a million-row import; here the
+values are converted once, in bulk, to what the driver stores (the same text SQLAlchemy's SQLite
+dialect writes for datetimes and UUIDs), and handed to ``executemany``. Measured in bench/.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+
+@lru_cache(maxsize=65536)
+def _sqlite_datetime(value: datetime) -> str:
+    # Imports repeat a few timestamps (the import time, a feed's valid_from) many times over.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _sqlite_datetime(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return value
+
+
+def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                ignore_conflicts_on: Sequence[str] | None = None) -> None:
+    """INSERT many rows (tuples in ``columns`` order) with one driver ``executemany``."""
+    if not rows:
+        return
+    conn = db.connection()
+    dialect = conn.dialect
+    names = ", ".join(columns)
+    if dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in columns)
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    else:
+        marks = ", ".join("%s" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 - names come from our models
+    if ignore_conflicts_on:
+        sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
+    conn.exec_driver_sql(sql, list(rows))
