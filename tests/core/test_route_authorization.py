@@ -20,8 +20,9 @@ PUBLIC_API_GETS = {
     "/api/v1/reports",  # lists TLP:CLEAR reports only
     "/api/v1/indicators",  # lists TLP:CLEAR indicators only
 }
-PUBLIC_PAGES = {"/login", "/healthz", "/api/docs",
-                "/feeds/{fmt}"}  # the public TLP:CLEAR feed; with a token, what the token's user may see
+# The feeds answer anonymous callers with TLP:CLEAR only (public exports); with a token, what its user may see.
+PUBLIC_PAGES = {"/login", "/healthz", "/api/docs", "/feeds/{fmt}", "/feeds/misp/manifest.json",
+                "/feeds/misp/hashes.csv", "/feeds/misp/{event_file}"}
 
 
 def _routes(app):  # noqa: ANN001, ANN202

@@ -6,11 +6,12 @@ see; without a token only TLP:CLEAR indicators (the public feed). Every download
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from kommcert.accounts import service as accounts_service
 from kommcert.audit import events
@@ -18,9 +19,10 @@ from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.db import utcnow
 from kommcert.deps import DbSession, SettingsDep, client_ip, get_actor
-from kommcert.errors import AuthenticationFailed
+from kommcert.errors import AuthenticationFailed, NotFound
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators.feeds import DNS_TYPES, FEEDS, FeedContext, FeedFormat
+from kommcert.indicators.formats import misp_feed
 from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.actor import Actor
 
@@ -38,6 +40,52 @@ def feed_actor(request: Request, db: DbSession, token: str | None = Query(None, 
 
 
 FeedActor = Annotated[Actor, Depends(feed_actor)]
+
+
+def _audit_feed(db, request: Request, actor: Actor, what: str) -> None:  # noqa: ANN001
+    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type="feed", object_id=what, ip=client_ip(request)))
+
+
+@router.get("/misp/manifest.json", summary="MISP feed: manifest")
+def misp_manifest(request: Request, db: DbSession, actor: FeedActor) -> JSONResponse:
+    _audit_feed(db, request, actor, "misp-manifest")
+    manifest = {e.uuid: misp_feed.manifest_entry(e) for e in indicators_service.misp_events(db, actor=actor)}
+    return JSONResponse(manifest, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/misp/hashes.csv", summary="MISP feed: md5 of every value with its event")
+def misp_hashes(request: Request, db: DbSession, actor: FeedActor) -> StreamingResponse:
+    _audit_feed(db, request, actor, "misp-hashes")
+    factory = request.app.state.sessionmaker
+
+    def body() -> Iterator[bytes]:
+        with factory() as stream_db:
+            for event in indicators_service.misp_events(stream_db, actor=actor):
+                out = io.StringIO()
+                for _ in misp_feed.event_chunks(event, hashes=out):
+                    pass
+                yield out.getvalue().encode()
+
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/misp/{event_file}", summary="MISP feed: one event")
+def misp_event(event_file: str, request: Request, db: DbSession, actor: FeedActor) -> StreamingResponse:
+    event_uuid = event_file.removesuffix(".json")
+    if not event_file.endswith(".json") or next(
+            indicators_service.misp_events(db, actor=actor, report_uuid=event_uuid), None) is None:
+        raise NotFound()
+    _audit_feed(db, request, actor, f"misp-event {event_uuid}")
+    factory = request.app.state.sessionmaker
+
+    def body() -> Iterator[bytes]:
+        with factory() as stream_db:
+            for event in indicators_service.misp_events(stream_db, actor=actor, report_uuid=event_uuid):
+                for chunk in misp_feed.event_chunks(event):
+                    yield chunk.encode()
+
+    return StreamingResponse(body(), media_type="application/json")
 
 
 @router.get("/{fmt}", summary="Indicator feed for appliances")

@@ -17,12 +17,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from kommcert.cli import db, demo, jobs, mail, orgs, serve, tokens, users, worker
+    from kommcert.cli import db, demo, indicators, jobs, mail, orgs, serve, tokens, users, warninglists, worker
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.app, name="orgs", help="Organisationsbaum: Import (GV100AD, CSV) und Anzeige.")
     app.add_typer(users.app, name="users", help="Benutzer anlegen, auflisten, sperren.")
     app.add_typer(tokens.app, name="tokens", help="API-Tokens anlegen, auflisten, widerrufen.")
+    app.add_typer(indicators.app, name="indicators", help="Indikatoren (IoCs) importieren und exportieren.")
+    app.add_typer(warninglists.app, name="warninglists", help="Warnlisten: Werte, die nie gesperrt werden.")
     app.add_typer(jobs.app, name="jobs", help="Hintergrundaufträge anzeigen und wiederholen.")
     app.add_typer(mail.app, name="mail", help="E-Mail-Versand prüfen.")
     app.command("demo")(demo.demo)

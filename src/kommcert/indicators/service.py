@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -118,7 +119,7 @@ def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorD
 
 
 def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequence[IndicatorType] | None = None,
-                batch: int = 5000) -> Iterator[ExportRow]:
+                batch: int = 5000, report_id: int | None = None) -> Iterator[ExportRow]:
     """Every indicator the actor may see, once, with the least restrictive TLP it is visible under.
 
     ``blocking`` leaves out what must not be blocked: expired provenances, warninglisted values
@@ -145,6 +146,8 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
                               Indicator.review_state != ReviewState.false_positive)
         if types:
             stmt = stmt.where(Indicator.type.in_([t.value for t in types]))
+        if report_id is not None:  # one report's view (MISP events)
+            stmt = stmt.where(Provenance.report_id == report_id)
         rows = db.execute(stmt).all()
         if not rows:
             return
@@ -183,3 +186,27 @@ def curate(db: Session, *, actor: Actor, indicator_id: int, warninglist_override
                                         object_type="indicator", object_id=indicator.id,
                                         detail={"override": warninglist_override, "review_state": review_state}))
     return indicator
+
+
+ORG_NAMESPACE = uuid.UUID("9b2f3c1e-6d0a-5b7c-8e4f-1a2b3c4d5e6f")
+
+
+def misp_events(db: Session, *, actor: Actor, report_uuid: str | None = None) -> Iterator[Any]:
+    """Every visible report that carries blocking indicators, as a MISP feed event (rows stream lazily)."""
+    from kommcert.indicators.formats.misp_feed import FeedEvent
+    from kommcert.orgs.models import Organization
+
+    stmt = (select(Report, Organization).join(Organization, Organization.id == Report.owner_org_id)
+            .where(Report.id.in_(visible_reports(actor)),
+                   Report.id.in_(select(Provenance.report_id).where(Provenance.block.is_(True))))
+            .order_by(Report.id))
+    if report_uuid is not None:
+        try:
+            stmt = stmt.where(Report.uuid == uuid.UUID(report_uuid))
+        except ValueError:
+            return
+    for report, owner in db.execute(stmt).all():
+        yield FeedEvent(uuid=str(report.uuid), info=report.title, date=report.created_at.date(), tlp=TLP(report.tlp),
+                        org_name=owner.name, org_uuid=str(uuid.uuid5(ORG_NAMESPACE, owner.key)),
+                        timestamp=report.updated_at,
+                        rows=export_rows(db, actor=actor, blocking=True, report_id=report.id))

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from kommcert.cli.common import console, fail, settings, unit_of_work
+from kommcert.indicators.feeds import FEEDS, FeedContext, FeedFormat
+from kommcert.indicators.readers import ImportFormat
+from kommcert.indicators.types import IndicatorType
+from kommcert.sharing.tlp import TLP
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _actor(db, email: str):  # noqa: ANN001, ANN202
+    from kommcert.accounts import service as accounts_service
+
+    user = accounts_service.get_user_by_email(db, email)
+    if user is None or not user.is_active:
+        fail(f"Benutzer {email} nicht gefunden oder gesperrt.")
+    return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
+
+
+@app.command("import")
+def import_(
+    source: str = typer.Argument(..., help="Datei, bei misp-feed auch Verzeichnis oder https-Adresse des Feeds."),
+    as_user: str = typer.Option(..., "--as", help="E-Mail-Adresse des Benutzers, in dessen Namen importiert wird."),
+    fmt: str = typer.Option("stix", "--format", help="stix, misp, misp-feed, csv, text oder freetext."),
+    tlp: str = typer.Option("amber", "--tlp", help="TLP für Einträge ohne eigene Kennzeichnung."),
+    title: str = typer.Option(None, "--title", help="Titel der Meldung (sonst aus der Quelle)."),
+    to: list[str] = typer.Option(None, "--to", help="Empfänger-Organisation (Schlüssel), mehrfach möglich."),
+    strict: bool = typer.Option(False, "--strict", help="Empfänger ohne untergeordnete Stellen."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Fehlerhafte Einträge überspringen und auflisten."),
+    value_column: str = typer.Option(None, "--value-column", help="CSV: Spalte mit dem Wert."),
+) -> None:
+    """Importiert Indikatoren (STIX 2.1, MISP, CSV, Listen, Freitext) – ganz oder gar nicht.
+
+    Eine fehlerhafte Zeile oder ein fehlerhaftes Objekt bricht den Import ab (Exit-Code 2), außer mit
+    --skip-invalid: dann wird der gültige Teil übernommen und die Fehler werden aufgelistet.
+    """
+    from kommcert.indicators import importing
+    from kommcert.indicators import service as indicators_service
+    from kommcert.sharing import service as sharing_service
+    from kommcert.sharing.service import Audience
+
+    if tlp.lower() not in {t.value for t in TLP}:
+        fail(f"Unbekanntes TLP: {tlp}")
+    cfg = settings()
+    with unit_of_work() as db:
+        actor = _actor(db, as_user)
+        org_ids = tuple(sharing_service.org_ids_by_keys(db, to or []))
+        options = importing.ImportOptions(title=title, tlp=TLP(tlp.lower()), skip_invalid=skip_invalid,
+                                          audience=Audience(orgs=() if strict else org_ids,
+                                                            orgs_without_subtree=org_ids if strict else ()))
+        if fmt == "misp-feed":
+            from kommcert.indicators.formats import misp_feed
+
+            options.lifetimes, options.source = cfg.ioc_lifetime_days, source
+            result = importing.import_records(db, actor=actor, items=misp_feed.read_feed(source), options=options)
+        else:
+            if fmt not in {f.value for f in ImportFormat}:
+                fail(f"Unbekanntes Format: {fmt}")
+            if not Path(source).is_file():
+                fail(f"Datei nicht gefunden: {source}")
+            result = indicators_service.import_path(
+                db, actor=actor, settings=cfg, fmt=fmt, path=source, name=Path(source).name, options=options,
+                reader_options={"value_column": value_column} if value_column else None)
+    reports = ", ".join(map(str, result.reports))
+    console.print(f"{result.imported} Indikatoren übernommen ({result.new_indicators} neu, {result.duplicates} "
+                  f"doppelt, {result.warninglisted} auf Warnlisten), Meldung(en) {reports}.")
+    for reject in result.rejects:
+        console.print(f"  übersprungen: {reject.de}", highlight=False)
+
+
+@app.command("export")
+def export(
+    as_user: str = typer.Option(..., "--as", help="E-Mail-Adresse: exportiert wird, was dieser Benutzer sehen darf."),
+    fmt: str = typer.Option("txt", "--format", help="stix, csv, txt, rpz, suricata, zeek oder misp-feed."),
+    types: list[IndicatorType] = typer.Option(None, "--type", help="Nur diese Typen (mehrfach möglich)."),
+    output: Path = typer.Option(None, "--output", "-o", help="Datei (bei misp-feed: Verzeichnis); sonst stdout."),
+) -> None:
+    """Exportiert Indikatoren nach der Weitergaberegel des Benutzers (wie die Feeds im Web)."""
+    from kommcert.indicators import service as indicators_service
+
+    cfg = settings()
+    with unit_of_work() as db:
+        actor = _actor(db, as_user)
+        if fmt == "misp-feed":
+            from kommcert.indicators.formats import misp_feed
+
+            if output is None:
+                fail("--output VERZEICHNIS fehlt.")
+            output.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+            misp_feed.write_feed(indicators_service.misp_events(db, actor=actor), output)  # type: ignore[arg-type]
+            console.print(f"MISP-Feed geschrieben nach {output}.")
+            return
+        if fmt not in {f.value for f in FeedFormat}:
+            fail(f"Unbekanntes Format: {fmt}")
+        spec = FEEDS[FeedFormat(fmt)]
+        context = FeedContext(generated=datetime.now(UTC), producer=f"kommcert {cfg.cert_name}", zone=cfg.rpz_zone,
+                              types=frozenset(types) if types else None)
+        rows = indicators_service.export_rows(db, actor=actor, blocking=spec.blocking, types=types or None)
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+        try:
+            for chunk in spec.write(rows, context):
+                out.write(chunk)
+        finally:
+            if output:
+                out.close()

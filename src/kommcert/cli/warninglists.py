@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kommcert.cli.common import console, fail, unit_of_work
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("list")
+def list_lists() -> None:
+    """Zeigt die Warnlisten (eingebaute und importierte) mit Typ, Umfang und Zustand."""
+    from sqlalchemy import select
+
+    from kommcert.indicators import warninglists
+    from kommcert.indicators.models import Warninglist
+
+    with unit_of_work() as db:
+        warninglists.ensure_builtin(db)
+        table = Table("Name", "Typ", "Einträge", "Eingebaut", "Aktiv")
+        for wl in db.scalars(select(Warninglist).order_by(Warninglist.name)):
+            table.add_row(wl.name, wl.type, str(len(wl.entries.splitlines())), "ja" if wl.builtin else "–",
+                          "ja" if wl.enabled else "nein")
+        console.print(table)
+
+
+@app.command("import")
+def import_list(file: Path = typer.Argument(..., help="Warnliste im MISP-Format (JSON).")) -> None:
+    """Importiert eine MISP-Warnliste (oder aktualisiert sie) und prüft alle Indikatoren neu."""
+    from kommcert.indicators import warninglists
+
+    if not file.is_file():
+        fail(f"Datei nicht gefunden: {file}")
+    with unit_of_work() as db, file.open("rb") as stream:
+        wl = warninglists.import_file(db, stream, source=file.name)
+        changed = warninglists.refresh_flags(db)
+    console.print(f"Warnliste „{wl.name}“ geladen; {changed} Indikatoren neu bewertet.")
+
+
+@app.command("enable")
+def enable(name: str = typer.Argument(..., help="Name der Warnliste.")) -> None:
+    """Schaltet eine Warnliste ein und prüft alle Indikatoren neu."""
+    _switch(name, True)
+
+
+@app.command("disable")
+def disable(name: str = typer.Argument(..., help="Name der Warnliste.")) -> None:
+    """Schaltet eine Warnliste aus und prüft alle Indikatoren neu."""
+    _switch(name, False)
+
+
+def _switch(name: str, enabled: bool) -> None:
+    from sqlalchemy import select
+
+    from kommcert.indicators import warninglists
+    from kommcert.indicators.models import Warninglist
+
+    with unit_of_work() as db:
+        warninglists.ensure_builtin(db)
+        wl = db.scalar(select(Warninglist).where(Warninglist.name == name))
+        if wl is None:
+            fail(f"Warnliste „{name}“ nicht gefunden.")
+        wl.enabled = enabled  # type: ignore[union-attr]
+        db.flush()
+        changed = warninglists.refresh_flags(db)
+    console.print(f"„{name}“ ist {'aktiv' if enabled else 'aus'}; {changed} Indikatoren neu bewertet.")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pymisp import MISPEvent
+from typer.testing import CliRunner
+
+from kommcert.cli.main import app
+from tests.indicators.conftest import stix_bundle
+
+runner = CliRunner()
+CERT = "analystin@lcert.musterland.example"
+
+
+def _demo(cli_db: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+
+
+def test_it_imports_and_exports_from_the_command_line(cli_db: Path) -> None:
+    _demo(cli_db)
+    bundle = cli_db / "b.json"
+    bundle.write_bytes(stix_bundle(["[ipv4-addr:value = '203.0.113.9']", "[domain-name:value = 'evil.example']"],
+                                   tlp=None))
+    result = runner.invoke(app, ["indicators", "import", str(bundle), "--as", CERT, "--tlp", "green"])
+    assert result.exit_code == 0, result.output
+    assert "2 Indikatoren übernommen" in result.output
+    out = cli_db / "list.txt"
+    assert runner.invoke(app, ["indicators", "export", "--as", "buero@seedorf.example", "--format", "txt",
+                               "--type", "ipv4", "-o", str(out)]).exit_code == 0
+    assert "203.0.113.9" in out.read_text() and "evil.example" not in out.read_text()
+    feed = cli_db / "feed"
+    assert runner.invoke(app, ["indicators", "export", "--as", CERT, "--format", "misp-feed", "-o",
+                               str(feed)]).exit_code == 0
+    manifest = json.loads((feed / "manifest.json").read_text())
+    event = MISPEvent()
+    event.load_file(str(feed / f"{next(iter(manifest))}.json"))
+    assert {a.value for a in event.attributes} == {"203.0.113.9", "evil.example"}
+    # and back again: a MISP feed directory imports like any MISP feed
+    again = runner.invoke(app, ["indicators", "import", str(feed), "--format", "misp-feed", "--as",
+                                "analyst@kcert.musterland.example"])
+    assert again.exit_code == 0 and "2 Indikatoren übernommen (0 neu" in again.output
+
+
+def test_it_exits_2_on_a_bad_file_and_imports_nothing(cli_db: Path) -> None:
+    _demo(cli_db)
+    bundle = cli_db / "b.json"
+    bundle.write_bytes(stix_bundle(["[ipv4-addr:value = '203.0.113.9']", "[file:name = 'x.exe']"]))
+    result = runner.invoke(app, ["indicators", "import", str(bundle), "--as", CERT])
+    assert result.exit_code == 2 and "file:name" in result.output
+    out = cli_db / "list.txt"
+    runner.invoke(app, ["indicators", "export", "--as", CERT, "--format", "txt", "-o", str(out)])
+    assert "203.0.113.9" not in out.read_text()
+    skipped = runner.invoke(app, ["indicators", "import", str(bundle), "--as", CERT, "--skip-invalid"])
+    assert skipped.exit_code == 0 and "übersprungen" in skipped.output
+
+
+def test_it_manages_warninglists(cli_db: Path) -> None:
+    _demo(cli_db)
+    listing = runner.invoke(app, ["warninglists", "list"])
+    assert "Public DNS resolvers" in listing.output
+    custom = cli_db / "wl.json"
+    custom.write_text(json.dumps({"name": "Eigene Server", "type": "cidr", "list": ["203.0.113.0/24"]}))
+    assert runner.invoke(app, ["warninglists", "import", str(custom)]).exit_code == 0
+    bad = cli_db / "bad.json"
+    bad.write_text(json.dumps({"name": "x", "type": "nonsense", "list": []}))
+    result = runner.invoke(app, ["warninglists", "import", str(bad)])
+    assert result.exit_code == 2 and "unbekannter Typ" in result.output
+    assert runner.invoke(app, ["warninglists", "disable", "Eigene Server"]).exit_code == 0
+    assert runner.invoke(app, ["warninglists", "disable", "gibt es nicht"]).exit_code == 2
