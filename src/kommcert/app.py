@@ -59,7 +59,8 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    uploads = {path: settings.max_upload_bytes for path in ("/api/v1/indicators/import", "/indicators/import")}
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=uploads)
     return app
 
 

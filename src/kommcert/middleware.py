@@ -11,17 +11,23 @@ Scope = dict[str, Any]
 class BodyLimitMiddleware:
     """Refuse bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths that take files (indicator imports) get their own, larger limit.
+        self.uploads = uploads or {}
+
+    def limit_for(self, path: str) -> int:
+        return self.uploads.get(path, self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+        if length is not None and length.isdigit() and int(length) > limit:
             await self._reject(scope, send)
             return
         seen = 0
@@ -37,7 +43,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     rejected = True
                     if not response_started:
                         await self._reject(scope, send)

@@ -86,3 +86,28 @@ def test_it_lets_only_cert_analysts_curate(client, personas, import_stix) -> Non
     done = client.put(f"/api/v1/indicators/{indicator_id}/curation", json={"review_state": "false_positive"},
                       headers=personas.auth("land_cert_analyst"))
     assert done.json()["review_state"] == "false_positive"
+
+
+def test_it_refuses_a_2_gb_upload_before_reading_it(client, personas) -> None:  # noqa: ANN001
+    headers = {**personas.auth("land_cert_analyst"), "content-type": "multipart/form-data; boundary=x",
+               "content-length": str(2 * 1024**3)}
+    response = client.post("/api/v1/indicators/import", headers=headers, content=b"--x--")
+    assert response.status_code == 413 and response.json()["de"] == "Die Anfrage ist zu groß."
+
+
+def test_it_takes_uploads_larger_than_the_general_body_limit(client, personas, settings) -> None:  # noqa: ANN001
+    patterns = [f"[domain-name:value = 'host-{n:06d}-with-a-rather-long-label.evil.example']" for n in range(40_000)]
+    body = stix_bundle(patterns)
+    assert len(body) > settings.max_body_bytes
+    response = _upload(client, personas.auth("land_cert_analyst"), body)
+    assert response.status_code == 200 and response.json()["imported"] == 40_000
+
+
+def test_it_escapes_hostile_text_from_imports(client, personas, login) -> None:  # noqa: ANN001
+    bundle = stix_bundle(["[ipv4-addr:value = '203.0.113.5']"], tlp=None)
+    done = _upload(client, personas.auth("land_cert_analyst"), bundle, title="<script>alert('x')</script>",
+                   tlp="green")
+    assert done.status_code == 200, done.text
+    login("gemeinde_a1_member")
+    page = client.get("/reports")
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
