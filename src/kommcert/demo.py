@@ -108,9 +108,10 @@ def load(db: Session) -> list[DemoLogin]:
 
 
 def _reports(db: Session, orgs: dict[str, Organization], users: dict) -> None:  # noqa: ANN001
+    """Reports of every TLP, and indicators with sightings in two of them."""
     cert = accounts_service.actor_for(db, users["analystin@lcert.musterland.example"])
     kreis = accounts_service.actor_for(db, users["it@beispielkreis.example"])
-    reports_service.create_report(db, actor=cert, report_in=ReportCreate(
+    phishing = reports_service.create_report(db, actor=cert, report_in=ReportCreate(
         title="Phishing-Welle mit gefälschten Rechnungen an Kommunalverwaltungen", tlp=TLP.green,
         summary="Seit Montag gehen E-Mails mit angeblichen Rechnungen eines Kommunalversorgers ein. "
                 "Der Anhang (ZIP mit LNK-Datei) lädt Schadsoftware nach. Bitte Mitarbeitende warnen "
@@ -118,7 +119,7 @@ def _reports(db: Session, orgs: dict[str, Organization], users: dict) -> None:  
     reports_service.create_report(db, actor=cert, report_in=ReportCreate(
         title="Öffentlicher Hinweis: Sicherheitsupdates für VPN-Gateways einspielen", tlp=TLP.clear,
         summary="Für verbreitete VPN-Gateways sind kritische Sicherheitsupdates erschienen."))
-    reports_service.create_report(db, actor=kreis, report_in=ReportCreate(
+    portal = reports_service.create_report(db, actor=kreis, report_in=ReportCreate(
         title="Beispielkreis: Angriffsversuch auf das Bürgerportal", tlp=TLP.amber,
         audience_orgs=[orgs["99101"].id],
         summary="Auffällige Anmeldeversuche aus einem Hosting-Netz. Bitte Protokolle der eigenen Portale "
@@ -127,3 +128,48 @@ def _reports(db: Session, orgs: dict[str, Organization], users: dict) -> None:  
         title="Vertraulich: Lagebild Ransomware-Vorfall (nur CERTs)", tlp=TLP.amber_strict,
         audience_orgs_strict=[orgs["kcert"].id],
         summary="Technische Details zum laufenden Vorfall; nicht weitergeben."))
+    _indicators(db, cert=cert, kreis=kreis, phishing=phishing, portal=portal, users=users)
+
+
+# Fictional indicators: documentation address ranges and .example names only.
+PHISHING_IOCS = """
+rechnung-stadtwerke.example
+hxxps://rechnung-stadtwerke[.]example/download/rechnung.zip
+login-buergerportal.example
+203.0.113.45
+203.0.113.46
+198.51.100.23
+2001:db8:66::17
+mahnung@rechnung-stadtwerke.example
+0f343b0931126a20f133d67c2b018a3b
+9f86d081884c7d659a2feb0ab0b7f4a1b7c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9
+"""
+PORTAL_IOCS = """
+198.51.100.77
+198.51.100.78
+scan-bot.example
+"""
+
+
+def _indicators(db: Session, *, cert, kreis, phishing, portal, users) -> None:  # noqa: ANN001
+    import io
+
+    from kommcert.config import Settings
+    from kommcert.indicators import importing, readers
+    from kommcert.indicators import sightings as sightings_service
+    from kommcert.indicators.sightings import SightingIn
+
+    lifetimes = Settings.model_fields["ioc_lifetime_days"].get_default(call_default_factory=True)
+    for actor, report, text in ((cert, phishing, PHISHING_IOCS), (kreis, portal, PORTAL_IOCS)):
+        importing.import_records(db, actor=actor, items=readers.read(
+            "text", io.BytesIO(text.encode()), name="Demo"), options=importing.ImportOptions(
+                report_id=report.id, source="Demo", lifetimes=lifetimes))
+    gemeinde = accounts_service.actor_for(db, users["buero@kleinmusterdorf.example"])
+    seedorf = accounts_service.actor_for(db, users["buero@seedorf.example"])
+    sightings_service.record_sightings(db, actor=gemeinde, items=[
+        SightingIn(key="demo-1", type="domain", value="rechnung-stadtwerke.example", count=12, log_source="DNS"),
+        SightingIn(key="demo-2", type="ipv4", value="198.51.100.77", count=340, log_source="Firewall"),
+    ])
+    sightings_service.record_sightings(db, actor=seedorf, items=[
+        SightingIn(key="demo-3", type="domain", value="rechnung-stadtwerke.example", count=3, log_source="Proxy"),
+    ])

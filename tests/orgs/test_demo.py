@@ -24,6 +24,10 @@ def test_it_builds_the_demo_land(db) -> None:  # noqa: ANN001
     kitm = db.scalar(select(Organization).where(Organization.key == "kitm"))
     assert len(kitm.clients) == 3
     assert db.scalars(select(Report)).all()
+    from kommcert.indicators.models import Indicator, Sighting
+
+    assert len(db.scalars(select(Indicator)).all()) == 13
+    assert sum(s.count for s in db.scalars(select(Sighting))) == 355
 
 
 def test_it_logs_in_every_demo_user(client, db) -> None:  # noqa: ANN001
