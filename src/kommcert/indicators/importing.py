@@ -83,6 +83,8 @@ class _Importer:
                 raise PermissionDenied("Nur Meldungen der eigenen Organisation können ergänzt werden.",
                                        "Only reports of your own organisation can be extended.")
             self.reports[TLP(report.tlp)] = report
+            # Records that name no TLP of their own belong to the report they are added to.
+            self.options.tlp = TLP(report.tlp)
         # Only an existing report can already hold a value; reports made by this import start empty.
         self.extends_existing = options.report_id is not None
 
