@@ -33,13 +33,14 @@ def test_it_imports_and_exports_from_the_command_line(cli_db: Path) -> None:
     assert runner.invoke(app, ["indicators", "export", "--as", CERT, "--format", "misp-feed", "-o",
                                str(feed)]).exit_code == 0
     manifest = json.loads((feed / "manifest.json").read_text())
+    ours = next(uuid for uuid, meta in manifest.items() if meta["info"] == "Import b.json")
     event = MISPEvent()
-    event.load_file(str(feed / f"{next(iter(manifest))}.json"))
+    event.load_file(str(feed / f"{ours}.json"))
     assert {a.value for a in event.attributes} == {"203.0.113.9", "evil.example"}
     # and back again: a MISP feed directory imports like any MISP feed
     again = runner.invoke(app, ["indicators", "import", str(feed), "--format", "misp-feed", "--as",
                                 "analyst@kcert.musterland.example"])
-    assert again.exit_code == 0 and "2 Indikatoren übernommen (0 neu" in again.output
+    assert again.exit_code == 0 and "0 neu" in again.output  # every value is known already
 
 
 def test_it_exits_2_on_a_bad_file_and_imports_nothing(cli_db: Path) -> None:
