@@ -124,21 +124,24 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
 
     ``blocking`` leaves out what must not be blocked: expired provenances, warninglisted values
     (unless an analyst overrode), confirmed false positives, and provenances not meant for detection.
-    Streams in id order with a keyset, so memory stays flat for a million rows.
+    Streams in id order, window by window, so memory stays flat for a million rows.
     """
     now = utcnow()
-    last_id = 0
-    while True:
+    top = db.scalar(select(func.max(Indicator.id))) or 0
+    # Fixed id windows, not "LIMIT after the last id": each window is one primary-key range scan,
+    # so the cost stays linear however many indicators there are (keyset + GROUP BY was quadratic).
+    for low in range(0, top, batch):
         stmt = (select(Indicator.id, Indicator.uuid, Indicator.type, Indicator.value, Indicator.created_at,
                        Indicator.updated_at, func.min(_TLP_RANK), func.min(Provenance.valid_from),
                        func.max(Provenance.valid_until), func.max(Provenance.confidence), func.max(Provenance.tags),
                        func.min(Provenance.report_id), func.max(Provenance.comment))
                 .join(Provenance, Provenance.indicator_id == Indicator.id)
                 .join(Report, Report.id == Provenance.report_id)
-                .where(Provenance.report_id.in_(visible_reports(actor)), Indicator.id > last_id)
+                .where(Provenance.report_id.in_(visible_reports(actor)), Indicator.id > low,
+                       Indicator.id <= low + batch)
                 .group_by(Indicator.id, Indicator.uuid, Indicator.type, Indicator.value, Indicator.created_at,
                           Indicator.updated_at)
-                .order_by(Indicator.id).limit(batch))
+                .order_by(Indicator.id))
         if blocking:
             stmt = stmt.where(Provenance.block.is_(True),
                               or_(Provenance.valid_until.is_(None), Provenance.valid_until > now),
@@ -150,18 +153,18 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
             stmt = stmt.where(Provenance.report_id == report_id)
         rows = db.execute(stmt).all()
         if not rows:
-            return
-        titles = dict(db.execute(select(Report.id, Report.title).where(Report.id.in_({r[11] for r in rows}))).all())
-        uuids = dict(db.execute(select(Report.id, Report.uuid).where(Report.id.in_({r[11] for r in rows}))).all())
+            continue
+        report_ids = {r[11] for r in rows}
+        titles = dict(db.execute(select(Report.id, Report.title).where(Report.id.in_(report_ids))).all())
+        uuids = dict(db.execute(select(Report.id, Report.uuid).where(Report.id.in_(report_ids))).all())
         for (ind_id, uuid_, kind, value, created, modified, rank, valid_from, valid_until, confidence, tags,
-             report_id, comment) in rows:
+             rep_id, comment) in rows:
             yield ExportRow(
                 id=ind_id, uuid=str(uuid_), type=IndicatorType(kind), value=value, tlp=TLP_ORDER[rank],
                 created=created, modified=modified, valid_from=valid_from, valid_until=valid_until,
                 confidence=confidence, tags=tuple(t for t in (tags or "").split("\n") if t),
-                report_uuid=str(uuids[report_id]), report_title=titles[report_id], comment=comment,
+                report_uuid=str(uuids[rep_id]), report_title=titles[rep_id], comment=comment,
             )
-        last_id = rows[-1][0]
 
 
 def curate(db: Session, *, actor: Actor, indicator_id: int, warninglist_override: bool | None = None,
