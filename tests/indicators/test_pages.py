@@ -86,3 +86,17 @@ def test_it_shows_the_feed_addresses_and_the_picture(client, personas, login, se
     login("gemeinde_a1_member")
     assert f"{settings.base_url}/feeds/rpz?token=TOKEN" in client.get("/feeds").text
     assert client.get("/lagebild").status_code == 200
+
+
+def test_it_shows_a_reports_indicators_and_its_picture(client, db, personas, import_stix, login) -> None:  # noqa: ANN001
+    from kommcert.indicators import sightings as sightings_service
+    from kommcert.indicators.sightings import SightingIn
+    from kommcert.reports.models import Report
+
+    import_stix("land_cert_analyst", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    sightings_service.record_sightings(db, actor=personas.actor("gemeinde_a1_member"), items=[
+        SightingIn(key="k", type="domain", value="evil.example", count=7)])
+    report = db.scalar(select(Report))
+    login("land_cert_analyst")
+    page = client.get(f"/reports/{report.id}")
+    assert "evil.example" in page.text and "Sichtungen je Kreis" in page.text and "Kreis A" in page.text

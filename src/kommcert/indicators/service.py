@@ -213,3 +213,10 @@ def misp_events(db: Session, *, actor: Actor, report_uuid: str | None = None) ->
                         org_name=owner.name, org_uuid=str(uuid.uuid5(ORG_NAMESPACE, owner.key)),
                         timestamp=report.updated_at,
                         rows=export_rows(db, actor=actor, blocking=True, report_id=report.id))
+
+
+def report_indicators(db: Session, *, report_id: int, limit: int = 500) -> list[tuple[Indicator, Provenance]]:
+    """The indicators a report carries (the caller has fetched the report through the policy)."""
+    return [tuple(r) for r in db.execute(  # type: ignore[misc]
+        select(Indicator, Provenance).join(Provenance, Provenance.indicator_id == Indicator.id)
+        .where(Provenance.report_id == report_id).order_by(Indicator.type, Indicator.value).limit(limit))]

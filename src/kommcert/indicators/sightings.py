@@ -68,26 +68,30 @@ def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str
             except (InvalidIndicator, ValueError):
                 continue
             by_value[(kind.value, value)].append(item.key)
-    visible = select(Provenance.indicator_id).where(
-        Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor)))
     found: dict[str, int] = {}
     known = importing.indicator_ids(db, set(by_value))
-    visible_known: set[int] = set()
-    ids_known = list(known.values())
-    for start in range(0, len(ids_known), 1000):
-        visible_known |= set(db.scalars(select(Indicator.id).where(Indicator.id.in_(ids_known[start:start + 1000]),
-                                                                   Indicator.id.in_(visible))))
+    visible = _visible_indicator_ids(db, actor, set(known.values()) | set(by_id))
     for pair, ind_id in known.items():
-        if ind_id in visible_known:
+        if ind_id in visible:
             for key in by_value[pair]:
                 found[key] = ind_id
-    ids = list(by_id)
-    for start in range(0, len(ids), 1000):
-        for (ind_id,) in db.execute(select(Indicator.id).where(Indicator.id.in_(ids[start:start + 1000]),
-                                                               Indicator.id.in_(visible))):
-            for key in by_id[ind_id]:
+    for ind_id, keys in by_id.items():
+        if ind_id in visible:
+            for key in keys:
                 found[key] = ind_id
     return found
+
+
+def _visible_indicator_ids(db: Session, actor: Actor, ids: set[int]) -> set[int]:
+    """Which of these indicators the actor may see: starts from the ids (provenance index), so the
+    cost follows the batch, not the size of the indicator table."""
+    reports = policy.visible(select(Report.id), Report, actor)
+    wanted = list(ids)
+    out: set[int] = set()
+    for start in range(0, len(wanted), 1000):
+        out |= set(db.scalars(select(Provenance.indicator_id).where(
+            Provenance.indicator_id.in_(wanted[start:start + 1000]), Provenance.report_id.in_(reports))))
+    return out
 
 
 def _publishers(db: Session, actor: Actor, indicator_ids: set[int]) -> dict[int, set[int]]:
@@ -216,5 +220,19 @@ def picture_by_kreis(db: Session, *, actor: Actor, since: datetime) -> list[tupl
             .join(kreis, kreis.c.org_id == Sighting.owner_org_id)
             .join(name, name.c.id == kreis.c.kreis_id)
             .where(Sighting.last_seen >= since, Sighting.kind == SightingKind.seen)
+            .group_by(name.c.name).order_by(func.sum(Sighting.count).desc()))
+    return [tuple(r) for r in db.execute(policy.visible(stmt, Sighting, actor))]  # type: ignore[misc]
+
+
+def picture_for_report(db: Session, *, actor: Actor, report_id: int) -> list[tuple[str, int, int, datetime]]:
+    """Per Kreis: sightings of the report's indicators that the actor may see."""
+    kreis = _kreis_of()
+    name = select(Organization.id, Organization.name).subquery()
+    in_report = select(Provenance.indicator_id).where(Provenance.report_id == report_id)
+    stmt = (select(name.c.name, func.sum(Sighting.count), func.count(func.distinct(Sighting.indicator_id)),
+                   func.max(Sighting.last_seen))
+            .join(kreis, kreis.c.org_id == Sighting.owner_org_id)
+            .join(name, name.c.id == kreis.c.kreis_id)
+            .where(Sighting.indicator_id.in_(in_report), Sighting.kind == SightingKind.seen)
             .group_by(name.c.name).order_by(func.sum(Sighting.count).desc()))
     return [tuple(r) for r in db.execute(policy.visible(stmt, Sighting, actor))]  # type: ignore[misc]

@@ -8,6 +8,8 @@ from pydantic import ValidationError
 
 from kommcert.deps import DbSession, client_ip
 from kommcert.errors import DomainError, InvalidInput
+from kommcert.indicators import service as indicators_service
+from kommcert.indicators import sightings as sightings_service
 from kommcert.reports import service as reports_service
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing import service as sharing_service
@@ -66,4 +68,6 @@ def report_detail(report_id: int, request: Request, db: DbSession, actor: PageAc
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     return render(request, "reports/detail.html", {
         "report": report, "audience": sharing_service.describe_audience(db, report, actor),
-        "owner": reports_service.owner_of(db, report)})
+        "owner": reports_service.owner_of(db, report),
+        "indicators": indicators_service.report_indicators(db, report_id=report.id),
+        "picture": sightings_service.picture_for_report(db, actor=actor, report_id=report.id)})
