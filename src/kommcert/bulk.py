@@ -39,6 +39,9 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequenc
     conn = db.connection()
     dialect = conn.dialect
     names = ", ".join(columns)
+    if dialect.name == "postgresql":
+        _copy_rows(conn.connection.driver_connection, table.name, names, rows, ignore_conflicts_on)
+        return
     if dialect.name == "sqlite":
         marks = ", ".join("?" for _ in columns)
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
@@ -48,3 +51,22 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequenc
     if ignore_conflicts_on:
         sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
     conn.exec_driver_sql(sql, list(rows))
+
+
+def _copy_rows(raw: Any, table: str, names: str, rows: Sequence[Sequence[Any]],
+               ignore_conflicts_on: Sequence[str] | None) -> None:
+    """PostgreSQL: COPY is several times faster than INSERT. COPY knows no ON CONFLICT, so rows
+    that may collide go through a temporary table and one INSERT … SELECT … ON CONFLICT DO NOTHING."""
+    with raw.cursor() as cur:
+        target = table
+        if ignore_conflicts_on:
+            target = f"_bulk_{table}"
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+            cur.execute(f"TRUNCATE {target}")
+        with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:  # noqa: S608 - names from our models
+            for row in rows:
+                copy.write_row(row)
+        if ignore_conflicts_on:
+            conflict = ", ".join(ignore_conflicts_on)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} "  # noqa: S608
+                        f"ON CONFLICT ({conflict}) DO NOTHING")

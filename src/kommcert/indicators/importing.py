@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kommcert import bulk
@@ -75,6 +75,11 @@ class _Importer:
         self.match = warninglists.matcher(db)
         self.now = utcnow()
         self.is_pg = db.get_bind().dialect.name == "postgresql"
+        if self.is_pg:
+            # The tables grow inside this one transaction, where the planner's statistics still
+            # describe them as small: without this it scans a million rows for every id lookup.
+            db.execute(text("SET LOCAL enable_seqscan = off"))
+        self.next_analyze = BATCH
         if options.report_id is not None:
             from kommcert.reports import service as reports_service
 
@@ -165,6 +170,12 @@ class _Importer:
                 rec.comment[:2000] if rec.comment else None, (self.group.source or self.options.source)[:200],
                 rec.source_ref or None, "\n".join(rec.tags)[:4000], self.now,
             ))
+        if self.is_pg and self.result.new_indicators >= self.next_analyze:
+            # Let the planner see how big the tables became (ANALYZE sees this transaction's rows),
+            # so the (type, value) lookups use both index columns. Doubling keeps this O(log n).
+            self.db.execute(text("ANALYZE indicators"))
+            self.db.execute(text("ANALYZE provenances"))
+            self.next_analyze *= 2
         if provenances:
             fresh = self._new_pairs(provenances)
             self.result.duplicates += len(provenances) - len(fresh)
