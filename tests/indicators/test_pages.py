@@ -100,3 +100,13 @@ def test_it_shows_a_reports_indicators_and_its_picture(client, db, personas, imp
     login("land_cert_analyst")
     page = client.get(f"/reports/{report.id}")
     assert "evil.example" in page.text and "Sichtungen je Kreis" in page.text and "Kreis A" in page.text
+
+
+def test_it_keeps_the_page_title_plain(client, db, personas, import_stix, login) -> None:  # noqa: ANN001
+    from kommcert.reports.models import Report
+
+    import_stix("land_cert_analyst", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    login("land_cert_analyst")
+    page = client.get(f"/reports/{db.scalar(select(Report)).id}").text
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and "evil.example" not in title

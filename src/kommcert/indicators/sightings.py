@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from kommcert import bulk
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -116,6 +117,9 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"Höchstens {MAX_BATCH} Sichtungen je Anfrage.",
                            f"At most {MAX_BATCH} sightings per request.")
+    if db.get_bind().dialect.name == "postgresql":
+        # Index lookups by id, whatever the planner's statistics say about freshly loaded tables.
+        db.execute(text("SET LOCAL enable_seqscan = off"))
     keys = [i.key for i in items]
     if len(set(keys)) != len(keys) or any(not k or len(k) > 120 for k in keys):
         raise InvalidInput("Jede Sichtung braucht einen eigenen Schlüssel (höchstens 120 Zeichen).",
@@ -145,15 +149,21 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
         })
     if not rows:
         return result
-    created = db.execute(insert(Sighting).returning(Sighting.id, Sighting.indicator_id, sort_by_parameter_order=True),
-                         rows).all()
-    publishers = _publishers(db, actor, {ind for _, ind in created})
-    targets = [{"object_type": Sighting.__share_type__, "object_id": sid, "org_id": org, "include_subtree": False,
-                "created_at": now}
-               for sid, ind in created for org in publishers.get(ind, ())]
-    if targets:
-        db.execute(insert(ShareTarget), targets)
-    result.created = len(created)
+    columns = list(rows[0])
+    bulk.insert_rows(db, Sighting.__table__, columns, [tuple(r[c] for c in columns) for r in rows])
+    publishers = _publishers(db, actor, {r["indicator_id"] for r in rows})
+    if publishers:
+        new_keys = [r["idempotency_key"] for r in rows if r["indicator_id"] in publishers]
+        created: list[tuple[int, int]] = []
+        for start in range(0, len(new_keys), 1000):
+            created += db.execute(select(Sighting.id, Sighting.indicator_id).where(
+                Sighting.owner_org_id == actor.org_id,
+                Sighting.idempotency_key.in_(new_keys[start:start + 1000]))).all()
+        targets = [(Sighting.__share_type__, sid, org, False, now)
+                   for sid, ind in created for org in publishers.get(ind, ())]
+        bulk.insert_rows(db, ShareTarget.__table__, ["object_type", "object_id", "org_id", "include_subtree",
+                                                     "created_at"], targets)
+    result.created = len(rows)
     fp_indicators = {r["indicator_id"] for r in rows if r["kind"] == SightingKind.false_positive}
     if fp_indicators:
         _flag_for_review(db, fp_indicators, fp_threshold)
