@@ -83,29 +83,33 @@ def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str
     return found
 
 
-def _visible_indicator_ids(db: Session, actor: Actor, ids: set[int]) -> set[int]:
-    """Which of these indicators the actor may see: starts from the ids (provenance index), so the
-    cost follows the batch, not the size of the indicator table."""
-    reports = policy.visible(select(Report.id), Report, actor)
+def _visible_report_owners(db: Session, actor: Actor) -> dict[int, int]:
+    """Visible report id -> owner org. Few (thousands), so later filters run in Python and the
+    provenance lookups go by indicator id alone (planners pick the wrong index otherwise)."""
+    return dict(db.execute(policy.visible(select(Report.id, Report.owner_org_id), Report, actor)).all())
+
+
+def _provenance_reports(db: Session, ids: set[int]) -> list[tuple[int, int]]:
     wanted = list(ids)
-    out: set[int] = set()
+    pairs: list[tuple[int, int]] = []
     for start in range(0, len(wanted), 1000):
-        out |= set(db.scalars(select(Provenance.indicator_id).where(
-            Provenance.indicator_id.in_(wanted[start:start + 1000]), Provenance.report_id.in_(reports))))
-    return out
+        pairs += db.execute(select(Provenance.indicator_id, Provenance.report_id)
+                            .where(Provenance.indicator_id.in_(wanted[start:start + 1000]))).all()
+    return pairs
+
+
+def _visible_indicator_ids(db: Session, actor: Actor, ids: set[int]) -> set[int]:
+    owners = _visible_report_owners(db, actor)
+    return {ind for ind, rep in _provenance_reports(db, ids) if rep in owners}
 
 
 def _publishers(db: Session, actor: Actor, indicator_ids: set[int]) -> dict[int, set[int]]:
+    owners = _visible_report_owners(db, actor)
     out: dict[int, set[int]] = defaultdict(set)
-    ids = list(indicator_ids)
-    for start in range(0, len(ids), 1000):
-        rows = db.execute(select(Provenance.indicator_id, Report.owner_org_id)
-                          .join(Report, Report.id == Provenance.report_id)
-                          .where(Provenance.indicator_id.in_(ids[start:start + 1000]),
-                                 Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor))))
-        for ind_id, org_id in rows:
-            if org_id != actor.org_id:
-                out[ind_id].add(org_id)
+    for ind, rep in _provenance_reports(db, indicator_ids):
+        owner = owners.get(rep)
+        if owner is not None and owner != actor.org_id:
+            out[ind].add(owner)
     return out
 
 
