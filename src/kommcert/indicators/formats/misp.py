@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from kommcert.errors import InvalidInput
-from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, records_for
 from kommcert.indicators.formats.stix import strictest
-from kommcert.indicators.normalize import InvalidIndicator, normalize
+from kommcert.indicators.normalize import InvalidIndicator
 from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
@@ -166,13 +166,7 @@ def _attribute(attr: Any, event_tlp: TLP | None) -> Iterator[IndicatorRecord | R
         "source_ref": attr.get("uuid"),
         "block": block,
     }
-    for kind, raw in pairs:
-        try:
-            got, text = normalize(kind, raw)
-        except InvalidIndicator as exc:
-            yield Reject(where_de, f"{where_de}: {exc.de}", f"{where_en}: {exc.en}")
-            continue
-        yield IndicatorRecord(type=got, value=text, **common)
+    yield from records_for(pairs, where_de=where_de, where_en=where_en, **common)
 
 
 def event_records(event: dict[str, Any]) -> Iterator[Record]:

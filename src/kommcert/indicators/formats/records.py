@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from kommcert.indicators.normalize import InvalidIndicator, normalize
 from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
@@ -62,3 +65,15 @@ class ExportRow:
     report_uuid: str | None = None
     report_title: str | None = None
     comment: str | None = None
+
+
+def records_for(pairs: Iterable[tuple[IndicatorType, str]], *, where_de: str, where_en: str,
+                **common: Any) -> Iterator[IndicatorRecord | Reject]:
+    """Normalise (type, raw value) pairs of one source object into records, or rejects naming it."""
+    for kind, raw in pairs:
+        try:
+            got, value = normalize(kind, raw)
+        except InvalidIndicator as exc:
+            yield Reject(where_de, f"{where_de}: {exc.de}", f"{where_en}: {exc.en}")
+            continue
+        yield IndicatorRecord(type=got, value=value, **common)

@@ -16,8 +16,7 @@ import ijson
 
 from kommcert.errors import InvalidInput
 from kommcert.indicators.formats import stix_pattern
-from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
-from kommcert.indicators.normalize import InvalidIndicator, normalize
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, records_for
 from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
@@ -108,13 +107,7 @@ def _indicator(obj: dict[str, Any], tlp: TLP | None) -> Iterator[IndicatorRecord
         "comment": (obj.get("description") or obj.get("name") or None),
         "source_ref": obj.get("id"),
     }
-    for kind, raw in pairs:
-        try:
-            kind, value = normalize(kind, raw)
-        except InvalidIndicator as exc:
-            yield Reject(where, f"{where}: {exc.de}", f"{where_en}: {exc.en}")
-            continue
-        yield IndicatorRecord(type=kind, value=value, **common)
+    yield from records_for(pairs, where_de=where, where_en=where_en, **common)
 
 
 def _observable(obj: dict[str, Any], tlp: TLP | None) -> Iterator[IndicatorRecord | Reject]:
@@ -127,13 +120,8 @@ def _observable(obj: dict[str, Any], tlp: TLP | None) -> Iterator[IndicatorRecor
                 pairs.append((kind, value))
     elif isinstance(obj.get("value"), str):
         pairs.append((SCO_TYPES[obj["type"]], obj["value"]))
-    for kind, raw in pairs:
-        try:
-            kind, value = normalize(kind, raw)
-        except InvalidIndicator as exc:
-            yield Reject(where, f"{where}: {exc.de}", f"Object {obj.get('id', '?')}: {exc.en}")
-            continue
-        yield IndicatorRecord(type=kind, value=value, tlp=tlp, source_ref=obj.get("id"))
+    yield from records_for(pairs, where_de=where, where_en=f"Object {obj.get('id', '?')}", tlp=tlp,
+                           source_ref=obj.get("id"))
 
 
 def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord | Reject | GroupInfo]:
