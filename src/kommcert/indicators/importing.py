@@ -9,10 +9,9 @@ and every report gets a :class:`Provenance`. Nothing is committed here: on a rej
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -221,15 +220,3 @@ def import_records(db: Session, *, actor: Actor, items: Iterable[IndicatorRecord
                                             "new": result.new_indicators, "rejected": len(result.rejects),
                                             "reports": result.reports}))
     return result
-
-
-def preview(items: Iterable[IndicatorRecord | Reject | GroupInfo], *, limit: int = 200) -> Iterator[Any]:
-    """The first records of a source, for the import page's preview (nothing is written)."""
-    for n, item in enumerate(items):
-        if n >= limit:
-            return
-        yield item
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    return dt.astimezone(UTC) if dt else None

@@ -81,11 +81,6 @@ def get_or_404(db: Session, model: type[T], object_id: int, actor: Actor, *, ip:
     return obj
 
 
-def visible_ids(db: Session, model: Any, actor: Actor, ids: Iterable[int]) -> set[int]:
-    stmt = policy.visible(select(model.id).where(model.id.in_(list(ids))), model, actor)
-    return set(db.scalars(stmt))
-
-
 def org_ids_by_keys(db: Session, keys: Iterable[str]) -> list[int]:
     keys = [k.strip() for k in keys if k.strip()]
     found = dict(db.execute(select(Organization.key, Organization.id).where(Organization.key.in_(keys))).all())
