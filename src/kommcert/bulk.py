@@ -42,12 +42,17 @@ def insert_rows(db: Session, table: Table, columns: Sequence[str], rows: Sequenc
     if dialect.name == "postgresql":
         _copy_rows(conn.connection.driver_connection, table.name, names, rows, ignore_conflicts_on)
         return
-    if dialect.name == "sqlite":
+    _insert_many(conn, table.name, columns, rows, ignore_conflicts_on)
+
+
+def _insert_many(conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 ignore_conflicts_on: Sequence[str] | None) -> None:
+    if conn.dialect.name == "sqlite":
         marks = ", ".join("?" for _ in columns)
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     else:
         marks = ", ".join("%s" for _ in columns)
-    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 - names come from our models
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - names from our models
     if ignore_conflicts_on:
         sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
     conn.exec_driver_sql(sql, list(rows))
@@ -70,3 +75,18 @@ def _copy_rows(raw: Any, table: str, names: str, rows: Sequence[Sequence[Any]],
             conflict = ", ".join(ignore_conflicts_on)
             cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target} "  # noqa: S608
                         f"ON CONFLICT ({conflict}) DO NOTHING")
+
+
+def stage_rows(db: Session, name: str, select_sql: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Fill a temporary staging table (created from ``select_sql``, which returns no rows but gives
+    the columns their types) with ``rows``, replacing what an earlier batch left there."""
+    conn = db.connection()
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DROP AS {select_sql}")
+            cur.execute(f"TRUNCATE {name}")
+        _copy_rows(conn.connection.driver_connection, name, ", ".join(columns), rows, None)
+        return
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS {select_sql}")
+    conn.exec_driver_sql(f"DELETE FROM {name}")  # noqa: S608 - our own table name
+    _insert_many(conn, name, columns, rows, None)

@@ -31,7 +31,8 @@ class Indicator(Base):
     __table_args__ = (UniqueConstraint("type", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    # Names the indicator in exports only; random (version 4), so no unique index to maintain.
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
     type: Mapped[str] = mapped_column(String(16))
     # Looked up by (type, value) through the unique constraint; no separate index on value.
     value: Mapped[str] = mapped_column(String(2048))
@@ -58,7 +59,7 @@ class Provenance(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"))
     valid_from: Mapped[datetime] = mapped_column()
-    valid_until: Mapped[datetime | None] = mapped_column(index=True)
+    valid_until: Mapped[datetime | None] = mapped_column()
     confidence: Mapped[int | None] = mapped_column(Integer)
     block: Mapped[bool] = mapped_column(Boolean, default=True)
     comment: Mapped[str | None] = mapped_column(Text)

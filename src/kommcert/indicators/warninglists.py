@@ -11,6 +11,7 @@ import bisect
 import ipaddress
 import json
 import re
+import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -102,12 +103,12 @@ class Matcher:
 
     def _ip_hit(self, text: str) -> str | None:
         try:
-            if "/" not in text:  # a single address: no network object needed (hot path of imports)
-                address = ipaddress.ip_address(text)
-                ranges = self.v4 if address.version == 4 else self.v6
-                return ranges.overlapping(int(address), int(address))
+            if "/" not in text:  # a single address: no ipaddress object needed (hot path of imports)
+                family, ranges = (socket.AF_INET6, self.v6) if ":" in text else (socket.AF_INET, self.v4)
+                number = int.from_bytes(socket.inet_pton(family, text), "big")
+                return ranges.overlapping(number, number)
             net = ipaddress.ip_network(text, strict=False)
-        except ValueError:
+        except (ValueError, OSError):
             return None
         ranges = self.v4 if net.version == 4 else self.v6
         return ranges.overlapping(int(net.network_address), int(net.broadcast_address))
@@ -172,12 +173,21 @@ def import_file(db: Session, stream: IO[bytes], *, source: str, builtin: bool = 
     return wl
 
 
+def _builtin_files() -> list[Any]:
+    return sorted((e for e in resources.files("kommcert.indicators").joinpath("data").iterdir()
+                   if e.name.startswith("warninglist-")), key=lambda e: e.name)
+
+
+def builtin_matcher() -> Matcher:
+    """The shipped lists that are on by default, without a database (``kommcert scan --feed FILE``)."""
+    documents = [json.loads(entry.read_text(encoding="utf-8")) for entry in _builtin_files()]
+    return Matcher((d["name"], d.get("type", "string"), d["list"]) for d in documents if d.get("enabled", True))
+
+
 def ensure_builtin(db: Session) -> None:
     """Load the shipped lists once; later changes by analysts (enabled/disabled) are kept."""
     known = set(db.scalars(select(Warninglist.name).where(Warninglist.builtin.is_(True))))
-    for entry in sorted(resources.files("kommcert.indicators").joinpath("data").iterdir(), key=lambda e: e.name):
-        if not entry.name.startswith("warninglist-"):
-            continue
+    for entry in _builtin_files():
         data = json.loads(entry.read_text(encoding="utf-8"))
         if data["name"] in known:
             continue

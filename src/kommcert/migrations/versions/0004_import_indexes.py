@@ -1,0 +1,31 @@
+"""drop two indexes no query uses, which every imported row paid for
+
+Revision ID: 0004
+Revises: 0003
+
+``indicators.uuid`` is a random UUID (version 4) used only to name the indicator in exports; nothing
+looks an indicator up by it. ``provenances.valid_until`` is only read per indicator, after the
+(indicator_id, report_id) index found the rows.
+"""
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("provenances", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_provenances_valid_until"))
+    with op.batch_alter_table("indicators", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_indicators_uuid"), type_="unique")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("indicators", schema=None) as batch_op:
+        batch_op.create_unique_constraint(batch_op.f("uq_indicators_uuid"), ["uuid"])
+    with op.batch_alter_table("provenances", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_provenances_valid_until"), ["valid_until"], unique=False)
