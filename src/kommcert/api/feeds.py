@@ -6,12 +6,14 @@ see; without a token only TLP:CLEAR indicators (the public feed). Every download
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kommcert.accounts import service as accounts_service
 from kommcert.audit import events
@@ -94,8 +96,12 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
          ) -> StreamingResponse:
     spec = FEEDS[fmt]
     types = frozenset(type) if type else (DNS_TYPES if fmt == FeedFormat.rpz else None)
-    context = FeedContext(generated=utcnow(), producer=f"kommcert {settings.cert_name}",
-                          zone=settings.rpz_zone, types=types)
+    now = utcnow()
+    etag = _etag(db, actor, fmt, types, now)
+    if etag in _if_none_match(request):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+    context = FeedContext(generated=now, producer=f"kommcert {settings.cert_name}",
+                          zone=settings.rpz_zone, types=types, org_id=actor.org_id)
     audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
                                         object_type="feed", object_id=fmt.value, ip=client_ip(request),
                                         detail={"types": sorted(t.value for t in types or ())}))
@@ -110,4 +116,19 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
                 yield chunk.encode()
 
     return StreamingResponse(body(), media_type=spec.content_type, headers={
-        "Content-Disposition": f'inline; filename="{spec.filename}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'inline; filename="{spec.filename}"', "Cache-Control": "no-cache", "ETag": etag})
+
+
+def _if_none_match(request: Request) -> set[str]:
+    return {tag.strip() for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
+
+
+def _etag(db, actor: Actor, fmt: FeedFormat, types: frozenset[IndicatorType] | None,  # noqa: ANN001
+          now: datetime) -> str:
+    """Same tag, same content: who asks (visibility), what (format, types), the data's state, and
+    the hour (indicators expire by themselves). Appliances and ``kommcert scan`` send it back and
+    get 304 instead of the whole list."""
+    parts = (actor.user_id, actor.org_id, fmt.value, sorted(t.value for t in types or ()),
+             indicators_service.feed_state(db), now.strftime("%Y-%m-%dT%H"))
+    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
+

@@ -19,6 +19,7 @@ class FeedFormat(StrEnum):
     rpz = "rpz"
     suricata = "suricata"
     zeek = "zeek"
+    scan = "scan"  # for kommcert scan
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class FeedContext:
     producer: str  # the platform's name in STIX identities and Zeek sources
     zone: str  # RPZ zone name
     types: frozenset[IndicatorType] | None = None
+    org_id: int | None = None  # the requester's organisation (named in the scan set)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ FEEDS: dict[FeedFormat, Feed] = {
                               lambda rows, c: export_ids.write_suricata(rows)),
     FeedFormat.zeek: Feed(export_ids.ZEEK_CONTENT_TYPE, export_ids.ZEEK_FILENAME, True,
                           lambda rows, c: export_ids.write_zeek_intel(rows, source=c.producer)),
+    FeedFormat.scan: Feed(export_text.SCAN_CONTENT_TYPE, export_text.SCAN_FILENAME, True,
+                          lambda rows, c: export_text.write_scan(rows, org_id=c.org_id, generated=c.generated)),
 }
 
 DNS_TYPES = frozenset({IndicatorType.domain, IndicatorType.hostname, IndicatorType.ipv4, IndicatorType.ipv6,

@@ -118,6 +118,19 @@ def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorD
     return IndicatorDetail(db.get(Indicator, indicator_id), [(p, r) for p, r in rows])  # type: ignore[arg-type]
 
 
+def feed_state(db: Session) -> str:
+    """Changes whenever any export could change: new or changed provenances, indicators (flags,
+    review), reports or their audiences. Exports also change as indicators expire, so callers add
+    the hour. Cheap enough to answer a conditional GET without building the feed."""
+    from kommcert.sharing.models import ShareTarget
+
+    prov = db.execute(select(func.max(Provenance.id), func.count(Provenance.id))).one()
+    ind = db.scalar(select(func.max(Indicator.updated_at)))
+    rep = db.execute(select(func.max(Report.updated_at), func.count(Report.id))).one()
+    shares = db.execute(select(func.max(ShareTarget.id), func.count(ShareTarget.id))).one()
+    return f"{prov[0]}:{prov[1]}:{ind}:{rep[0]}:{rep[1]}:{shares[0]}:{shares[1]}"
+
+
 def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequence[IndicatorType] | None = None,
                 batch: int = 5000, report_id: int | None = None) -> Iterator[ExportRow]:
     """Every indicator the actor may see, once, with the least restrictive TLP it is visible under.

@@ -22,6 +22,10 @@ PLAIN_FILENAME = "kommcert-indicators.txt"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 CSV_FILENAME = "kommcert-indicators.csv"
 
+SCAN_CONTENT_TYPE = "text/tab-separated-values; charset=utf-8"
+SCAN_FILENAME = "kommcert-scan.tsv"
+SCAN_MAGIC = "#kommcert-scan 1"
+SCAN_COLUMNS = ("id", "type", "value", "valid_from", "valid_until")
 CSV_COLUMNS = ("type", "value", "tlp", "valid_from", "valid_until", "confidence", "tags", "report", "comment")
 # OWASP "CSV injection": a cell starting with one of these is a formula in Excel/LibreOffice.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -113,3 +117,19 @@ def _csv_chunks(rows: Iterable[ExportRow], size: int) -> Iterator[str]:
 def write_csv(rows: Iterable[ExportRow], *, size: int = CHUNK_SIZE) -> Iterator[str]:
     """CSV (RFC 4180, ``\\r\\n``) with the columns of :data:`CSV_COLUMNS`; tags joined with ``;``."""
     return _csv_chunks(rows, size)
+
+
+def _scan_lines(rows: Iterable[ExportRow], org_id: int | None, generated: datetime) -> Iterator[str]:
+    yield f"{SCAN_MAGIC}\torg={org_id if org_id is not None else ''}\tgenerated={utc_text(generated)}\n"
+    yield "#" + "\t".join(SCAN_COLUMNS) + "\n"
+    for row in rows:
+        if safe_line(row.value) and "\t" not in row.value:
+            until = utc_text(row.valid_until) if row.valid_until else ""
+            yield f"{row.id}\t{row.type.value}\t{row.value}\t{utc_text(row.valid_from)}\t{until}\n"
+
+
+def write_scan(rows: Iterable[ExportRow], *, org_id: int | None, generated: datetime) -> Iterator[str]:
+    """The indicator set for ``kommcert scan``: what may be blocked, with ids (for sightings) and
+    validity (a hit before ``valid_from`` is reported as such). The first line names the organisation
+    the set was made for, so a scanner never uses another organisation's cached set."""
+    return chunked(_scan_lines(rows, org_id, generated))
