@@ -1,0 +1,1 @@
+"""`kommcert scan`: search local log files for Indicators of Compromise, exactly and fast."""
