@@ -1,0 +1,208 @@
+"""The indicators a scan looks for: loaded from the platform's scan set or a local export file,
+compiled once into the matcher's table, and kept on disk so the next scan is ready at once.
+
+Expired and warninglisted indicators are left out here (the platform's set has none; local files
+are checked against the built-in warninglists). A hit in a log line older than an indicator's
+``valid_from`` is still reported, marked as such.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import pickle
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kommcert.errors import InvalidInput
+from kommcert.indicators.formats.export_text import SCAN_MAGIC
+from kommcert.indicators.types import IndicatorType
+from kommcert.scan import keys
+from kommcert.scan.engine_py import PyMatcher
+
+try:
+    from kommcert.scan import _fastscan
+except ImportError:  # built without a C compiler: the reference engine does the same, slower
+    _fastscan = None
+
+COMPILED_VERSION = 1
+_TYPES = {t.value: t for t in IndicatorType}
+
+
+@dataclass(frozen=True, slots=True)
+class ScanIndicator:
+    type: IndicatorType
+    value: str
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    id: int | None = None  # the platform's indicator id (sightings name it); None from local files
+
+
+@dataclass
+class LoadStats:
+    loaded: int = 0
+    expired: int = 0
+    warninglisted: int = 0
+    unusable: int = 0  # values no log line can contain (a host name without a dot)
+
+
+def _time(text: str) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_scan_set(lines: Iterable[str], *, source: str) -> tuple[dict[str, str], Iterator[ScanIndicator]]:
+    """The platform's scan set (``/feeds/scan``): a header naming the organisation, then TSV rows."""
+    it = iter(lines)
+    head = next(it, "")
+    if not head.startswith(SCAN_MAGIC):
+        raise InvalidInput(f"{source}: keine kommcert-Indikatorliste", f"{source}: not a kommcert indicator set")
+    meta = dict(part.split("=", 1) for part in head.rstrip("\n").split("\t")[1:] if "=" in part)
+
+    def rows() -> Iterator[ScanIndicator]:
+        for number, line in enumerate(it, start=2):
+            if line.startswith("#") or not line.strip():
+                continue
+            cells = line.rstrip("\n").split("\t")
+            try:
+                ident, kind, value, since, until = cells
+                yield ScanIndicator(_TYPES[kind], value, _time(since), _time(until), int(ident))
+            except (ValueError, KeyError):
+                raise InvalidInput(f"{source}, Zeile {number}: unlesbar",
+                                   f"{source}, line {number}: unreadable") from None
+
+    return meta, rows()
+
+
+def read_feed_file(path: Path) -> Iterator[ScanIndicator]:
+    """A local export: the scan set, a STIX 2.1 bundle, a MISP feed directory or a plain list."""
+    from kommcert.indicators import readers
+    from kommcert.indicators.formats.records import IndicatorRecord
+
+    if path.is_dir():
+        from kommcert.indicators.formats import misp_feed
+
+        items: Iterable = misp_feed.read_feed(str(path))
+    else:
+        with path.open("rb") as f:
+            start = f.read(64).lstrip()
+        if start.startswith(SCAN_MAGIC.encode()):
+            with path.open(encoding="utf-8") as f:
+                yield from parse_scan_set(f, source=path.name)[1]
+            return
+        items = readers.read("stix" if start.startswith(b"{") else "text", path.open("rb"), name=path.name)
+    for item in items:
+        if isinstance(item, IndicatorRecord):
+            yield ScanIndicator(item.type, item.value, item.valid_from, item.valid_until)
+
+
+def usable(indicators: Iterable[ScanIndicator], *, now: datetime, check_warninglists: bool,
+           stats: LoadStats) -> Iterator[ScanIndicator]:
+    match = None
+    if check_warninglists:
+        from kommcert.indicators import warninglists
+
+        match = warninglists.builtin_matcher()
+    for ind in indicators:
+        if ind.valid_until is not None and ind.valid_until <= now:
+            stats.expired += 1
+        elif match is not None and match.match(ind.type, ind.value):
+            stats.warninglisted += 1
+        else:
+            stats.loaded += 1
+            yield ind
+
+
+@dataclass
+class CompiledSet:
+    """Indicators, the matcher's entries and which indicators each entry stands for."""
+
+    indicators: list[ScanIndicator]
+    entries: list[tuple[int, bytes, int]]
+    refs: list[int | tuple[int, ...]]  # entry -> indicator index (or several, same key)
+    table: bytes | mmap.mmap | None = None  # the C engine's compiled table
+    meta: dict[str, str] = field(default_factory=dict)
+    _matcher: object = None
+
+    @classmethod
+    def build(cls, indicators: Iterable[ScanIndicator], *, stats: LoadStats | None = None,
+              meta: dict[str, str] | None = None) -> CompiledSet:
+        inds: list[ScanIndicator] = []
+        index: dict[tuple[int, bytes], int] = {}
+        entries: list[tuple[int, bytes, int]] = []
+        refs: list[int | tuple[int, ...]] = []
+        for ind in indicators:
+            key = keys.entry_key(ind.type, ind.value)
+            if key is None:
+                if stats:
+                    stats.unusable += 1
+                continue
+            inds.append(ind)
+            number = index.get(key[:2])
+            if number is None:
+                index[key[:2]] = len(entries)
+                entries.append(key)
+                refs.append(len(inds) - 1)
+            else:
+                kind, value, flags = entries[number]
+                entries[number] = (kind, value, flags | key[2])
+                old = refs[number]
+                refs[number] = (*(old if isinstance(old, tuple) else (old,)), len(inds) - 1)
+        table = _fastscan.build(entries) if _fastscan is not None else None
+        return cls(inds, entries, refs, table, meta or {})
+
+    @property
+    def engine(self) -> str:
+        return "c" if self.table is not None and _fastscan is not None else "python"
+
+    def matcher(self):  # noqa: ANN201 - _fastscan.Matcher or PyMatcher
+        if self._matcher is None:
+            self._matcher = _fastscan.Matcher(self.table) if self.engine == "c" else PyMatcher(self.entries)
+        return self._matcher
+
+    def resolve(self, entry: int) -> Iterator[int]:
+        """Indicator indexes of a matcher hit (a label-suffix hit counts for domains only)."""
+        suffix = entry & keys.SUFFIX_HIT
+        ref = self.refs[entry & ~keys.SUFFIX_HIT]
+        for idx in ref if isinstance(ref, tuple) else (ref,):
+            if not suffix or self.indicators[idx].type == IndicatorType.domain:
+                yield idx
+
+    # -- on disk ---------------------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / "compiled.tmp"
+        with tmp.open("wb") as f:
+            pickle.dump({"version": COMPILED_VERSION, "meta": self.meta, "entries": self.entries, "refs": self.refs,
+                         "indicators": [(i.type.value, i.value, i.valid_from, i.valid_until, i.id)
+                                        for i in self.indicators]}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, directory / "compiled.pickle")
+        if self.table is not None:
+            (directory / "table.tmp").write_bytes(self.table)
+            os.replace(directory / "table.tmp", directory / "table.kcs")
+        (directory / "compiled.json").write_text(json.dumps({"version": COMPILED_VERSION, **self.meta}))
+
+    @classmethod
+    def load(cls, directory: Path) -> CompiledSet | None:
+        try:
+            info = json.loads((directory / "compiled.json").read_text())
+            if info.get("version") != COMPILED_VERSION:
+                return None
+            with (directory / "compiled.pickle").open("rb") as f:
+                data = pickle.load(f)  # noqa: S301 - our own cache file, written by save() above
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError):
+            return None
+        inds = [ScanIndicator(_TYPES[t], v, a, b, i) for t, v, a, b, i in data["indicators"]]
+        table = None
+        if _fastscan is not None and (directory / "table.kcs").exists():
+            with (directory / "table.kcs").open("rb") as f:
+                table = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        compiled = cls(inds, data["entries"], data["refs"], table, data["meta"])
+        if _fastscan is not None and table is None:
+            compiled.table = _fastscan.build(compiled.entries)
+        return compiled
