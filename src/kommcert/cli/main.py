@@ -17,7 +17,20 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from kommcert.cli import db, demo, indicators, jobs, mail, orgs, serve, tokens, users, warninglists, worker
+    from kommcert.cli import (
+        db,
+        demo,
+        indicators,
+        jobs,
+        mail,
+        orgs,
+        scan,
+        serve,
+        tokens,
+        users,
+        warninglists,
+        worker,
+    )
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.app, name="orgs", help="Organisationsbaum: Import (GV100AD, CSV) und Anzeige.")
@@ -27,6 +40,7 @@ def _register() -> None:
     app.add_typer(warninglists.app, name="warninglists", help="Warnlisten: Werte, die nie gesperrt werden.")
     app.add_typer(jobs.app, name="jobs", help="Hintergrundaufträge anzeigen und wiederholen.")
     app.add_typer(mail.app, name="mail", help="E-Mail-Versand prüfen.")
+    app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
     app.command("worker")(worker.worker)

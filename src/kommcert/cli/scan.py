@@ -1,0 +1,231 @@
+"""``kommcert scan``: find the Land's indicators in your own log files, exactly, and report hits back.
+
+Exit code 1 when there are hits, 0 when there are none, 2 when something went wrong (a file could
+not be read, the server refused …) — the rest of the scan still runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kommcert.errors import DomainError
+from kommcert.i18n import translate
+from kommcert.indicators.types import IndicatorType
+
+_SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+FORMATS = ("table", "jsonl", "csv")
+
+
+class _Out:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def t(self, text: str, **kw: object) -> str:
+        out = translate(text, self.lang)
+        return out.format(**kw) if kw else out
+
+    def problem(self, source: str, de: str, en: str) -> None:
+        self.err.print(f"[yellow]{source}:[/] {de if self.lang == 'de' else en}")
+
+    def fail(self, de: str, en: str | None = None) -> None:
+        self.err.print(f"[bold red]{self.t('Fehler')}:[/] {de if self.lang == 'de' else (en or de)}")
+        raise typer.Exit(2)
+
+
+def _since(text: str | None, now: datetime) -> datetime | None:
+    if not text:
+        return None
+    m = _SINCE.match(text.strip().lower())
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def scan(
+    paths: list[str] = typer.Argument(None, help="Dateien, Verzeichnisse (rekursiv), Muster oder - für die "
+                                                 "Standardeingabe; auch .gz, .bz2, .xz, .zst."),
+    feed: Path = typer.Option(None, "--feed", help="Indikatoren aus einer Datei: STIX-Bundle, MISP-Feed-"
+                                                   "Verzeichnis, Liste (ein Wert je Zeile) oder kommcert-Scanliste."),
+    server: str = typer.Option(None, "--server", envvar="KOMMCERT_SERVER", help="Adresse der Plattform."),
+    token: str = typer.Option(None, "--token", envvar="KOMMCERT_TOKEN", help="API-Token der Organisation "
+                                                                             "(besser über KOMMCERT_TOKEN)."),
+    since: str = typer.Option(None, "--since", help="Nur Einträge der letzten Zeit, z. B. 30d, 12h, 2w."),
+    types: list[str] = typer.Option(None, "--type", help="Nur diese Indikatortypen (mehrfach möglich)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, max=64, help="Anzahl paralleler Prozesse."),
+    fmt: str = typer.Option("table", "--format", help="table, jsonl oder csv."),
+    report: bool = typer.Option(False, "--report", help="Treffer als Sichtungen an die Plattform melden."),
+    files: Path = typer.Option(None, "--files", help="Dateien hashen (MD5, SHA1, SHA256) statt Logs zu lesen."),
+    max_size: int = typer.Option(512, "--max-size", help="--files: größere Dateien überspringen (MB)."),
+    timezone: str = typer.Option("Europe/Berlin", "--tz", help="Zeitzone der Logs ohne Zonenangabe."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Zwischenspeicher (Standard: ~/.cache/kommcert/scan)."),
+    lang: str = typer.Option(os.environ.get("KOMMCERT_LANG", "de"), "--lang", help="de oder en."),
+) -> None:
+    """Durchsucht Logdateien nach den Indikatoren der Plattform – exakt und schnell.
+
+    Exit-Code 1: Treffer; 0: keine Treffer; 2: Fehler (der Rest des Scans läuft trotzdem).
+    """
+    from kommcert.scan import filehash, remote, runner
+    from kommcert.scan.indicator_set import CompiledSet, LoadStats, read_feed_file, usable
+    from kommcert.scan.sources import expand
+
+    out = _Out("en" if lang == "en" else "de")
+    now = datetime.now(UTC)
+    if fmt not in FORMATS:
+        out.fail(f"Unbekanntes Ausgabeformat: {fmt}", f"Unknown output format: {fmt}")
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        out.fail(f"Unbekannte Zeitzone: {timezone}", f"Unknown time zone: {timezone}")
+    since_at = _since(since, now)
+    if since and since_at is None:
+        out.fail(f"--since versteht „{since}“ nicht (Beispiele: 30d, 12h, 2026-11-01)",
+                 f"--since does not understand '{since}' (examples: 30d, 12h, 2026-11-01)")
+    wanted = None
+    if types:
+        valid = {t.value for t in IndicatorType}
+        bad = [t for t in types if t not in valid]
+        if bad:
+            out.fail(f"Unbekannter Typ: {', '.join(bad)}", f"Unknown type: {', '.join(bad)}")
+        wanted = frozenset(IndicatorType(t) for t in types)
+    if not paths and files is None:
+        out.fail("Keine Dateien angegeben (Pfade, Muster oder - für die Standardeingabe).",
+                 "No files given (paths, patterns or - for standard input).")
+    if (feed is None) == (server is None):
+        out.fail("Genau eine Quelle angeben: --feed DATEI oder --server ADRESSE (mit Token).",
+                 "Give exactly one source: --feed FILE or --server URL (with a token).")
+    if report and (server is None or not token):
+        out.fail("--report braucht --server und ein Token.", "--report needs --server and a token.")
+    errors = 0
+    root = cache_dir or remote.default_cache_root()
+    try:
+        if server is not None:
+            if not token:
+                out.fail("--server braucht ein Token (--token oder KOMMCERT_TOKEN).",
+                         "--server needs a token (--token or KOMMCERT_TOKEN).")
+            fetched = remote.fetch_set(server, token, root)
+            if fetched.notice_de:
+                out.problem(server, fetched.notice_de, fetched.notice_en or fetched.notice_de)
+                errors += 1
+            compiled, set_dir = fetched.compiled, fetched.directory
+        else:
+            if not feed.exists():
+                out.fail(f"Datei nicht gefunden: {feed}", f"File not found: {feed}")
+            stats = LoadStats()
+            compiled = CompiledSet.build(usable(read_feed_file(feed), now=now, check_warninglists=True, stats=stats),
+                                         stats=stats)
+            set_dir = remote.cache_dir_for(root, f"file:{feed.resolve()}")
+            if jobs > 1:
+                compiled.save(set_dir)
+            if stats.expired or stats.warninglisted:
+                out.err.print(out.t("{loaded} Indikatoren geladen ({expired} abgelaufen, {wl} auf Warnlisten "
+                                    "übersprungen).", loaded=stats.loaded, expired=stats.expired,
+                                    wl=stats.warninglisted))
+    except DomainError as exc:
+        out.fail(exc.de, exc.en)
+    if compiled.engine == "python":
+        out.err.print(out.t("Hinweis: ohne C-Erweiterung installiert, der Scan läuft langsamer."))
+
+    if files is not None:
+        hits, problems = filehash.scan_files(files, compiled, max_size=max_size << 20)
+        stats_files = None
+    else:
+        srcs, problems = expand(paths or [], max_file_size=None)
+        options = runner.ScanOptions(since=since_at, types=wanted, jobs=jobs, tz=tz, now=now)
+        hits, more, stats_files = _run_with_progress(out, srcs, compiled, options, set_dir if jobs > 1 else None)
+        problems += more
+    for p in problems:
+        out.problem(p.source, p.de, p.en)
+    errors += len(problems)
+
+    _emit(out, fmt, hits, stats_files)
+    if report and hits:
+        try:
+            created, dup, unknown = remote.report(server, token, remote.sightings_from(hits))
+        except DomainError as exc:
+            out.problem(server, exc.de, exc.en)
+            errors += 1
+        else:
+            out.err.print(out.t("Gemeldet: {created} neue Sichtungen, {dup} bereits bekannt, {unknown} nicht "
+                                "zuordenbar.", created=created, dup=dup, unknown=unknown))
+    raise typer.Exit(2 if errors else 1 if hits else 0)
+
+
+def _run_with_progress(out: _Out, srcs, compiled, options, set_dir):  # noqa: ANN001, ANN202
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    from kommcert.scan import runner
+
+    total = sum(s.size or 0 for s in srcs)
+    if not out.err.is_terminal or not total:
+        return runner.run(srcs, compiled, options, cache_dir=set_dir)
+    columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=out.err, transient=True) as bar:
+        task = bar.add_task(out.t("Durchsuche"), total=total)
+        return runner.run(srcs, compiled, options, cache_dir=set_dir,
+                          progress=lambda n: bar.advance(task, n))
+
+
+def _time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
+    if fmt == "jsonl":
+        for h in hits:
+            sys.stdout.write(json.dumps({
+                "file": h.file, "line": h.line, "indicator": h.indicator.value, "type": h.indicator.type.value,
+                "log_time": _time(h.log_time) or None, "format": h.format, "host": h.host,
+                "indicator_id": h.indicator.id, "before_valid_from": h.before_valid, "text": h.text},
+                ensure_ascii=False) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(("file", "line", "indicator", "type", "log_time", "format", "host", "before_valid_from"))
+        for h in hits:
+            writer.writerow((h.file, h.line, h.indicator.value, h.indicator.type.value, _time(h.log_time), h.format,
+                             h.host or "", "yes" if h.before_valid else ""))
+        return
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=False, width=200)  # files and pipes: no folding
+    if not hits:
+        console.print(out.t("Keine Treffer."))
+        if stats is not None:
+            console.print(out.t("{files} Dateien, {lines} Zeilen durchsucht.", files=stats.files, lines=stats.lines))
+        return
+    table = Table(title=out.t("Treffer je Indikator"))
+    for header in ("Indikator", "Typ", "Anzahl", "Zuerst", "Zuletzt", "Erste Fundstelle"):
+        table.add_column(out.t(header), overflow="fold")
+    groups: dict[tuple[str, str], list] = {}
+    for h in hits:
+        groups.setdefault((h.indicator.type.value, h.indicator.value), []).append(h)
+    for (kind, value), group in sorted(groups.items(), key=lambda g: -len(g[1])):
+        times = [h.log_time for h in group if h.log_time]
+        first = group[0]
+        mark = " *" if any(h.before_valid for h in group) else ""
+        table.add_row(value + mark, kind, str(len(group)), _time(min(times)) if times else "–",
+                      _time(max(times)) if times else "–", f"{first.file}:{first.line}")
+    console.print(table)
+    if any(h.before_valid for h in hits):
+        console.print(out.t("* Treffer vor Gültigkeitsbeginn des Indikators (trotzdem verdächtig)."))
+    if stats is not None:
+        console.print(out.t("{hits} Treffer in {files} Dateien ({lines} Zeilen).", hits=len(hits), files=stats.files,
+                            lines=stats.lines))

@@ -1,0 +1,304 @@
+"""Run a scan: sources -> work units -> raw hits (worker processes) -> hits with time and format.
+
+Workers only need the compiled table (memory-mapped, shared between processes) and return, per
+hit line, its number, its bytes and the matcher entries; the parent resolves indicators, reads
+the log format and time of the line and applies ``--since`` and ``--type``. A large plain file is
+cut into byte ranges at line ends, so two workers share one file; line numbers are made whole
+again from each range's line count.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from kommcert.indicators.types import IndicatorType
+from kommcert.scan import sources as sources_mod
+from kommcert.scan.indicator_set import CompiledSet, ScanIndicator
+from kommcert.scan.logformats import FormatTracker
+from kommcert.scan.sources import Block, Problem, Source
+
+RANGE_SIZE = 64 << 20  # plain files above this are shared out in ranges of this size
+BLOCK_SIZE = 4 << 20
+MAX_LINE = 1 << 20
+HEAD_LINES = 200
+MAX_TEXT = 500  # characters of a hit line kept for output
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: str
+    line: int
+    indicator: ScanIndicator
+    log_time: datetime | None
+    format: str
+    host: str | None
+    before_valid: bool  # the line is older than the indicator's valid_from
+    text: str
+
+
+@dataclass
+class ScanOptions:
+    since: datetime | None = None
+    types: frozenset[IndicatorType] | None = None
+    jobs: int = 1
+    tz: tzinfo = UTC
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    block_size: int = BLOCK_SIZE
+    max_line: int = MAX_LINE
+
+
+@dataclass
+class ScanStats:
+    files: int = 0
+    bytes: int = 0
+    lines: int = 0
+    formats: dict[str, str] = field(default_factory=dict)  # file -> detected format
+
+
+@dataclass(frozen=True)
+class _Unit:
+    source: Source
+    start: int = 0
+    end: int | None = None  # a byte range of a plain file (None: the whole source)
+    index: int = 0  # range number within the file
+
+
+@dataclass
+class _UnitResult:
+    unit: _Unit
+    lines: int = 0
+    bytes: int = 0
+    hits: list[tuple[int, bytes, list[int]]] = field(default_factory=list)  # (line in unit, line bytes, entries)
+    headers: list[tuple[int, bytes]] = field(default_factory=list)  # "#fields"-style lines further down
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _is_plain(source: Source) -> bool:
+    if source.path is None or not source.size:
+        return False
+    with source.path.open("rb") as f:
+        return sources_mod._detect(f.read(8)) is None  # noqa: SLF001 - same magic numbers as the reader
+
+
+def plan(srcs: list[Source], jobs: int) -> list[_Unit]:
+    units: list[_Unit] = []
+    for src in srcs:
+        if jobs > 1 and src.size and src.size > RANGE_SIZE and _is_plain(src):
+            for n, start in enumerate(range(0, src.size, RANGE_SIZE)):
+                units.append(_Unit(src, start, min(start + RANGE_SIZE, src.size), n))
+        else:
+            units.append(_Unit(src))
+    return units
+
+
+def _range_blocks(unit: _Unit, block_size: int, max_line: int, problems: list[Problem]) -> Iterator[Block]:
+    """Lines that START in [start, end) of a plain file (the first partial line belongs to the range before)."""
+    assert unit.source.path is not None and unit.end is not None
+    with unit.source.path.open("rb") as f:
+        pos = unit.start
+        if pos:
+            f.seek(pos - 1)
+            if f.read(1) != b"\n":  # skip the rest of a line that began in the previous range
+                while True:
+                    chunk = f.read(65536)
+                    if not chunk:
+                        return
+                    nl = chunk.find(b"\n")
+                    if nl >= 0:
+                        pos += nl + 1
+                        f.seek(pos)
+                        break
+                    pos += len(chunk)
+        carry, line = b"", 1
+        while pos - len(carry) < unit.end:
+            chunk = f.read(block_size)
+            data = carry + chunk
+            if not chunk:
+                if data:
+                    yield Block(data, line)
+                return
+            data_start = pos - len(carry)
+            pos += len(chunk)
+            over = unit.end - data_start  # lines starting before this offset in data are ours
+            cut = data.rfind(b"\n")
+            if cut >= over - 1:
+                last = data.find(b"\n", max(over - 1, 0))
+                yield Block(data[:last + 1], line)
+                return
+            if cut >= 0:
+                yield Block(data[:cut + 1], line)
+                line += data.count(b"\n", 0, cut + 1)
+                carry = data[cut + 1:]
+            elif len(data) > max_line:  # keep the front of an over-long line, skip its rest
+                problems.append(Problem(unit.source.display, f"Zeile {line} des Bereichs {unit.index} zu lang, gekürzt",
+                                        f"line {line} of range {unit.index} too long, truncated"))
+                yield Block(data[:max_line] + b"\n", line)
+                line += 1
+                carry = b""
+                while True:
+                    rest = f.read(65536)
+                    if not rest:
+                        return
+                    nl = rest.find(b"\n")
+                    if nl >= 0:
+                        carry = rest[nl + 1:]
+                        pos = f.tell()
+                        break
+            else:
+                carry = data
+
+
+def _matcher_for(cache_key: str, loader: Callable[[], CompiledSet]):  # noqa: ANN202
+    global _WORKER_SET  # noqa: PLW0603
+    if _WORKER_SET is None or _WORKER_SET[0] != cache_key:
+        _WORKER_SET = (cache_key, loader())
+    return _WORKER_SET[1].matcher()
+
+
+_WORKER_SET: tuple[str, CompiledSet] | None = None
+
+
+def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitResult:  # noqa: ANN001
+    result = _UnitResult(unit)
+    blocks = (_range_blocks(unit, block_size, max_line, result.problems) if unit.end is not None
+              else sources_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
+                                           problems=result.problems))
+    unterminated = False
+    for block in blocks:
+        data = block.data
+        result.bytes += len(data)
+        raw = matcher.scan(data)
+        if raw:
+            raw.sort()
+            counted_to, line = 0, block.first_line
+            by_line: dict[int, tuple[bytes, list[int]]] = {}
+            for pos, entry in raw:
+                line += data.count(b"\n", counted_to, pos)
+                counted_to = pos
+                found = by_line.get(line)
+                if found is None:
+                    start = data.rfind(b"\n", 0, pos) + 1
+                    end = data.find(b"\n", pos)
+                    found = by_line[line] = (data[start:end if end >= 0 else len(data)], [])
+                found[1].append(entry)
+            result.hits.extend((n, text, entries) for n, (text, entries) in by_line.items())
+        _headers(data, block.first_line, result.headers)
+        result.lines += data.count(b"\n")
+        unterminated = bool(data) and not data.endswith(b"\n")
+    result.lines += unterminated
+    return result
+
+
+def _headers(data: bytes, first_line: int, out: list[tuple[int, bytes]]) -> None:
+    """Zeek ``#fields`` and Exchange ``#Fields:`` lines redefine the columns of the lines after them."""
+    pos = 0 if data.startswith(b"#") else data.find(b"\n#") + 1
+    while pos > 0 or (pos == 0 and not out and data.startswith(b"#")):
+        end = data.find(b"\n", pos)
+        line = data[pos:end if end >= 0 else len(data)]
+        if line[:8].lower() in (b"#fields\t", b"#fields:") and len(out) < 10_000:
+            out.append((first_line + data.count(b"\n", 0, pos), line.rstrip(b"\r")))
+        nxt = data.find(b"\n#", end) if end >= 0 else -1
+        pos = nxt + 1 if nxt >= 0 else -1
+
+
+def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _UnitResult:
+    matcher = _matcher_for(directory, lambda: CompiledSet.load(Path(directory)))
+    return _scan_unit(unit, matcher, block_size, max_line)
+
+
+def _head(source: Source, problems: list[Problem]) -> list[str]:
+    lines: list[str] = []
+    scratch: list[Problem] = []
+    if source.path is None:
+        return lines
+    for block in sources_mod.read_blocks(source, block_size=256 << 10, max_line=64 << 10, problems=scratch):
+        for raw in block.data.split(b"\n"):
+            lines.append(raw.decode("utf-8", "replace").rstrip("\r"))
+            if len(lines) >= HEAD_LINES:
+                return lines
+        break
+    return lines
+
+
+def run(srcs: list[Source], compiled: CompiledSet, options: ScanOptions, *, cache_dir: Path | None = None,
+        progress: Callable[[int], None] | None = None) -> tuple[list[Hit], list[Problem], ScanStats]:
+    """Scan every source; returns the hits in file and line order, problems and counts."""
+    problems: list[Problem] = []
+    stats = ScanStats()
+    if options.since is not None:
+        since_ts = options.since.timestamp()
+        srcs = [s for s in srcs if s.mtime is None or s.mtime >= since_ts]
+    units = plan(srcs, options.jobs if cache_dir is not None else 1)
+    results: dict[tuple[str, int], _UnitResult] = {}
+    if options.jobs > 1 and cache_dir is not None and len(units) > 1:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+            futures = [pool.submit(_worker, u, str(cache_dir), options.block_size, options.max_line) for u in units]
+            for fut in futures:
+                res = fut.result()
+                results[(res.unit.source.display, res.unit.index)] = res
+                if progress:
+                    progress(res.bytes)
+    else:
+        matcher = compiled.matcher()
+        for u in units:
+            res = _scan_unit(u, matcher, options.block_size, options.max_line)
+            results[(u.source.display, u.index)] = res
+            if progress:
+                progress(res.bytes)
+    hits: list[Hit] = []
+    for src in srcs:
+        parts = sorted((r for (name, _), r in results.items() if name == src.display), key=lambda r: r.unit.index)
+        if not parts:
+            continue
+        stats.files += 1
+        offset = 0
+        tracker: FormatTracker | None = None
+        for part in parts:
+            stats.bytes += part.bytes
+            problems.extend(part.problems)
+            headers = iter(part.headers)
+            header = next(headers, None)
+            for number, text, entries in sorted(part.hits, key=lambda h: h[0]):
+                if tracker is None:
+                    tracker = FormatTracker(_head(src, problems), year=_year(src, options), tz=options.tz,
+                                            now=options.now)
+                while header is not None and header[0] < number:
+                    tracker.analyse(header[1].decode("utf-8", "replace"))
+                    header = next(headers, None)
+                hits.extend(_resolve(src, offset + number, text, entries, compiled, tracker, options))
+            offset += part.lines if part.unit.end is not None else 0
+        stats.lines += offset if parts[0].unit.end is not None else parts[-1].lines
+        if tracker is not None:
+            stats.formats[src.display] = tracker.format.name
+    return hits, problems, stats
+
+
+def _year(src: Source, options: ScanOptions) -> int:
+    return datetime.fromtimestamp(src.mtime, options.tz).year if src.mtime else options.now.year
+
+
+def _resolve(src: Source, line: int, text: bytes, entries: list[int], compiled: CompiledSet,
+             tracker: FormatTracker, options: ScanOptions) -> Iterator[Hit]:
+    decoded = text.decode("utf-8", "replace").rstrip("\r")
+    info = tracker.analyse(decoded)
+    if options.since is not None and info.log_time is not None and info.log_time < options.since:
+        return
+    seen: set[int] = set()
+    for entry in entries:
+        for idx in compiled.resolve(entry):
+            if idx in seen:
+                continue
+            seen.add(idx)
+            ind = compiled.indicators[idx]
+            if options.types is not None and ind.type not in options.types:
+                continue
+            before = bool(info.log_time and ind.valid_from and info.log_time < ind.valid_from)
+            yield Hit(src.display, line, ind, info.log_time, info.format.name, info.host, before,
+                      decoded[:MAX_TEXT])
