@@ -182,22 +182,23 @@ def test_server_set_follows_the_sharing_policy_and_reports_sightings_once(
     log.write_text("Nov 22 09:15:02 fw kernel: 198.51.100.7 a.evil.example old.example\n")
     cache = str(tmp_path / "cache")
     token_a = platform.token("gemeinde_a1_admin", TokenScope.read_write)
+    assert scan(str(log), "--server", "http://testserver", "--token", token_a, "--cache-dir", cache)[0] == 1
+    cached = next(Path(cache).glob("*/set.tsv"))
+    before = cached.stat().st_mtime_ns
+    # unchanged data: the server answers 304 and the cached set is used
     code, out, _ = scan(str(log), "--server", "http://testserver", "--token", token_a, "--cache-dir", cache,
                         "--format", "jsonl", "--report")
-    assert code == 1
+    assert code == 1 and cached.stat().st_mtime_ns == before
     assert {json.loads(line)["indicator"] for line in out.splitlines()} == {"198.51.100.7", "evil.example"}
     ids = dict(db.execute(select(Indicator.value, Indicator.id)).all())
     seen = db.execute(select(Sighting.indicator_id, Sighting.count, Sighting.owner_org_id)).all()
     assert {(i, c) for i, c, _ in seen} == {(ids["198.51.100.7"], 1), (ids["evil.example"], 1)}
     assert {o for _, _, o in seen} == {platform.orgs["gemeinde_a1"].id}
-    # the same scan again: the same keys, nothing counted twice; the set came from the cache (304)
-    cached = next(Path(cache).glob("*/set.tsv"))
-    before = cached.stat().st_mtime_ns
+    # the same scan again: the same keys, nothing counted twice
     code, _, err = scan(str(log), "--server", "http://testserver", "--token", token_a, "--cache-dir", cache,
                         "--report")
     assert code == 1 and "0 neue Sichtungen, 2 bereits bekannt" in err
     assert len(db.execute(select(Sighting.id)).all()) == 2
-    assert cached.stat().st_mtime_ns == before
     # another Kreis's Gemeinde never gets Kreis A's indicator
     token_b = platform.token("gemeinde_b1_member", TokenScope.read)
     code, out, _ = scan(str(log), "--server", "http://testserver", "--token", token_b, "--cache-dir",
