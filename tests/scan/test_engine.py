@@ -123,8 +123,11 @@ def test_a_compiled_set_survives_the_disk(compiled: CompiledSet, tmp_path) -> No
 
 
 def test_a_damaged_cache_is_not_used(tmp_path) -> None:  # noqa: ANN001
-    (tmp_path / "compiled.json").write_text('{"version": 1}')
-    (tmp_path / "compiled.pickle").write_bytes(b"garbage")
+    CompiledSet.build([ScanIndicator(T.domain, "a.example")]).save(tmp_path)
+    assert CompiledSet.load(tmp_path) is not None
+    (tmp_path / "table.kcs").write_bytes(b"garbage")
+    assert CompiledSet.load(tmp_path) is None
+    (tmp_path / "compiled.json").write_text('{"version": 0}')
     assert CompiledSet.load(tmp_path) is None
     with pytest.raises(ValueError, match="not a compiled"):
         indicator_set._fastscan.Matcher(b"KCSCAN01" + b"\0" * 100)

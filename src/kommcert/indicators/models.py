@@ -100,6 +100,7 @@ class Sighting(Shared, Base):
 
     __tablename__ = "sightings"
     __share_type__ = "sighting"
+    __owner_index__ = False  # the unique (owner_org_id, idempotency_key) index serves both
     __table_args__ = (UniqueConstraint("owner_org_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

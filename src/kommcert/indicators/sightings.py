@@ -56,8 +56,10 @@ class SightingResult:
     unknown: list[str] = field(default_factory=list)  # keys whose indicator the reporter cannot see
 
 
-def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str, int]:
-    """Map keys to indicator ids the reporter may see; anything else is "unknown" (no leak)."""
+def _resolve(db: Session, items: Sequence[SightingIn], owners: dict[int, int]
+             ) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """Map keys to indicator ids the reporter may see; anything else is "unknown" (no leak).
+    Also returns the (indicator, report) pairs looked up, for :func:`_publishers`."""
     by_value: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_id: dict[int, list[str]] = defaultdict(list)
     for item in items:
@@ -71,7 +73,8 @@ def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str
             by_value[(kind.value, value)].append(item.key)
     found: dict[str, int] = {}
     known = importing.indicator_ids(db, set(by_value))
-    visible = _visible_indicator_ids(db, actor, set(known.values()) | set(by_id))
+    pairs = _provenance_reports(db, set(known.values()) | set(by_id))
+    visible = {ind for ind, rep in pairs if rep in owners}
     for pair, ind_id in known.items():
         if ind_id in visible:
             for key in by_value[pair]:
@@ -80,7 +83,7 @@ def _resolve(db: Session, actor: Actor, items: Sequence[SightingIn]) -> dict[str
         if ind_id in visible:
             for key in keys:
                 found[key] = ind_id
-    return found
+    return found, pairs
 
 
 def _visible_report_owners(db: Session, actor: Actor) -> dict[int, int]:
@@ -98,17 +101,12 @@ def _provenance_reports(db: Session, ids: set[int]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _visible_indicator_ids(db: Session, actor: Actor, ids: set[int]) -> set[int]:
-    owners = _visible_report_owners(db, actor)
-    return {ind for ind, rep in _provenance_reports(db, ids) if rep in owners}
-
-
-def _publishers(db: Session, actor: Actor, indicator_ids: set[int]) -> dict[int, set[int]]:
-    owners = _visible_report_owners(db, actor)
+def _publishers(actor: Actor, pairs: list[tuple[int, int]], owners: dict[int, int],
+                indicator_ids: set[int]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
-    for ind, rep in _provenance_reports(db, indicator_ids):
+    for ind, rep in pairs:
         owner = owners.get(rep)
-        if owner is not None and owner != actor.org_id:
+        if ind in indicator_ids and owner is not None and owner != actor.org_id:
             out[ind].add(owner)
     return out
 
@@ -135,7 +133,8 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
             Sighting.owner_org_id == actor.org_id, Sighting.idempotency_key.in_(keys[start:start + 1000]))))
     fresh = [i for i in items if i.key not in existing]
     result.duplicates = len(items) - len(fresh)
-    resolved = _resolve(db, actor, fresh)
+    owners = _visible_report_owners(db, actor)
+    resolved, pairs = _resolve(db, fresh, owners)
     result.unknown = [i.key for i in fresh if i.key not in resolved]
     now = utcnow()
     rows = []
@@ -155,7 +154,7 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
         return result
     columns = list(rows[0])
     bulk.insert_rows(db, Sighting.__table__, columns, [tuple(r[c] for c in columns) for r in rows])
-    publishers = _publishers(db, actor, {r["indicator_id"] for r in rows})
+    publishers = _publishers(actor, pairs, owners, {r["indicator_id"] for r in rows})
     if publishers:
         new_keys = [r["idempotency_key"] for r in rows if r["indicator_id"] in publishers]
         created: list[tuple[int, int]] = []

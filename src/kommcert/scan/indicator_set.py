@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import mmap
-import os
-import pickle
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,15 +117,45 @@ def usable(indicators: Iterable[ScanIndicator], *, now: datetime, check_warningl
             yield ind
 
 
+class _StoredIndicators(Sequence[ScanIndicator]):
+    """Indicators read from the cache on demand: only hits need them, so loading a million costs
+    two memory maps, not a million objects."""
+
+    def __init__(self, rows: mmap.mmap, offsets: array) -> None:
+        self.rows, self.offsets = rows, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, idx):  # noqa: ANN001, ANN204
+        if isinstance(idx, slice):
+            return [self[i] for i in range(*idx.indices(len(self)))]
+        kind, value, since, until, ident = self.rows[self.offsets[idx]:self.offsets[idx + 1] - 1].decode().split("\t")
+        return ScanIndicator(_TYPES[kind], value, _time(since), _time(until), int(ident) if ident else None)
+
+
+def _row(ind: ScanIndicator) -> bytes:
+    since = ind.valid_from.isoformat() if ind.valid_from else ""
+    until = ind.valid_until.isoformat() if ind.valid_until else ""
+    ident = "" if ind.id is None else str(ind.id)
+    return f"{ind.type.value}\t{ind.value}\t{since}\t{until}\t{ident}\n".encode()
+
+
+def _map(path: Path) -> mmap.mmap | bytes:
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+
+
 @dataclass
 class CompiledSet:
-    """Indicators, the matcher's entries and which indicators each entry stands for."""
+    """Indicators, the matcher's table and which indicators each table entry stands for."""
 
-    indicators: list[ScanIndicator]
-    entries: list[tuple[int, bytes, int]]
-    refs: list[int | tuple[int, ...]]  # entry -> indicator index (or several, same key)
+    indicators: Sequence[ScanIndicator]
+    refs: array  # entry -> first indicator index
+    multi: dict[int, tuple[int, ...]]  # entries that stand for several indicators (same key)
     table: bytes | mmap.mmap | None = None  # the C engine's compiled table
     meta: dict[str, str] = field(default_factory=dict)
+    entries: list[tuple[int, bytes, int]] | None = None  # kept for the Python engine
     _matcher: object = None
 
     @classmethod
@@ -135,7 +164,8 @@ class CompiledSet:
         inds: list[ScanIndicator] = []
         index: dict[tuple[int, bytes], int] = {}
         entries: list[tuple[int, bytes, int]] = []
-        refs: list[int | tuple[int, ...]] = []
+        refs = array("I")
+        multi: dict[int, tuple[int, ...]] = {}
         for ind in indicators:
             key = keys.entry_key(ind.type, ind.value)
             if key is None:
@@ -151,10 +181,9 @@ class CompiledSet:
             else:
                 kind, value, flags = entries[number]
                 entries[number] = (kind, value, flags | key[2])
-                old = refs[number]
-                refs[number] = (*(old if isinstance(old, tuple) else (old,)), len(inds) - 1)
+                multi[number] = (*multi.get(number, (refs[number],)), len(inds) - 1)
         table = _fastscan.build(entries) if _fastscan is not None else None
-        return cls(inds, entries, refs, table, meta or {})
+        return cls(inds, refs, multi, table, meta or {}, entries)
 
     @property
     def engine(self) -> str:
@@ -162,30 +191,38 @@ class CompiledSet:
 
     def matcher(self):  # noqa: ANN201 - _fastscan.Matcher or PyMatcher
         if self._matcher is None:
-            self._matcher = _fastscan.Matcher(self.table) if self.engine == "c" else PyMatcher(self.entries)
+            if self.engine == "c":
+                self._matcher = _fastscan.Matcher(self.table)
+            else:
+                if self.entries is None:
+                    self.entries = _entries_of(self.indicators)
+                self._matcher = PyMatcher(self.entries)
         return self._matcher
 
     def resolve(self, entry: int) -> Iterator[int]:
         """Indicator indexes of a matcher hit (a label-suffix hit counts for domains only)."""
         suffix = entry & keys.SUFFIX_HIT
-        ref = self.refs[entry & ~keys.SUFFIX_HIT]
-        for idx in ref if isinstance(ref, tuple) else (ref,):
+        entry &= ~keys.SUFFIX_HIT
+        for idx in self.multi.get(entry) or (self.refs[entry],):
             if not suffix or self.indicators[idx].type == IndicatorType.domain:
                 yield idx
 
     # -- on disk ---------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / "compiled.tmp"
-        with tmp.open("wb") as f:
-            pickle.dump({"version": COMPILED_VERSION, "meta": self.meta, "entries": self.entries, "refs": self.refs,
-                         "indicators": [(i.type.value, i.value, i.valid_from, i.valid_until, i.id)
-                                        for i in self.indicators]}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / "compiled.pickle")
+        (directory / "compiled.json").unlink(missing_ok=True)  # written last: marks a complete cache
+        offsets = array("Q", [0])
+        with (directory / "indicators.tsv").open("wb") as f:
+            for ind in self.indicators:
+                row = _row(ind)
+                f.write(row)
+                offsets.append(offsets[-1] + len(row))
+        (directory / "indicators.idx").write_bytes(offsets.tobytes())
+        (directory / "refs.bin").write_bytes(self.refs.tobytes())
+        (directory / "multi.json").write_text(json.dumps({str(k): v for k, v in self.multi.items()}))
         if self.table is not None:
-            (directory / "table.tmp").write_bytes(self.table)
-            os.replace(directory / "table.tmp", directory / "table.kcs")
-        (directory / "compiled.json").write_text(json.dumps({"version": COMPILED_VERSION, **self.meta}))
+            (directory / "table.kcs").write_bytes(self.table)
+        (directory / "compiled.json").write_text(json.dumps({"version": COMPILED_VERSION, "meta": self.meta}))
 
     @classmethod
     def load(cls, directory: Path) -> CompiledSet | None:
@@ -193,16 +230,34 @@ class CompiledSet:
             info = json.loads((directory / "compiled.json").read_text())
             if info.get("version") != COMPILED_VERSION:
                 return None
-            with (directory / "compiled.pickle").open("rb") as f:
-                data = pickle.load(f)  # noqa: S301 - our own cache file, written by save() above
-        except (OSError, ValueError, pickle.UnpicklingError, EOFError):
+            offsets, refs = array("Q"), array("I")
+            offsets.frombytes((directory / "indicators.idx").read_bytes())
+            refs.frombytes((directory / "refs.bin").read_bytes())
+            multi = {int(k): tuple(v) for k, v in json.loads((directory / "multi.json").read_text()).items()}
+            inds = _StoredIndicators(_map(directory / "indicators.tsv"), offsets)
+            table = None
+            if _fastscan is not None:
+                table = _map(directory / "table.kcs") if (directory / "table.kcs").exists() \
+                    else _fastscan.build(_entries_of(inds))
+            compiled = cls(inds, refs, multi, table, info.get("meta", {}))
+            if table is not None:
+                compiled.matcher()  # a damaged table fails here, not in the middle of a scan
+            return compiled
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        inds = [ScanIndicator(_TYPES[t], v, a, b, i) for t, v, a, b, i in data["indicators"]]
-        table = None
-        if _fastscan is not None and (directory / "table.kcs").exists():
-            with (directory / "table.kcs").open("rb") as f:
-                table = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        compiled = cls(inds, data["entries"], data["refs"], table, data["meta"])
-        if _fastscan is not None and table is None:
-            compiled.table = _fastscan.build(compiled.entries)
-        return compiled
+
+
+def _entries_of(indicators: Sequence[ScanIndicator]) -> list[tuple[int, bytes, int]]:
+    seen: dict[tuple[int, bytes], int] = {}
+    entries: list[tuple[int, bytes, int]] = []
+    for ind in indicators:
+        key = keys.entry_key(ind.type, ind.value)
+        if key is None:
+            continue
+        if key[:2] in seen:
+            kind, value, flags = entries[seen[key[:2]]]
+            entries[seen[key[:2]]] = (kind, value, flags | key[2])
+        else:
+            seen[key[:2]] = len(entries)
+            entries.append(key)
+    return entries

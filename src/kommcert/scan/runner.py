@@ -169,7 +169,7 @@ def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitRes
     blocks = (_range_blocks(unit, block_size, max_line, result.problems) if unit.end is not None
               else sources_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
                                            problems=result.problems))
-    unterminated = False
+    last: Block | None = None
     for block in blocks:
         data = block.data
         result.bytes += len(data)
@@ -189,22 +189,28 @@ def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitRes
                 found[1].append(entry)
             result.hits.extend((n, text, entries) for n, (text, entries) in by_line.items())
         _headers(data, block.first_line, result.headers)
-        result.lines += data.count(b"\n")
-        unterminated = bool(data) and not data.endswith(b"\n")
-    result.lines += unterminated
+        last = block
+    if last is not None:  # the reader counted the lines before the last block already
+        result.lines = last.first_line - 1 + last.data.count(b"\n") + (not last.data.endswith(b"\n"))
     return result
 
 
 def _headers(data: bytes, first_line: int, out: list[tuple[int, bytes]]) -> None:
     """Zeek ``#fields`` and Exchange ``#Fields:`` lines redefine the columns of the lines after them."""
-    pos = 0 if data.startswith(b"#") else data.find(b"\n#") + 1
-    while pos > 0 or (pos == 0 and not out and data.startswith(b"#")):
+    found = []
+    for needle in (b"#fields\t", b"#Fields:"):
+        if data.startswith(needle):
+            found.append(0)
+        pos = data.find(b"\n" + needle)
+        while pos >= 0 and len(found) < 10_000:
+            found.append(pos + 1)
+            pos = data.find(b"\n" + needle, pos + 1)
+    line, counted = first_line, 0
+    for pos in sorted(found):
+        line += data.count(b"\n", counted, pos)
+        counted = pos
         end = data.find(b"\n", pos)
-        line = data[pos:end if end >= 0 else len(data)]
-        if line[:8].lower() in (b"#fields\t", b"#fields:") and len(out) < 10_000:
-            out.append((first_line + data.count(b"\n", 0, pos), line.rstrip(b"\r")))
-        nxt = data.find(b"\n#", end) if end >= 0 else -1
-        pos = nxt + 1 if nxt >= 0 else -1
+        out.append((line, data[pos:end if end >= 0 else len(data)].rstrip(b"\r")))
 
 
 def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _UnitResult:

@@ -41,10 +41,13 @@ class Shared:
     """
 
     __share_type__: str
+    # False where a composite index starting with owner_org_id already serves lookups by owner
+    # (a second, single-column index only tempts the planner into scanning all of an org's rows).
+    __owner_index__: bool = True
 
     @declared_attr
     def owner_org_id(cls) -> Mapped[int]:  # noqa: N805
-        return mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+        return mapped_column(ForeignKey("organizations.id", ondelete="RESTRICT"), index=cls.__owner_index__)
 
     @declared_attr
     def created_by_id(cls) -> Mapped[int | None]:  # noqa: N805
