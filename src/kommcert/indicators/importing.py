@@ -8,7 +8,9 @@ and every report gets a :class:`Provenance`. Nothing is committed here: on a rej
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -99,11 +101,19 @@ class _Importer:
         # Only an existing report can already hold a value; reports made by this import start empty.
         self.extends_existing = options.report_id is not None
         self.sql = _stage_sql(db.get_bind().dialect.name, extends_existing=self.extends_existing)
+        # PostgreSQL works on one batch while Python prepares the next (the writer thread waits on
+        # the socket, without the GIL). Only one thread uses the session at a time: the main thread
+        # waits for the writer before it touches the database itself (a new report, the end).
+        self.writer = ThreadPoolExecutor(max_workers=1) if self.is_pg else None
+        self.pending: Future | None = None
+        self.db_duplicates = 0
 
     def report_for(self, tlp: TLP) -> Report:
         report = self.reports.get(tlp)
         if report is None:
             from kommcert.reports import service as reports_service
+
+            self._wait()
 
             title = self.options.title or self.group.title or f"Import {self.options.source}"
             if self.reports:
@@ -130,7 +140,24 @@ class _Importer:
         if len(self.result.rejects) < MAX_REJECTS_LISTED:
             self.result.rejects.append(item)
 
+    def _wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()  # re-raises the writer's error here
+
     def run(self, items: Iterable[IndicatorRecord | Reject | GroupInfo]) -> ImportResult:
+        try:
+            self._run(items)
+            self._wait()
+        finally:
+            if self.writer is not None:
+                if self.pending is not None:
+                    concurrent.futures.wait([self.pending])  # never leave it writing into a rollback
+                self.writer.shutdown()
+        self.result.duplicates += self.db_duplicates
+        return self.result
+
+    def _run(self, items: Iterable[IndicatorRecord | Reject | GroupInfo]) -> None:
         batch: list[IndicatorRecord] = []
         for item in items:
             if isinstance(item, IndicatorRecord):
@@ -147,7 +174,6 @@ class _Importer:
                 self.group.source = item.source or self.group.source
         if batch:
             self.flush(batch)
-        return self.result
 
     def flush(self, batch: list[IndicatorRecord]) -> None:
         """Stage the batch, then let the database add the new values and join them to provenances:
@@ -172,6 +198,13 @@ class _Importer:
             ))
         if not staged:
             return
+        if self.writer is None:
+            self._write(staged)
+        else:
+            self._wait()
+            self.pending = self.writer.submit(self._write, staged)
+
+    def _write(self, staged: list[tuple]) -> None:
         bulk.stage_rows(self.db, STAGE, STAGE_SELECT, STAGE_COLUMNS, staged)
         new = self.db.execute(self.sql.new_indicators, {"now": self.now, "no": False, "none": "none"}).all()
         self.result.new_indicators += len(new)
@@ -190,7 +223,7 @@ class _Importer:
             self.db.execute(text("ANALYZE provenances"))
             self.next_analyze *= 2
         added = self.db.execute(self.sql.provenances).rowcount
-        self.result.duplicates += len(staged) - added
+        self.db_duplicates += len(staged) - added
         self.result.imported += added
 
 
