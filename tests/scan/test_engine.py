@@ -57,6 +57,7 @@ CASES = [
     ("mail joe[@]mail(dot)example from 198.51.100[.]7", {"joe@mail.example", "198.51.100.7"}),
     ("PACKET UDP Rcv 192.0.2.1 Q [0001 D NOERROR] A (3)www(4)evil(7)example(0)", {"evil.example"}),
     ("(4)evil(7)example(3)org(0)", set()),
+    ("Q [0001 D NOERROR] A (3)www(4)host(3)bad(7)example(0)", set()),  # subdomain of a hostname
     ("nothing to see 10.0.0.1 example.com 09:15:02.123 1.2.3", set()),
 ]
 

@@ -528,7 +528,9 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
         case '(':
         case '[':
         case '{':
-            if (c == '(' && i + 1 < n && (cls[d[i + 1]] & C_DIGIT)) handle_windns(S, d, i, n, pos);
+            /* only where a name starts: (4)evil(7)example(0), not at its inner labels */
+            if (c == '(' && i + 1 < n && (cls[d[i + 1]] & C_DIGIT) && (i == 0 || !(cls[d[i - 1]] & C_RUN)))
+                handle_windns(S, d, i, n, pos);
             if (refang && !defanged) {
                 const char *repl;
                 defanged = defang_marker(d + i, n - i, &repl) != 0;

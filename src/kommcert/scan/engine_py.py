@@ -191,7 +191,8 @@ class PyMatcher:
             self._email(hits, d, start, pos)
             start = d.find(b"@", start + 1)
         for m in re.finditer(rb"\(\d", d):
-            self._windns(hits, d, m.start(), pos)
+            if m.start() == 0 or d[m.start() - 1] not in _RUNCH:  # where a name starts, not inner labels
+                self._windns(hits, d, m.start(), pos)
         if refang and _DEFANG.search(d):
             line_start = 0
             for line in d.split(b"\n"):
