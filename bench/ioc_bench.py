@@ -265,11 +265,12 @@ def render(count: int, mb: float, base: dict, results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_docs(section: str) -> None:
+def update_docs(section: str, title: str = "## Indicator hub") -> None:
+    """Replace the section starting with ``title`` in docs/benchmarks.md (or append it)."""
     path = ROOT / "docs" / "benchmarks.md"
     head = "# Benchmarks\n\nMeasured by the scripts in `bench/`, each against its peer in the same run.\n\n"
     text = path.read_text(encoding="utf-8") if path.exists() else head
-    start = text.find("## Indicator hub")
+    start = text.find(title)
     if start >= 0:
         end = text.find("\n## ", start + 3)
         text = text[:start] + section + (text[end + 1:] if end >= 0 else "")

@@ -19,7 +19,7 @@
 enum { K_NAME = 1, K_IP4 = 2, K_IP6 = 3, K_URL = 4, K_EMAIL = 5, K_HASH = 6 };
 #define F_SUBDOMAINS 1
 #define SUFFIX_HIT 0x80000000U /* on a hit's entry: matched a label suffix, not the whole name */
-#define VERSION 1
+#define VERSION 2
 #define MAXNAME 253
 #define MAXURL 4096
 
@@ -33,7 +33,13 @@ typedef struct {
     char magic[8];
     uint32_t version, nslots, nentries, reserved;
     uint64_t keys_len, v4mask, v6mask[3];
+    uint64_t bloom_len;  /* bytes; a power of two: 16 bits per slot, two bits per key */
+    uint64_t v4map_len;  /* bytes: one bit per IPv4 /24 that some IPv4 indicator covers (2 MiB), or 0 */
 } Header;
+
+/* Layout: Header | Slot[nslots] | bloom[bloom_len] | v4map[v4map_len] | keys[keys_len]. The bloom filter
+ * and the /24 map sit in cache; the slot table (tens of MB for a million indicators) is touched only
+ * for the few tokens that pass them. */
 
 /* character classes */
 #define C_ALNUM 1
@@ -45,6 +51,7 @@ typedef struct {
 #define C_URLEND 64
 #define C_ALPHA 128
 static uint8_t cls[256];
+static uint8_t stop[256];
 static uint8_t lower[256];
 
 static void init_tables(void) {
@@ -62,6 +69,8 @@ static void init_tables(void) {
         if (c == ':' || c == '.') k |= C_V6;
         if (c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>') k |= C_URLEND;
         cls[c] = k;
+        /* where the main loop stops: tokens, line ends, e-mail, Windows DNS names, defanging */
+        stop[c] = (k & (C_RUN | C_V6)) || c == '\n' || c == '@' || c == '(' || c == '[' || c == '{';
         lower[c] = (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : (uint8_t)c;
     }
 }
@@ -95,12 +104,26 @@ typedef struct {
     int have_buf;
     const Slot *slots;
     const uint8_t *keys;
+    const uint8_t *bloom, *v4map;
+    uint64_t bloom_mask; /* in bits */
     uint32_t mask;
     int v4lens[33], nv4;
     int v6lens[129], nv6;
 } Matcher;
 
+static inline int bloom_has(const uint8_t *bloom, uint64_t mask, uint64_t h) {
+    uint64_t a = (h >> 20) & mask, b = (h >> 42 | h << 22) & mask;
+    return (bloom[a >> 3] >> (a & 7) & 1) && (bloom[b >> 3] >> (b & 7) & 1);
+}
+
+static inline void bloom_add(uint8_t *bloom, uint64_t mask, uint64_t h) {
+    uint64_t a = (h >> 20) & mask, b = (h >> 42 | h << 22) & mask;
+    bloom[a >> 3] |= (uint8_t)(1 << (a & 7));
+    bloom[b >> 3] |= (uint8_t)(1 << (b & 7));
+}
+
 static inline const Slot *lookup(const Matcher *m, int kind, const uint8_t *key, size_t len, uint64_t h) {
+    if (!bloom_has(m->bloom, m->bloom_mask, h)) return NULL;
     uint32_t i = (uint32_t)h & m->mask;
     for (;;) {
         const Slot *s = &m->slots[i];
@@ -126,14 +149,24 @@ static PyObject *build(PyObject *self, PyObject *args) {
         keys_len += (uint64_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(t, 1));
     }
     if (keys_len > 0xffffffffULL) return PyErr_Format(PyExc_ValueError, "indicator set too large");
-    size_t total = sizeof(Header) + (size_t)nslots * sizeof(Slot) + (size_t)keys_len;
+    int any_v4 = 0;
+    for (Py_ssize_t i = 0; i < n; i++) any_v4 |= PyLong_AsLong(PyTuple_GET_ITEM(PyList_GET_ITEM(entries, i), 0)) == K_IP4;
+    if (PyErr_Occurred()) return NULL;
+    size_t bloom_len = (size_t)nslots * 2; /* 16 bits per slot */
+    size_t v4map_len = any_v4 ? (1u << 24) / 8 : 0;
+    size_t head = sizeof(Header) + (size_t)nslots * sizeof(Slot) + bloom_len + v4map_len;
+    size_t total = head + (size_t)keys_len;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
     if (!out) return NULL;
     uint8_t *base = (uint8_t *)PyBytes_AS_STRING(out);
-    memset(base, 0, sizeof(Header) + (size_t)nslots * sizeof(Slot));
+    memset(base, 0, head);
     Header *hdr = (Header *)base;
     Slot *slots = (Slot *)(base + sizeof(Header));
-    uint8_t *keys = base + sizeof(Header) + (size_t)nslots * sizeof(Slot);
+    uint8_t *bloom = base + sizeof(Header) + (size_t)nslots * sizeof(Slot);
+    uint8_t *v4map = bloom + bloom_len;
+    uint8_t *keys = base + head;
+    hdr->bloom_len = bloom_len;
+    hdr->v4map_len = v4map_len;
     memcpy(hdr->magic, "KCSCAN01", 8);
     hdr->version = VERSION;
     hdr->nslots = nslots;
@@ -152,9 +185,15 @@ static PyObject *build(PyObject *self, PyObject *args) {
             Py_DECREF(out);
             return PyErr_Format(PyExc_ValueError, "entry %zd: bad key", i);
         }
-        if (kind == K_IP4) hdr->v4mask |= 1ULL << key[0];
+        if (kind == K_IP4) {
+            hdr->v4mask |= 1ULL << key[0];
+            uint32_t net = (uint32_t)key[1] << 24 | (uint32_t)key[2] << 16 | (uint32_t)key[3] << 8 | key[4];
+            uint64_t first = net >> 8, count = key[0] >= 24 ? 1 : 1ULL << (24 - key[0]);
+            for (uint64_t b = first; b < first + count; b++) v4map[b >> 3] |= (uint8_t)(1 << (b & 7));
+        }
         if (kind == K_IP6) hdr->v6mask[key[0] / 64] |= 1ULL << (key[0] % 64);
         uint64_t h = key_hash((int)kind, key, len);
+        bloom_add(bloom, (uint64_t)bloom_len * 8 - 1, h);
         uint32_t j = (uint32_t)h & mask;
         while (slots[j].hash) {
             if (slots[j].hash == h && slots[j].kind == kind && slots[j].key_len == len &&
@@ -186,12 +225,17 @@ static int Matcher_init(Matcher *self, PyObject *args, PyObject *kw) {
     const Header *hdr = (const Header *)base;
     if (size < sizeof(Header) || memcmp(hdr->magic, "KCSCAN01", 8) != 0 || hdr->version != VERSION ||
         hdr->nslots == 0 || (hdr->nslots & (hdr->nslots - 1)) != 0 ||
-        size != sizeof(Header) + (size_t)hdr->nslots * sizeof(Slot) + hdr->keys_len) {
+        hdr->bloom_len != (uint64_t)hdr->nslots * 2 || (hdr->v4map_len != 0 && hdr->v4map_len != (1u << 24) / 8) ||
+        size != sizeof(Header) + (size_t)hdr->nslots * sizeof(Slot) + hdr->bloom_len + hdr->v4map_len +
+                    hdr->keys_len) {
         PyErr_SetString(PyExc_ValueError, "not a compiled kommcert indicator set");
         return -1;
     }
     self->slots = (const Slot *)(base + sizeof(Header));
-    self->keys = base + sizeof(Header) + (size_t)hdr->nslots * sizeof(Slot);
+    self->bloom = base + sizeof(Header) + (size_t)hdr->nslots * sizeof(Slot);
+    self->bloom_mask = hdr->bloom_len * 8 - 1;
+    self->v4map = hdr->v4map_len ? self->bloom + hdr->bloom_len : NULL;
+    self->keys = self->bloom + hdr->bloom_len + hdr->v4map_len;
     self->mask = hdr->nslots - 1;
     self->nv4 = self->nv6 = 0;
     for (int p = 32; p >= 0; p--)
@@ -244,6 +288,8 @@ static void probe(Scan *S, Py_ssize_t pos, int kind, const uint8_t *key, size_t 
 
 static void probe_ip4(Scan *S, Py_ssize_t pos, uint32_t ip) {
     uint8_t key[5];
+    const uint8_t *map = S->m->v4map;
+    if (!map || !(map[ip >> 11] >> ((ip >> 8) & 7) & 1)) return; /* no IPv4 indicator covers this /24 */
     for (int k = 0; k < S->m->nv4; k++) {
         int p = S->m->v4lens[k];
         uint32_t net = p ? ip & (0xffffffffU << (32 - p)) : 0;
@@ -320,7 +366,7 @@ static void handle_run(Scan *S, const uint8_t *d, size_t s, size_t e, Py_ssize_t
     size_t a = s, b = e;
     while (a < b && (d[a] == '.' || d[a] == '-')) a++;
     while (b > a && (d[b - 1] == '.' || d[b - 1] == '-')) b--;
-    if (b - a < 3) return;
+    if (b - a < 3 || !memchr(d + a, '.', b - a)) return; /* most runs: words and numbers */
     Py_ssize_t at = pos < 0 ? (Py_ssize_t)a : pos;
     uint32_t ip;
     if ((cls[d[a]] & C_DIGIT) && b - a <= 15 && parse_quad(d + a, b - a, &ip)) {
@@ -328,17 +374,12 @@ static void handle_run(Scan *S, const uint8_t *d, size_t s, size_t e, Py_ssize_t
         return;
     }
     if (b - a > MAXNAME) return;
-    int dot = 0;
-    size_t last = a; /* start of the last label */
-    for (size_t k = a; k < b; k++) {
-        uint8_t c = d[k];
-        if (c == '.') { dot = 1; last = k + 1; }
-        S->nb[k - a] = lower[c];
-    }
-    if (!dot) return;
+    size_t last = b; /* start of the last label */
+    while (d[last - 1] != '.') last--;
     int numeric = 1; /* no top-level domain is all digits: version numbers, times */
     for (size_t k = last; k < b; k++) numeric &= (cls[d[k]] & C_DIGIT) != 0;
     if (numeric) return;
+    for (size_t k = a; k < b; k++) S->nb[k - a] = lower[d[k]];
     probe_name(S, at, S->nb, b - a);
 }
 
@@ -504,6 +545,8 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
     size_t i = 0, line_start = 0, v6_done = 0;
     int defanged = 0;
     while (i < n) {
+        while (i < n && !stop[d[i]]) i++; /* spaces, quotes, '=' … start nothing */
+        if (i >= n) break;
         uint8_t c = d[i];
         uint8_t k = cls[c];
         if (k & C_ALNUM || c == '_' || c == '-') {

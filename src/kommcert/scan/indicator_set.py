@@ -27,7 +27,7 @@ try:
 except ImportError:  # built without a C compiler: the reference engine does the same, slower
     _fastscan = None
 
-COMPILED_VERSION = 1
+COMPILED_VERSION = 2
 _TYPES = {t.value: t for t in IndicatorType}
 
 
