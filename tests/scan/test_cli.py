@@ -232,3 +232,24 @@ def test_a_rejected_token_is_one_line(platform, logs: Path, tmp_path: Path) -> N
     code, _, err = scan(str(logs / "syslog"), "--server", "http://testserver", "--token", "kc_wrong",
                         "--cache-dir", str(tmp_path / "c"))
     assert code == 2 and "lehnt das Token ab" in err and "kc_wrong" not in err
+
+
+def test_retro_hunt_rescans_remembered_paths_when_new_indicators_arrive(
+        platform, import_stix, logs: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    cache = str(tmp_path / "cache")
+    token = platform.token("gemeinde_a1_member", TokenScope.read)
+    code, _, err = scan("--retro", "--server", "http://testserver", "--token", token, "--cache-dir", cache)
+    assert code == 2 and "Noch keine Pfade" in err
+    log = logs / "proxy.log"
+    log.write_text("Nov 22 09:15:02 proxy squid[1]: GET http://late.example/x\n")
+    assert scan(str(log), "--server", "http://testserver", "--token", token, "--cache-dir", cache)[0] == 0
+    # nothing new on the platform: the retro run does not scan at all
+    code, out, _ = scan("--retro", "--server", "http://testserver", "--token", token, "--cache-dir", cache)
+    assert code == 0 and "Keine neuen Indikatoren" in out
+    # the CERT publishes late.example: the retro run finds it in the log scanned before
+    import_stix("land_cert_analyst", ["[domain-name:value = 'late.example']"], tlp=TLP.green)
+    code, out, _ = scan("--retro", "--server", "http://testserver", "--token", token, "--cache-dir", cache,
+                        "--format", "jsonl", "--since", "3650d")
+    assert code == 1 and [json.loads(line)["indicator"] for line in out.splitlines()] == ["late.example"]
+    code, _, err = scan(str(log), "--retro", "--server", "http://testserver", "--token", token)
+    assert code == 2 and "--retro braucht" in err

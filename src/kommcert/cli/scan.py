@@ -73,6 +73,9 @@ def scan(
     report: bool = typer.Option(False, "--report", help="Treffer als Sichtungen an die Plattform melden."),
     files: Path = typer.Option(None, "--files", help="Dateien hashen (MD5, SHA1, SHA256) statt Logs zu lesen."),
     max_size: int = typer.Option(512, "--max-size", help="--files: größere Dateien überspringen (MB)."),
+    retro: bool = typer.Option(False, "--retro", help="Rückwirkend: die früher durchsuchten Pfade erneut "
+                                                      "durchsuchen, wenn neue Indikatoren da sind (Standard: "
+                                                      "letzte 30 Tage)."),
     timezone: str = typer.Option("Europe/Berlin", "--tz", help="Zeitzone der Logs ohne Zonenangabe."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Zwischenspeicher (Standard: ~/.cache/kommcert/scan)."),
     lang: str = typer.Option(os.environ.get("KOMMCERT_LANG", "de"), "--lang", help="de oder en."),
@@ -104,7 +107,12 @@ def scan(
         if bad:
             out.fail(f"Unbekannter Typ: {', '.join(bad)}", f"Unknown type: {', '.join(bad)}")
         wanted = frozenset(IndicatorType(t) for t in types)
-    if not paths and files is None:
+    if retro and (server is None or paths or files is not None):
+        out.fail("--retro braucht --server und keine Pfade: es durchsucht die früher angegebenen Pfade.",
+                 "--retro needs --server and no paths: it scans the paths given before.")
+    if retro and since_at is None:
+        since_at = now - timedelta(days=30)
+    if not paths and files is None and not retro:
         out.fail("Keine Dateien angegeben (Pfade, Muster oder - für die Standardeingabe).",
                  "No files given (paths, patterns or - for standard input).")
     if (feed is None) == (server is None):
@@ -124,6 +132,16 @@ def scan(
                 out.problem(server, fetched.notice_de, fetched.notice_en or fetched.notice_de)
                 errors += 1
             compiled, set_dir = fetched.compiled, fetched.directory
+            if retro:
+                paths = remote.remembered_paths(set_dir)
+                if not paths:
+                    out.fail("Noch keine Pfade gemerkt: erst einmal „kommcert scan PFAD --server …“ ausführen.",
+                             "No paths remembered yet: run 'kommcert scan PATH --server …' once first.")
+                if not fetched.changed:
+                    Console(highlight=False).print(out.t("Keine neuen Indikatoren seit dem letzten Abruf."))
+                    raise typer.Exit(2 if errors else 0)
+            elif paths:
+                remote.remember_paths(set_dir, paths)
         else:
             if not feed.exists():
                 out.fail(f"Datei nicht gefunden: {feed}", f"File not found: {feed}")

@@ -57,6 +57,7 @@ class Fetched:
     notice_de: str | None = None  # e.g. "offline: cached set from …"
     notice_en: str | None = None
     stats: LoadStats | None = None
+    changed: bool = False  # a new set was downloaded (not 304, not the offline cache)
 
 
 def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | None = None) -> Fetched:
@@ -116,7 +117,7 @@ def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | Non
     meta = {"token": _fingerprint(token), "etag": etag, "org": header.get("org", ""),
             "fetched": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     meta_path.write_text(json.dumps(meta))
-    return Fetched(compiled, directory, stats=stats)
+    return Fetched(compiled, directory, stats=stats, changed=True)
 
 
 @dataclass(frozen=True)
@@ -196,3 +197,21 @@ def report(server: str, token: str, sightings: Sequence[Sighting], *, client: ht
         if client is None:
             http.close()
     return created, duplicates, unknown
+
+
+# -- retro-hunt: which logs this machine scanned before ---------------------------------------------
+
+def remember_paths(directory: Path, paths: Sequence[str]) -> None:
+    """Remember the log paths a scan against this server covered (``--retro`` scans them again)."""
+    path = directory / "paths.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    for p in paths:
+        if p != "-":
+            known[os.path.abspath(p)] = datetime.now(UTC).isoformat(timespec="seconds")
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=1, sort_keys=True))
+
+
+def remembered_paths(directory: Path) -> list[str]:
+    path = directory / "paths.json"
+    return sorted(json.loads(path.read_text())) if path.exists() else []
