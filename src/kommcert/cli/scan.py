@@ -69,6 +69,9 @@ def scan(
     since: str = typer.Option(None, "--since", help="Nur Einträge der letzten Zeit, z. B. 30d, 12h, 2w."),
     types: list[str] = typer.Option(None, "--type", help="Nur diese Indikatortypen (mehrfach möglich)."),
     jobs: int = typer.Option(1, "--jobs", min=1, max=64, help="Anzahl paralleler Prozesse."),
+    engine: str = typer.Option("local", "--engine", help="local oder dask (Dask-Cluster, für Log-Archive)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="--engine dask: Adresse des Schedulers, "
+                                                            "z. B. tcp://10.0.0.5:8786."),
     fmt: str = typer.Option("table", "--format", help="table, jsonl oder csv."),
     report: bool = typer.Option(False, "--report", help="Treffer als Sichtungen an die Plattform melden."),
     files: Path = typer.Option(None, "--files", help="Dateien hashen (MD5, SHA1, SHA256) statt Logs zu lesen."),
@@ -115,6 +118,9 @@ def scan(
     if not paths and files is None and not retro:
         out.fail("Keine Dateien angegeben (Pfade, Muster oder - für die Standardeingabe).",
                  "No files given (paths, patterns or - for standard input).")
+    if engine not in ("local", "dask") or (engine == "dask") != bool(scheduler):
+        out.fail("--engine dask braucht --scheduler tcp://HOST:PORT (und umgekehrt).",
+                 "--engine dask needs --scheduler tcp://HOST:PORT (and vice versa).")
     if (feed is None) == (server is None):
         out.fail("Genau eine Quelle angeben: --feed DATEI oder --server ADRESSE (mit Token).",
                  "Give exactly one source: --feed FILE or --server URL (with a token).")
@@ -165,8 +171,16 @@ def scan(
         stats_files = None
     else:
         srcs, problems = expand(paths or [], max_file_size=None)
-        options = runner.ScanOptions(since=since_at, types=wanted, jobs=jobs, tz=tz, now=now)
-        hits, more, stats_files = _run_with_progress(out, srcs, compiled, options, set_dir if jobs > 1 else None)
+        options = runner.ScanOptions(since=since_at, types=wanted, jobs=jobs, tz=tz, now=now, scheduler=scheduler)
+        try:
+            hits, more, stats_files = _run_with_progress(out, srcs, compiled, options,
+                                                         set_dir if jobs > 1 else None)
+        except RuntimeError:
+            out.fail("Dask ist nicht installiert: pip install 'kommcert[dask]'",
+                     "Dask is not installed: pip install 'kommcert[dask]'")
+        except (OSError, TimeoutError) as exc:
+            out.fail(f"Dask-Scheduler {scheduler} nicht erreichbar ({type(exc).__name__}).",
+                     f"Dask scheduler {scheduler} unreachable ({type(exc).__name__}).")
         problems += more
     for p in problems:
         out.problem(p.source, p.de, p.en)

@@ -51,6 +51,7 @@ class ScanOptions:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     block_size: int = BLOCK_SIZE
     max_line: int = MAX_LINE
+    scheduler: str | None = None  # a Dask scheduler address: run the units on that cluster
 
 
 @dataclass
@@ -218,6 +219,48 @@ def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _Uni
     return _scan_unit(unit, matcher, block_size, max_line)
 
 
+def _run_pool(units: list[_Unit], cache_dir: Path, options: ScanOptions) -> Iterator[_UnitResult]:
+    """Worker processes on this machine; each maps the cached table (shared pages, no copy)."""
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+        futures = [pool.submit(_worker, u, str(cache_dir), options.block_size, options.max_line) for u in units]
+        for fut in futures:
+            yield fut.result()
+
+
+def _dask_unit(unit: _Unit, table: bytes | None, entries: list | None, block_size: int,
+               max_line: int) -> _UnitResult:
+    from kommcert.scan.engine_py import PyMatcher
+    from kommcert.scan.indicator_set import _fastscan
+
+    matcher = _fastscan.Matcher(table) if table is not None and _fastscan is not None else PyMatcher(entries or [])
+    return _scan_unit(unit, matcher, block_size, max_line)
+
+
+def _run_dask(units: list[_Unit], compiled: CompiledSet, options: ScanOptions) -> Iterator[_UnitResult]:
+    """The same units on a Dask cluster (``--engine dask --scheduler tcp://…``): the compiled table
+    goes to every worker once; the workers read the files themselves, so the paths must be the same
+    there (a shared log archive). Hit lines come back and are resolved here, as with local workers."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise RuntimeError("distributed") from None
+    with Client(options.scheduler, timeout="30s") as client:
+        table = bytes(compiled.table) if compiled.engine == "c" else None
+        entries = None if table is not None else (compiled.entries or _entries_for(compiled))
+        shipped = client.scatter(table, broadcast=True) if table is not None else None
+        shipped_entries = client.scatter(entries, broadcast=True) if entries is not None else None
+        futures = [client.submit(_dask_unit, u, shipped, shipped_entries, options.block_size, options.max_line,
+                                 pure=False) for u in units]
+        for fut in futures:
+            yield fut.result()
+
+
+def _entries_for(compiled: CompiledSet) -> list:
+    compiled.matcher()  # builds the entries for the Python engine
+    return compiled.entries or []
+
+
 def _head(source: Source, problems: list[Problem]) -> list[str]:
     lines: list[str] = []
     scratch: list[Problem] = []
@@ -240,24 +283,21 @@ def run(srcs: list[Source], compiled: CompiledSet, options: ScanOptions, *, cach
     if options.since is not None:
         since_ts = options.since.timestamp()
         srcs = [s for s in srcs if s.mtime is None or s.mtime >= since_ts]
-    units = plan(srcs, options.jobs if cache_dir is not None else 1)
-    results: dict[tuple[str, int], _UnitResult] = {}
-    if options.jobs > 1 and cache_dir is not None and len(units) > 1:
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
-            futures = [pool.submit(_worker, u, str(cache_dir), options.block_size, options.max_line) for u in units]
-            for fut in futures:
-                res = fut.result()
-                results[(res.unit.source.display, res.unit.index)] = res
-                if progress:
-                    progress(res.bytes)
+    if options.scheduler:
+        units = plan(srcs, 2)
+        done = _run_dask(units, compiled, options)
+    elif options.jobs > 1 and cache_dir is not None:
+        units = plan(srcs, options.jobs)
+        done = _run_pool(units, cache_dir, options)
     else:
+        units = plan(srcs, 1)
         matcher = compiled.matcher()
-        for u in units:
-            res = _scan_unit(u, matcher, options.block_size, options.max_line)
-            results[(u.source.display, u.index)] = res
-            if progress:
-                progress(res.bytes)
+        done = (_scan_unit(u, matcher, options.block_size, options.max_line) for u in units)
+    results: dict[tuple[str, int], _UnitResult] = {}
+    for res in done:
+        results[(res.unit.source.display, res.unit.index)] = res
+        if progress:
+            progress(res.bytes)
     hits: list[Hit] = []
     for src in srcs:
         parts = sorted((r for (name, _), r in results.items() if name == src.display), key=lambda r: r.unit.index)
