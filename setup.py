@@ -7,4 +7,4 @@ pure-Python engine, with the same results, only slower (it says so when it start
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("kommcert.scan._fastscan", ["src/kommcert/scan/_fastscan.c"], optional=True,
-                             extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wno-missing-braces"])])
+                             extra_compile_args=["-O3", "-std=c99", "-Wall", "-Wno-missing-braces"])])

@@ -253,7 +253,7 @@ static void Matcher_dealloc(Matcher *self) {
 /* ------------------------------------------------------------------ the scanner */
 
 typedef struct {
-    Py_ssize_t pos;
+    Py_ssize_t pos, line;
     uint32_t entry;
 } Hit;
 
@@ -261,10 +261,13 @@ typedef struct {
     const Matcher *m;
     Hit *hits;
     size_t nhits, cap;
+    Py_ssize_t line;       /* newlines seen so far in the block (the line a hit is on) */
+    Py_ssize_t *comments;  /* (line, offset) pairs of lines that start with '#' (Zeek/Exchange headers) */
+    size_t ncomments, comments_cap;
     int oom;
     uint8_t nb[MAXNAME + 2];
     uint8_t ub[MAXURL + 16];
-    uint8_t *line;   /* refanged copy of a defanged line */
+    uint8_t *line_buf; /* refanged copy of a defanged line */
     size_t line_cap;
 } Scan;
 
@@ -277,8 +280,22 @@ static void add_hit(Scan *S, Py_ssize_t pos, uint32_t entry) {
         S->cap = cap;
     }
     S->hits[S->nhits].pos = pos;
+    S->hits[S->nhits].line = S->line;
     S->hits[S->nhits].entry = entry;
     S->nhits++;
+}
+
+static void add_comment(Scan *S, Py_ssize_t line, Py_ssize_t pos) {
+    if (S->ncomments + 2 > S->comments_cap) {
+        if (S->comments_cap >= 20000) return; /* a comment-heavy file: keep the first 10,000 */
+        size_t cap = S->comments_cap ? S->comments_cap * 2 : 64;
+        Py_ssize_t *c = realloc(S->comments, cap * sizeof(Py_ssize_t));
+        if (!c) { S->oom = 1; return; }
+        S->comments = c;
+        S->comments_cap = cap;
+    }
+    S->comments[S->ncomments++] = line;
+    S->comments[S->ncomments++] = pos;
 }
 
 static void probe(Scan *S, Py_ssize_t pos, int kind, const uint8_t *key, size_t len) {
@@ -519,9 +536,9 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
 
 static void rescan_refanged(Scan *S, const uint8_t *d, size_t s, size_t e, Py_ssize_t pos) {
     if (e - s > S->line_cap) {
-        uint8_t *p = realloc(S->line, e - s);
+        uint8_t *p = realloc(S->line_buf, e - s);
         if (!p) { S->oom = 1; return; }
-        S->line = p;
+        S->line_buf = p;
         S->line_cap = e - s;
     }
     size_t len = 0;
@@ -530,14 +547,14 @@ static void rescan_refanged(Scan *S, const uint8_t *d, size_t s, size_t e, Py_ss
         size_t m = defang_marker(d + x, e - x, &repl);
         if (m) {
             size_t rl = strlen(repl);
-            memcpy(S->line + len, repl, rl);
+            memcpy(S->line_buf + len, repl, rl);
             len += rl;
             x += m;
         } else {
-            S->line[len++] = d[x++];
+            S->line_buf[len++] = d[x++];
         }
     }
-    scan_buf(S, S->line, len, pos, 0);
+    scan_buf(S, S->line_buf, len, pos, 0);
 }
 
 /* pos < 0: report each token's own offset; else report pos for every hit (a refanged line copy). */
@@ -560,6 +577,10 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
             if (defanged) rescan_refanged(S, d, line_start, i, pos < 0 ? (Py_ssize_t)line_start : pos);
             defanged = 0;
             line_start = i + 1;
+            if (refang) { /* the top level: count lines, note comment lines */
+                S->line++;
+                if (i + 1 < n && d[i + 1] == '#') add_comment(S, S->line, (Py_ssize_t)i + 1);
+            }
             break;
         case ':':
             if (i + 2 < n && d[i + 1] == '/' && d[i + 2] == '/') handle_url(S, d, i, n, pos);
@@ -587,6 +608,46 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
     if (defanged) rescan_refanged(S, d, line_start, n, pos < 0 ? (Py_ssize_t)line_start : pos);
 }
 
+/* scan_lines(block) -> (newlines, [(line, offset, entry), ...], [(line, offset) of lines starting with '#']) */
+static PyObject *Matcher_scan_lines(Matcher *self, PyObject *arg) {
+    Py_buffer data;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0) return NULL;
+    Scan S;
+    memset(&S, 0, sizeof S);
+    S.m = self;
+    const uint8_t *d = data.buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (data.len > 0 && d[0] == '#') add_comment(&S, 0, 0);
+    scan_buf(&S, d, (size_t)data.len, -1, 1);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&data);
+    free(S.line_buf);
+    PyObject *hits = NULL, *comments = NULL, *out = NULL;
+    if (S.oom) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    hits = PyList_New((Py_ssize_t)S.nhits);
+    for (size_t j = 0; hits && j < S.nhits; j++) {
+        PyObject *t = Py_BuildValue("(nnI)", S.hits[j].line, S.hits[j].pos, S.hits[j].entry);
+        if (!t) { Py_CLEAR(hits); break; }
+        PyList_SET_ITEM(hits, (Py_ssize_t)j, t);
+    }
+    comments = hits ? PyList_New((Py_ssize_t)(S.ncomments / 2)) : NULL;
+    for (size_t j = 0; comments && j < S.ncomments / 2; j++) {
+        PyObject *t = Py_BuildValue("(nn)", S.comments[2 * j], S.comments[2 * j + 1]);
+        if (!t) { Py_CLEAR(comments); break; }
+        PyList_SET_ITEM(comments, (Py_ssize_t)j, t);
+    }
+    if (hits && comments) out = Py_BuildValue("(nOO)", S.line, hits, comments);
+done:
+    Py_XDECREF(hits);
+    Py_XDECREF(comments);
+    free(S.hits);
+    free(S.comments);
+    return out;
+}
+
 static PyObject *Matcher_scan(Matcher *self, PyObject *arg) {
     Py_buffer data;
     if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0) return NULL;
@@ -597,7 +658,8 @@ static PyObject *Matcher_scan(Matcher *self, PyObject *arg) {
     scan_buf(&S, data.buf, (size_t)data.len, -1, 1);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
-    free(S.line);
+    free(S.line_buf);
+    free(S.comments);
     if (S.oom) {
         free(S.hits);
         return PyErr_NoMemory();
@@ -622,6 +684,8 @@ static PyObject *Matcher_hash(PyObject *cls_, PyObject *args) {
 
 static PyMethodDef Matcher_methods[] = {
     {"scan", (PyCFunction)Matcher_scan, METH_O, "scan(block) -> [(offset, entry), ...]"},
+    {"scan_lines", (PyCFunction)Matcher_scan_lines, METH_O,
+     "scan_lines(block) -> (newlines, [(line, offset, entry)], [(line, offset) of '#' lines])"},
     {NULL}};
 
 static PyTypeObject MatcherType = {

@@ -204,3 +204,15 @@ class PyMatcher:
 
     def scan(self, block: bytes) -> list[tuple[int, int]]:
         return self._scan(bytes(block), None, True)
+
+    def scan_lines(self, block: bytes) -> tuple[int, list[tuple[int, int, int]], list[tuple[int, int]]]:
+        """Like ``_fastscan.Matcher.scan_lines``: newline count, (line, offset, entry) hits and the
+        (line, offset) of every line that starts with ``#``."""
+        data = bytes(block)
+        hits = [(data.count(b"\n", 0, pos), pos, entry) for pos, entry in self.scan(data)]
+        comments = [(0, 0)] if data.startswith(b"#") else []
+        pos = data.find(b"\n#")
+        while pos >= 0:
+            comments.append((data.count(b"\n", 0, pos + 1), pos + 1))
+            pos = data.find(b"\n#", pos + 1)
+        return data.count(b"\n"), hits, comments[:10_000]

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from queue import Full, Queue
 
 from kommcert.indicators.types import IndicatorType
 from kommcert.scan import sources as sources_mod
@@ -165,53 +167,71 @@ def _matcher_for(cache_key: str, loader: Callable[[], CompiledSet]):  # noqa: AN
 _WORKER_SET: tuple[str, CompiledSet] | None = None
 
 
+def _prefetched(blocks: Iterator[Block], depth: int = 2) -> Iterator[Block]:
+    """Read (and decompress) the next blocks in a thread while this one is scanned: the matcher runs
+    without the GIL, so reading and matching overlap on one core's worth of Python."""
+    queue: Queue = Queue(depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                while not stop.is_set():
+                    try:
+                        queue.put(block, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            queue.put(exc)
+        queue.put(done)
+
+    thread = threading.Thread(target=produce, name="kommcert-scan-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
 def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitResult:  # noqa: ANN001
     result = _UnitResult(unit)
     blocks = (_range_blocks(unit, block_size, max_line, result.problems) if unit.end is not None
               else sources_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
                                            problems=result.problems))
     last: Block | None = None
-    for block in blocks:
+    for block in _prefetched(blocks):
         data = block.data
         result.bytes += len(data)
-        raw = matcher.scan(data)
+        # one pass in C: the hits with their line, the line count, and where '#' lines start
+        newlines, raw, comments = matcher.scan_lines(data)
+        first = block.first_line
+        for line, pos in comments:
+            if data.startswith(b"#fields\t", pos) or data.startswith(b"#Fields:", pos):
+                end = data.find(b"\n", pos)
+                result.headers.append((first + line, data[pos:end if end >= 0 else len(data)].rstrip(b"\r")))
         if raw:
-            raw.sort()
-            counted_to, line = 0, block.first_line
             by_line: dict[int, tuple[bytes, list[int]]] = {}
-            for pos, entry in raw:
-                line += data.count(b"\n", counted_to, pos)
-                counted_to = pos
+            for line, pos, entry in raw:
                 found = by_line.get(line)
                 if found is None:
                     start = data.rfind(b"\n", 0, pos) + 1
                     end = data.find(b"\n", pos)
                     found = by_line[line] = (data[start:end if end >= 0 else len(data)], [])
                 found[1].append(entry)
-            result.hits.extend((n, text, entries) for n, (text, entries) in by_line.items())
-        _headers(data, block.first_line, result.headers)
+            result.hits.extend((first + n, text, entries) for n, (text, entries) in by_line.items())
         last = block
-    if last is not None:  # the reader counted the lines before the last block already
-        result.lines = last.first_line - 1 + last.data.count(b"\n") + (not last.data.endswith(b"\n"))
+        last_newlines = newlines
+    if last is not None:
+        result.lines = last.first_line - 1 + last_newlines + (not last.data.endswith(b"\n"))
     return result
-
-
-def _headers(data: bytes, first_line: int, out: list[tuple[int, bytes]]) -> None:
-    """Zeek ``#fields`` and Exchange ``#Fields:`` lines redefine the columns of the lines after them."""
-    found = []
-    for needle in (b"#fields\t", b"#Fields:"):
-        if data.startswith(needle):
-            found.append(0)
-        pos = data.find(b"\n" + needle)
-        while pos >= 0 and len(found) < 10_000:
-            found.append(pos + 1)
-            pos = data.find(b"\n" + needle, pos + 1)
-    line, counted = first_line, 0
-    for pos in sorted(found):
-        line += data.count(b"\n", counted, pos)
-        counted = pos
-        end = data.find(b"\n", pos)
-        out.append((line, data[pos:end if end >= 0 else len(data)].rstrip(b"\r")))
 
 
 def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _UnitResult:
