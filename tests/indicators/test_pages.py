@@ -59,6 +59,28 @@ def test_it_previews_then_imports_a_file(client, db, personas, login) -> None:  
     assert len(db.scalars(select(Indicator)).all()) == 2
 
 
+def test_it_imports_a_csv_with_a_column_mapping(client, db, personas, login) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    body = "Indikator;Art;Notiz\n198.51.100.7;ipv4;C2\nevil.example;domain;Phishing\n".encode()
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "csv",
+                                                      "action": "preview", "value_column": "Indikator",
+                                                      "type_column": "Art"},
+                          files={"file": ("iocs.csv", body, "text/csv")})
+    assert "2 Indikatoren gefunden" in preview.text and 'value="Indikator"' in preview.text
+    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "csv",
+                                                   "action": "import", "content": content, "name": "iocs.csv",
+                                                   "value_column": "Indikator", "type_column": "Art"})
+    assert "2 Indikatoren übernommen" in done.text
+    assert {(i.type, i.value) for i in db.scalars(select(Indicator))} == {("ipv4", "198.51.100.7"),
+                                                                          ("domain", "evil.example")}
+    wrong = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "csv",
+                                                    "action": "preview", "value_column": "Wert"},
+                        files={"file": ("iocs.csv", body, "text/csv")})
+    assert wrong.status_code == 422 and "Wert" in wrong.text
+
+
 def test_it_extracts_iocs_from_pasted_text(client, db, personas, login) -> None:  # noqa: ANN001
     login("land_cert_analyst")
     page = client.get("/indicators/import")

@@ -78,7 +78,13 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     carried = str(form.get("content", ""))
     text = str(form.get("text", ""))
     values = [str(v) for v in form.getlist("values")]
-    keep = {"title": title, "tlp": tlp, "orgs": orgs, "strict": strict, "skip_invalid": skip_invalid, "format": fmt}
+    value_column = str(form.get("value_column", "")).strip()[:100]
+    type_column = str(form.get("type_column", "")).strip()[:100]
+    keep = {"title": title, "tlp": tlp, "orgs": orgs, "strict": strict, "skip_invalid": skip_invalid, "format": fmt,
+            "value_column": value_column, "type_column": type_column}
+    # CSV needs a column mapping: the value column (default "value") and optionally the type column
+    reader_options = {"value_column": value_column or "value", "type_column": type_column or None} \
+        if fmt == ImportFormat.csv else {}
     try:
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
@@ -96,10 +102,11 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
         if action == "import" or len(data) > PREVIEW_CARRY_BYTES:
             result = indicators_service.import_file(
                 db, actor=actor, settings=settings, fmt=fmt, stream=io.BytesIO(data), name=name,
-                options=_options(title, tlp, orgs, strict, skip_invalid))
+                options=_options(title, tlp, orgs, strict, skip_invalid),
+                reader_options=reader_options if fmt == ImportFormat.csv else None)
             return render(request, "indicators/imported.html", {"result": result})
         records, rejects, total = [], [], 0
-        for item in readers.read(fmt, io.BytesIO(data), name=name):
+        for item in readers.read(fmt, io.BytesIO(data), name=name, **(reader_options if fmt == "csv" else {})):
             if isinstance(item, IndicatorRecord):
                 total += 1
                 if len(records) < PREVIEW_ROWS:
