@@ -106,7 +106,9 @@ def test_it_names_the_error_of_a_bad_file_in_german(client, personas, login) -> 
 
 def test_it_shows_the_feed_addresses_and_the_picture(client, personas, login, settings) -> None:  # noqa: ANN001
     login("gemeinde_a1_member")
-    assert f"{settings.base_url}/feeds/rpz?token=TOKEN" in client.get("/feeds").text
+    page = client.get("/feeds").text
+    assert f"{settings.base_url}/feeds/rpz?token=TOKEN" in page
+    assert f"export KOMMCERT_SERVER={settings.base_url}" in page and "kommcert scan /var/log" in page
     assert client.get("/lagebild").status_code == 200
 
 
