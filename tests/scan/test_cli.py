@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from kommcert.accounts.models import TokenScope
 from kommcert.cli.main import app
+from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.models import Indicator, Sighting
 from kommcert.scan import remote, runner
 from kommcert.sharing.service import Audience
@@ -194,6 +196,10 @@ def test_server_set_follows_the_sharing_policy_and_reports_sightings_once(
     seen = db.execute(select(Sighting.indicator_id, Sighting.count, Sighting.owner_org_id)).all()
     assert {(i, c) for i, c, _ in seen} == {(ids["198.51.100.7"], 1), (ids["evil.example"], 1)}
     assert {o for _, _, o in seen} == {platform.orgs["gemeinde_a1"].id}
+    # the Land-CERT's picture shows Kreis A with both indicators
+    picture = sightings_service.picture_by_kreis(db, actor=platform.actor("land_cert_analyst"),
+                                                 since=datetime.now(UTC) - timedelta(days=3650))
+    assert [(name, n) for name, _, n, _ in picture] == [(platform.orgs["kreis_a"].name, 2)]
     # the same scan again: the same keys, nothing counted twice
     code, _, err = scan(str(log), "--server", "http://testserver", "--token", token_a, "--cache-dir", cache,
                         "--report")
@@ -253,3 +259,58 @@ def test_retro_hunt_rescans_remembered_paths_when_new_indicators_arrive(
     assert code == 1 and [json.loads(line)["indicator"] for line in out.splitlines()] == ["late.example"]
     code, _, err = scan(str(log), "--retro", "--server", "http://testserver", "--token", token)
     assert code == 2 and "--retro braucht" in err
+
+
+def test_feed_files_in_stix_and_misp_feed_form(logs: Path, tmp_path: Path) -> None:
+    from tests.indicators.conftest import stix_bundle
+
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[domain-name:value = 'gone.example']"],
+                                   valid_until="2021-01-01T00:00:00Z"))
+    code, out, err = scan(str(logs / "syslog"), "--feed", str(bundle), "--format", "jsonl")
+    assert code == 0 and out == "" and "2 abgelaufen" in err  # expired indicators are skipped
+    bundle.write_bytes(stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[ipv4-addr:value = '10.0.0.5']"]))
+    code, out, err = scan(str(logs / "syslog"), "--feed", str(bundle), "--format", "jsonl")
+    # 10.0.0.5 (RFC 1918) is on a built-in warninglist: never a hit, though the log has it
+    assert code == 1 and [json.loads(x)["indicator"] for x in out.splitlines()] == ["198.51.100.7"]
+    assert "1 auf Warnlisten" in err
+    feed = tmp_path / "misp"
+    feed.mkdir()
+    event = {"Event": {"uuid": "5f0c7c4e-0000-4000-8000-000000000001", "info": "Test", "date": "2026-11-20",
+                       "timestamp": "1763600000", "Attribute": [
+                           {"uuid": "5f0c7c4e-0000-4000-8000-000000000002", "type": "ip-dst", "category":
+                            "Network activity", "value": "198.51.100.7", "to_ids": True, "timestamp": "1763600000"}]}}
+    (feed / "5f0c7c4e-0000-4000-8000-000000000001.json").write_text(json.dumps(event))
+    (feed / "manifest.json").write_text(json.dumps({"5f0c7c4e-0000-4000-8000-000000000001": {
+        "info": "Test", "date": "2026-11-20", "timestamp": "1763600000", "analysis": 2, "threat_level_id": 3,
+        "Tag": []}}))
+    code, out, err = scan(str(logs / "syslog"), "--feed", str(feed), "--format", "jsonl")
+    assert code == 1, err
+    assert [json.loads(x)["indicator"] for x in out.splitlines()] == ["198.51.100.7"]
+
+
+def test_reporting_retries_a_busy_server_and_gives_up_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from kommcert.indicators.types import IndicatorType
+    from kommcert.scan.indicator_set import ScanIndicator
+    from kommcert.scan.runner import Hit
+
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(len(json.loads(request.content)["sightings"]))
+        if len(calls) == 1:
+            return httpx.Response(503)
+        return httpx.Response(200, json={"created": calls[-1], "duplicates": 0, "unknown": []})
+
+    hits = [Hit("fw.log", n, ScanIndicator(IndicatorType.ipv4, f"198.51.100.{n % 200}", id=n), datetime.now(UTC),
+                "text", None, False, "x") for n in range(1, 1501)]
+    sightings = remote.sightings_from(hits, system="pc1")
+    assert len(sightings) == 1500 and len({s.key for s in sightings}) == 1500
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    assert remote.report("http://x", "kc_t", sightings, client=client, pause=0) == (1500, 0, 0)
+    assert calls == [1000, 1000, 500]  # batches of 1,000; the first one retried after the 503
+    down = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(503)))
+    with pytest.raises(remote.ScanError):
+        remote.report("http://x", "kc_t", sightings[:1], client=down, pause=0)
