@@ -110,3 +110,27 @@ def test_it_audits_every_download(client, db, personas, feeds) -> None:  # noqa:
     client.get(f"/feeds/rpz?token={_token(personas, 'gemeinde_a1_member')}")
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "exported", AuditEntry.object_type == "feed"))
     assert entry.object_id == "rpz" and entry.org_id == personas.orgs["gemeinde_a1"].id
+
+
+def test_feeds_answer_a_conditional_get_with_304_until_the_data_change(client, personas, feeds,  # noqa: ANN001
+                                                                        import_stix) -> None:  # noqa: ANN001
+    token = _token(personas, "gemeinde_a1_member")
+    first = client.get(f"/feeds/txt?token={token}")
+    etag = first.headers["etag"]
+    again = client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    # another reader (another visibility) never shares the tag
+    other = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_b1_member')}")
+    assert other.headers["etag"] != etag
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '203.0.113.99']"], tlp=TLP.green)
+    changed = client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "203.0.113.99" in changed.text
+
+
+def test_the_scan_set_names_the_organisation_and_keeps_ids(client, db, personas, feeds) -> None:  # noqa: ANN001
+    text = client.get(f"/feeds/scan?token={_token(personas, 'gemeinde_b1_member')}").text
+    head, columns, *rows = text.splitlines()
+    assert head.startswith("#kommcert-scan 1") and f"org={personas.orgs['gemeinde_b1'].id}" in head
+    values = {row.split("\t")[2] for row in rows}
+    assert "evil.example" in values and "198.51.100.7" not in values  # Kreis A's AMBER stays out
+    assert all(row.split("\t")[0].isdigit() for row in rows)
