@@ -62,7 +62,7 @@ def test_it_previews_then_imports_a_file(client, db, personas, login) -> None:  
 def test_it_imports_a_csv_with_a_column_mapping(client, db, personas, login) -> None:  # noqa: ANN001
     login("land_cert_analyst")
     page = client.get("/indicators/import")
-    body = "Indikator;Art;Notiz\n198.51.100.7;ipv4;C2\nevil.example;domain;Phishing\n".encode()
+    body = b"Indikator;Art;Notiz\n198.51.100.7;ipv4;C2\nevil.example;domain;Phishing\n"
     preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "csv",
                                                       "action": "preview", "value_column": "Indikator",
                                                       "type_column": "Art"},
