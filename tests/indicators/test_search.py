@@ -6,11 +6,12 @@ import pytest
 
 from kommcert.indicators import service
 from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
 
 
 def test_search_pages_through_windows_newest_first(db, personas, import_stix,  # noqa: ANN001
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import_stix("land_cert_analyst", [f"[domain-name:value = 'n{n}.example']" for n in range(7)])
+    import_stix("land_cert_analyst", [f"[domain-name:value = 'n{n}.example']" for n in range(7)], tlp=TLP.green)
     import_stix("kreis_a_admin", ["[domain-name:value = 'only-a.example']"],
                 audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
     whole = service.search(db, actor=personas.actor("land_cert_analyst"), limit=100)
