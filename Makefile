@@ -12,7 +12,7 @@ PORT ?= 8000
 
 .PHONY: run test install browser lint migration clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml setup.py src/kommcert/scan/_fastscan.c
 	$(PYTHON) scripts/check_python.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
