@@ -193,7 +193,31 @@ def render(size: int, hits: int, lines: int, rows: list[dict]) -> str:
         fp = "–" if r["fp"] is None else f"{r['fp']:,} {r['unit']}"
         fn = "–" if r["fn"] is None else f"{r['fn']:,} {r['unit']}"
         out.append(f"| {r['tool']} | {r['n']:,} | {mbps} | {r['rss']:,.0f} | {ready} | {fp} | {fn} | {r['note']} |")
+    out += ["", *targets(rows)]
     return "\n".join(out) + "\n"
+
+
+def targets(rows: list[dict]) -> list[str]:
+    """The issue's targets, checked against this run."""
+    def get(tool: str, n: int) -> dict | None:
+        return next((r for r in rows if r["tool"].startswith(tool) and r["n"] == n), None)
+
+    checks = []
+    for tool, n, floor, label in (("kommcert scan (1 core", 100_000, 250, "100k indicators, one core ≥ 250 MB/s"),
+                                  ("kommcert scan (1 core", 1_000_000, 120, "1M indicators, one core ≥ 120 MB/s"),
+                                  ("kommcert scan --jobs 2", 1_000_000, 200, "1M indicators, two cores ≥ 200 MB/s")):
+        r = get(tool, n)
+        if r:
+            checks.append(f"- {label}: {r['mbps']:,.0f} MB/s – {'met' if r['mbps'] >= floor else 'NOT met'}")
+    big = [r for r in rows if r["tool"].startswith("kommcert") and r["n"] == 1_000_000]
+    if big:
+        rss, ready = max(r["rss"] for r in big), max(r["load"] for r in big)
+        checks.append(f"- 1M indicators under 1.5 GB RSS: {rss:,.0f} MB – {'met' if rss < 1536 else 'NOT met'}")
+        verdict = "met" if ready < 5 else "NOT met"
+        checks.append(f"- set ready from the local cache in under 5 s: {ready:.2f} s – {verdict}")
+    exact = all(r["fp"] == 0 and r["fn"] == 0 for r in rows if r["tool"].startswith("kommcert"))
+    checks.append(f"- exact results (no false positives or negatives): {'met' if exact else 'NOT met'}")
+    return ["Targets of issue 4:", "", *checks]
 
 
 if __name__ == "__main__":
