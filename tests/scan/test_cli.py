@@ -314,3 +314,25 @@ def test_reporting_retries_a_busy_server_and_gives_up_cleanly(monkeypatch: pytes
     down = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(503)))
     with pytest.raises(remote.ScanError):
         remote.report("http://x", "kc_t", sightings[:1], client=down, pause=0)
+
+
+def test_retro_every_n_minutes_repeats_until_interrupted(platform, logs: Path, tmp_path: Path,  # noqa: ANN001
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from kommcert.cli import scan as scan_cli
+
+    cache = str(tmp_path / "cache")
+    token = platform.token("gemeinde_a1_member", TokenScope.read)
+    assert scan(str(logs / "syslog"), "--server", "http://testserver", "--token", token, "--cache-dir", cache)[0] == 1
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(scan_cli.time, "sleep", sleep)
+    code, out, err = scan("--retro", "--every", "15", "--server", "http://testserver", "--token", token,
+                          "--cache-dir", cache)
+    assert code == 0 and sleeps == [900, 900] and out.count("Keine neuen Indikatoren") == 2
+    assert "Nächster Lauf in 15 Minuten" in err
+    assert scan(str(logs / "syslog"), "--every", "15", "--feed", str(logs / "feed.txt"))[0] == 2

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +80,8 @@ def scan(
     retro: bool = typer.Option(False, "--retro", help="Rückwirkend: die früher durchsuchten Pfade erneut "
                                                       "durchsuchen, wenn neue Indikatoren da sind (Standard: "
                                                       "letzte 30 Tage)."),
+    every: int = typer.Option(None, "--every", min=5, help="Mit --retro: alle N Minuten wiederholen, bis Strg+C "
+                                                           "(oder cron/systemd-Timer nutzen)."),
     timezone: str = typer.Option("Europe/Berlin", "--tz", help="Zeitzone der Logs ohne Zonenangabe."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Zwischenspeicher (Standard: ~/.cache/kommcert/scan)."),
     lang: str = typer.Option(os.environ.get("KOMMCERT_LANG", "de"), "--lang", help="de oder en."),
@@ -87,6 +90,8 @@ def scan(
 
     Exit-Code 1: Treffer; 0: keine Treffer; 2: Fehler (der Rest des Scans läuft trotzdem).
     """
+    if every is not None:
+        _repeat(dict(locals()), every)
     from kommcert.scan import filehash, remote, runner
     from kommcert.scan.indicator_set import CompiledSet, LoadStats, read_feed_file, usable
     from kommcert.scan.sources import expand
@@ -197,6 +202,23 @@ def scan(
             out.err.print(out.t("Gemeldet: {created} neue Sichtungen, {dup} bereits bekannt, {unknown} nicht "
                                 "zuordenbar.", created=created, dup=dup, unknown=unknown))
     raise typer.Exit(2 if errors else 1 if hits else 0)
+
+
+def _repeat(params: dict, minutes: int) -> None:
+    """``--retro --every N``: the admin's own scheduler, for machines without cron."""
+    out = _Out("en" if params["lang"] == "en" else "de")
+    if not params["retro"]:
+        out.fail("--every nur zusammen mit --retro.", "--every only together with --retro.")
+    while True:
+        try:
+            scan(**{**params, "every": None})
+        except typer.Exit:
+            pass
+        out.err.print(out.t("Nächster Lauf in {minutes} Minuten (Strg+C beendet).", minutes=minutes))
+        try:
+            time.sleep(minutes * 60)
+        except KeyboardInterrupt:
+            raise typer.Exit(0) from None
 
 
 def _run_with_progress(out: _Out, srcs, compiled, options, set_dir):  # noqa: ANN001, ANN202
