@@ -6,6 +6,7 @@ not be read, the server refused …) — the rest of the scan still runs.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -210,10 +211,8 @@ def _repeat(params: dict, minutes: int) -> None:
     if not params["retro"]:
         out.fail("--every nur zusammen mit --retro.", "--every only together with --retro.")
     while True:
-        try:
+        with contextlib.suppress(typer.Exit):  # each run's exit code is printed, the loop goes on
             scan(**{**params, "every": None})
-        except typer.Exit:
-            pass
         out.err.print(out.t("Nächster Lauf in {minutes} Minuten (Strg+C beendet).", minutes=minutes))
         try:
             time.sleep(minutes * 60)
