@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         512 * 1024 * 1024, ge=1024, description="Largest indicator file accepted by the import pages and API."
     )
     rpz_zone: str = Field("rpz.kommcert.invalid", description="Zone name of the DNS RPZ feed.")
+    misp_feed_hosts: str = Field(
+        "", description="Comma-separated host names whose MISP feeds the import page may fetch (empty: none; "
+                        "the server fetches nothing else, so the page cannot be used to reach internal systems).")
     worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
     job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
 

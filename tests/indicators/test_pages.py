@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from kommcert.indicators.models import Indicator, Sighting
@@ -134,3 +135,38 @@ def test_it_keeps_the_page_title_plain(client, db, personas, import_stix, login)
     page = client.get(f"/reports/{db.scalar(select(Report)).id}").text
     title = page.split("<title>")[1].split("</title>")[0]
     assert "<" not in title and "evil.example" not in title
+
+
+@pytest.fixture
+def feed_server(tmp_path):  # noqa: ANN001, ANN201
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from kommcert.indicators.formats.misp_feed import write_feed
+    from tests.indicators.formats.test_misp_feed import _events
+
+    write_feed(_events(), tmp_path / "feed")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "feed"))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_it_imports_a_misp_feed_by_url_from_an_allowed_host_only(client, db, personas, login, settings,  # noqa: ANN001
+                                                                 feed_server, monkeypatch) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    refused = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "feed_url": feed_server})
+    assert refused.status_code == 422 and "nicht freigegeben" in refused.text
+    assert db.scalars(select(Indicator)).all() == []
+    monkeypatch.setattr(settings, "misp_feed_hosts", "misp.example, 127.0.0.1")
+    done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "feed_url": feed_server,
+                                                   "tlp": "amber"})
+    assert done.status_code == 200 and "Indikatoren übernommen" in done.text
+    assert len(db.scalars(select(Indicator)).all()) > 0
+    other = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text),
+                                                    "feed_url": "file:///etc/passwd"})
+    assert other.status_code == 422

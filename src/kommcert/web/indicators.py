@@ -85,7 +85,11 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     # CSV needs a column mapping: the value column (default "value") and optionally the type column
     reader_options = {"value_column": value_column or "value", "type_column": type_column or None} \
         if fmt == ImportFormat.csv else {}
+    feed_url = str(form.get("feed_url", "")).strip()[:2000]
     try:
+        if feed_url:
+            return _import_feed(request, db, actor, settings, feed_url,
+                                _options(title, tlp, orgs, strict, skip_invalid))
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
         if values:  # confirmed values from a free-text preview
@@ -118,6 +122,25 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
             "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep)
     except DomainError as exc:
         return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep)
+
+
+def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN001
+                 options: importing.ImportOptions) -> Response:
+    """A MISP feed by URL, from an allowlisted host only (``KOMMCERT_MISP_FEED_HOSTS``): the server
+    would otherwise fetch whatever address a user types in (SSRF)."""
+    from urllib.parse import urlsplit
+
+    from kommcert.indicators.formats import misp_feed
+
+    allowed = {h.strip().lower() for h in settings.misp_feed_hosts.split(",") if h.strip()}
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed:
+        raise InvalidInput("Diese Feed-Adresse ist nicht freigegeben (Betrieb: KOMMCERT_MISP_FEED_HOSTS).",
+                           "This feed address is not allowed (operators: KOMMCERT_MISP_FEED_HOSTS).")
+    options.lifetimes, options.source = settings.ioc_lifetime_days, url
+    result = importing.import_records(db, actor=actor, items=misp_feed.read_feed(
+        url, fetch=misp_feed.fetch_without_redirects), options=options)
+    return render(request, "indicators/imported.html", {"result": result})
 
 
 @router.get("/indicators/{indicator_id}")

@@ -36,10 +36,10 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 # ---------------------------------------------------------------------------------------- reader
 
 
-def _http_fetch(url: str) -> bytes:
+def _http_fetch(url: str, *, follow_redirects: bool = True) -> bytes:
     """GET with a timeout and a size cap: a feed is someone else's server."""
     try:
-        with httpx.stream("GET", url, timeout=HTTP_TIMEOUT, follow_redirects=True) as response:
+        with httpx.stream("GET", url, timeout=HTTP_TIMEOUT, follow_redirects=follow_redirects) as response:
             if response.status_code != 200:
                 raise InvalidInput(f"{url}: HTTP-Status {response.status_code}",
                                    f"{url}: HTTP status {response.status_code}")
@@ -235,3 +235,8 @@ def write_feed(events: Iterable[FeedEvent], directory: Path) -> None:
     tmp = directory / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, directory / "manifest.json")
+
+
+def fetch_without_redirects(url: str) -> bytes:
+    """For fetches on behalf of web users: a redirect must not lead past the host allowlist."""
+    return _http_fetch(url, follow_redirects=False)
