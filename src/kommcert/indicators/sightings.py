@@ -111,6 +111,12 @@ def _publishers(actor: Actor, pairs: list[tuple[int, int]], owners: dict[int, in
     return out
 
 
+_STAGE = "_kc_sighting_stage"
+_COLUMNS = ("indicator_id", "kind", "first_seen", "last_seen", "count", "log_source", "system", "idempotency_key",
+            "owner_org_id", "created_by_id", "tlp", "upward", "created_at")
+_STAGE_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sightings WHERE 1 = 0"  # noqa: S608 - our column names
+
+
 def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], fp_threshold: int = 2
                      ) -> SightingResult:
     if not actor.can_write or actor.org_id is None:
@@ -127,47 +133,36 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
         raise InvalidInput("Jede Sichtung braucht einen eigenen Schlüssel (höchstens 120 Zeichen).",
                            "Every sighting needs its own key (at most 120 characters).")
     result = SightingResult()
-    existing: set[str] = set()
-    for start in range(0, len(keys), 1000):
-        existing |= set(db.scalars(select(Sighting.idempotency_key).where(
-            Sighting.owner_org_id == actor.org_id, Sighting.idempotency_key.in_(keys[start:start + 1000]))))
-    fresh = [i for i in items if i.key not in existing]
-    result.duplicates = len(items) - len(fresh)
     owners = _visible_report_owners(db, actor)
-    resolved, pairs = _resolve(db, fresh, owners)
-    result.unknown = [i.key for i in fresh if i.key not in resolved]
+    resolved, pairs = _resolve(db, items, owners)
+    result.unknown = [i.key for i in items if i.key not in resolved]
     now = utcnow()
     rows = []
-    for item in fresh:
+    for item in items:
         if item.key not in resolved:
             continue
         first = item.first_seen or item.last_seen or now
-        rows.append({
-            "indicator_id": resolved[item.key], "kind": SightingKind(item.kind).value, "first_seen": first,
-            "last_seen": max(item.last_seen or first, first), "count": max(1, min(item.count, 10**9)),
-            "log_source": (item.log_source or None) and item.log_source[:200],
-            "system": (item.system or None) and item.system[:200], "idempotency_key": item.key,
-            "owner_org_id": actor.org_id, "created_by_id": actor.user_id, "tlp": TLP.amber.value, "upward": True,
-            "created_at": now,
-        })
+        rows.append((
+            resolved[item.key], SightingKind(item.kind).value, first, max(item.last_seen or first, first),
+            max(1, min(item.count, 10**9)), (item.log_source or None) and item.log_source[:200],
+            (item.system or None) and item.system[:200], item.key, actor.org_id, actor.user_id, TLP.amber.value,
+            True, now,
+        ))
     if not rows:
         return result
-    columns = list(rows[0])
-    bulk.insert_rows(db, Sighting.__table__, columns, [tuple(r[c] for c in columns) for r in rows])
-    publishers = _publishers(actor, pairs, owners, {r["indicator_id"] for r in rows})
-    if publishers:
-        new_keys = [r["idempotency_key"] for r in rows if r["indicator_id"] in publishers]
-        created: list[tuple[int, int]] = []
-        for start in range(0, len(new_keys), 1000):
-            created += db.execute(select(Sighting.id, Sighting.indicator_id).where(
-                Sighting.owner_org_id == actor.org_id,
-                Sighting.idempotency_key.in_(new_keys[start:start + 1000]))).all()
-        targets = [(Sighting.__share_type__, sid, org, False, now)
-                   for sid, ind in created for org in publishers.get(ind, ())]
-        bulk.insert_rows(db, ShareTarget.__table__, ["object_type", "object_id", "org_id", "include_subtree",
-                                                     "created_at"], targets)
-    result.created = len(rows)
-    fp_indicators = {r["indicator_id"] for r in rows if r["kind"] == SightingKind.false_positive}
+    # The unique (owner, key) index decides what is new: no lookup first (with a freshly analysed,
+    # small table PostgreSQL checked 1,000 keys by scanning all of the org's sightings).
+    bulk.stage_rows(db, _STAGE, _STAGE_SELECT, _COLUMNS, rows)
+    created = db.execute(text(
+        f"INSERT INTO sightings ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM {_STAGE} "  # noqa: S608
+        "WHERE 1 = 1 ON CONFLICT (owner_org_id, idempotency_key) DO NOTHING RETURNING id, indicator_id, kind")).all()
+    result.created, result.duplicates = len(created), len(rows) - len(created)
+    publishers = _publishers(actor, pairs, owners, {ind for _, ind, _ in created})
+    targets = [(Sighting.__share_type__, sid, org, False, now)
+               for sid, ind, _ in created for org in publishers.get(ind, ())]
+    bulk.insert_rows(db, ShareTarget.__table__, ["object_type", "object_id", "org_id", "include_subtree",
+                                                 "created_at"], targets)
+    fp_indicators = {ind for _, ind, kind in created if kind == SightingKind.false_positive}
     if fp_indicators:
         _flag_for_review(db, fp_indicators, fp_threshold)
     audit_service.record(db, AuditEvent(events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id,
