@@ -181,7 +181,7 @@ def scan(
         try:
             hits, more, stats_files = _run_with_progress(out, srcs, compiled, options,
                                                          set_dir if jobs > 1 else None)
-        except RuntimeError:
+        except runner.EngineUnavailable:
             out.fail("Dask ist nicht installiert: pip install 'kommcert[dask]'",
                      "Dask is not installed: pip install 'kommcert[dask]'")
         except (OSError, TimeoutError) as exc:

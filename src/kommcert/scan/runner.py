@@ -32,6 +32,10 @@ HEAD_LINES = 200
 MAX_TEXT = 500  # characters of a hit line kept for output
 
 
+class EngineUnavailable(Exception):
+    """``--engine dask`` without the ``distributed`` package installed."""
+
+
 @dataclass(frozen=True)
 class Hit:
     file: str
@@ -61,7 +65,6 @@ class ScanStats:
     files: int = 0
     bytes: int = 0
     lines: int = 0
-    formats: dict[str, str] = field(default_factory=dict)  # file -> detected format
 
 
 @dataclass(frozen=True)
@@ -104,27 +107,18 @@ def _range_blocks(unit: _Unit, block_size: int, max_line: int, problems: list[Pr
     """Lines that START in [start, end) of a plain file (the first partial line belongs to the range before)."""
     assert unit.source.path is not None and unit.end is not None
     with unit.source.path.open("rb") as f:
-        pos = unit.start
+        pos, carry, line = unit.start, b"", 1
         if pos:
             f.seek(pos - 1)
-            if f.read(1) != b"\n":  # skip the rest of a line that began in the previous range
-                while True:
-                    chunk = f.read(65536)
-                    if not chunk:
-                        return
-                    nl = chunk.find(b"\n")
-                    if nl >= 0:
-                        pos += nl + 1
-                        f.seek(pos)
-                        break
-                    pos += len(chunk)
-        carry, line = b"", 1
+            if f.read(1) != b"\n":  # the rest of a line that began in the previous range is not ours
+                carry = _after_line_end(f)
+                if carry is None:
+                    return
+                pos = f.tell()
         while pos - len(carry) < unit.end:
             chunk = f.read(block_size)
             data = carry + chunk
-            if not chunk:
-                if data:
-                    yield Block(data, line)
+            if not data:
                 return
             data_start = pos - len(carry)
             pos += len(chunk)
@@ -133,6 +127,9 @@ def _range_blocks(unit: _Unit, block_size: int, max_line: int, problems: list[Pr
             if cut >= over - 1:
                 last = data.find(b"\n", max(over - 1, 0))
                 yield Block(data[:last + 1], line)
+                return
+            if not chunk:  # end of file: the last line has no newline
+                yield Block(data, line)
                 return
             if cut >= 0:
                 yield Block(data[:cut + 1], line)
@@ -143,28 +140,24 @@ def _range_blocks(unit: _Unit, block_size: int, max_line: int, problems: list[Pr
                                         f"line {line} of range {unit.index} too long, truncated"))
                 yield Block(data[:max_line] + b"\n", line)
                 line += 1
-                carry = b""
-                while True:
-                    rest = f.read(65536)
-                    if not rest:
-                        return
-                    nl = rest.find(b"\n")
-                    if nl >= 0:
-                        carry = rest[nl + 1:]
-                        pos = f.tell()
-                        break
+                carry = _after_line_end(f)
+                if carry is None:
+                    return
+                pos = f.tell()
             else:
                 carry = data
 
 
-def _matcher_for(cache_key: str, loader: Callable[[], CompiledSet]):  # noqa: ANN202
-    global _WORKER_SET  # noqa: PLW0603
-    if _WORKER_SET is None or _WORKER_SET[0] != cache_key:
-        _WORKER_SET = (cache_key, loader())
-    return _WORKER_SET[1].matcher()
+def _after_line_end(f) -> bytes | None:  # noqa: ANN001 - a binary file
+    """Read past the end of the current line; returns what was read after it (None: end of file)."""
+    while chunk := f.read(65536):
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return chunk[nl + 1:]
+    return None
 
 
-_WORKER_SET: tuple[str, CompiledSet] | None = None
+_WORKER_SETS: dict[str, CompiledSet] = {}  # per worker process: the cached set, memory-mapped once
 
 
 def _prefetched(blocks: Iterator[Block], depth: int = 2) -> Iterator[Block]:
@@ -235,8 +228,10 @@ def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitRes
 
 
 def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _UnitResult:
-    matcher = _matcher_for(directory, lambda: CompiledSet.load(Path(directory)))
-    return _scan_unit(unit, matcher, block_size, max_line)
+    compiled = _WORKER_SETS.get(directory)
+    if compiled is None:
+        compiled = _WORKER_SETS[directory] = CompiledSet.load(Path(directory))
+    return _scan_unit(unit, compiled.matcher(), block_size, max_line)
 
 
 def _run_pool(units: list[_Unit], cache_dir: Path, options: ScanOptions) -> Iterator[_UnitResult]:
@@ -264,7 +259,7 @@ def _run_dask(units: list[_Unit], compiled: CompiledSet, options: ScanOptions) -
     try:
         from distributed import Client
     except ImportError:
-        raise RuntimeError("distributed") from None
+        raise EngineUnavailable("distributed") from None
     with Client(options.scheduler, timeout="30s") as client:
         table = bytes(compiled.table) if compiled.engine == "c" else None
         entries = None if table is not None else (compiled.entries or _entries_for(compiled))
@@ -281,12 +276,12 @@ def _entries_for(compiled: CompiledSet) -> list:
     return compiled.entries or []
 
 
-def _head(source: Source, problems: list[Problem]) -> list[str]:
+def _head(source: Source) -> list[str]:
+    """The first lines of a file, for format detection (stdin: none; its problems were reported)."""
     lines: list[str] = []
-    scratch: list[Problem] = []
     if source.path is None:
         return lines
-    for block in sources_mod.read_blocks(source, block_size=256 << 10, max_line=64 << 10, problems=scratch):
+    for block in sources_mod.read_blocks(source, block_size=256 << 10, max_line=64 << 10, problems=[]):
         for raw in block.data.split(b"\n"):
             lines.append(raw.decode("utf-8", "replace").rstrip("\r"))
             if len(lines) >= HEAD_LINES:
@@ -313,37 +308,46 @@ def run(srcs: list[Source], compiled: CompiledSet, options: ScanOptions, *, cach
         units = plan(srcs, 1)
         matcher = compiled.matcher()
         done = (_scan_unit(u, matcher, options.block_size, options.max_line) for u in units)
-    results: dict[tuple[str, int], _UnitResult] = {}
+    by_file: dict[str, list[_UnitResult]] = {}
     for res in done:
-        results[(res.unit.source.display, res.unit.index)] = res
+        by_file.setdefault(res.unit.source.display, []).append(res)
         if progress:
             progress(res.bytes)
     hits: list[Hit] = []
     for src in srcs:
-        parts = sorted((r for (name, _), r in results.items() if name == src.display), key=lambda r: r.unit.index)
+        parts = sorted(by_file.get(src.display, ()), key=lambda r: r.unit.index)
         if not parts:
             continue
         stats.files += 1
-        offset = 0
-        tracker: FormatTracker | None = None
+        found: list[tuple[int, bytes, list[int]]] = []
+        headers: list[tuple[int, bytes]] = []
+        offset = 0  # lines in the ranges before this one (whole-file units have one part)
         for part in parts:
             stats.bytes += part.bytes
             problems.extend(part.problems)
-            headers = iter(part.headers)
-            header = next(headers, None)
-            for number, text, entries in sorted(part.hits, key=lambda h: h[0]):
-                if tracker is None:
-                    tracker = FormatTracker(_head(src, problems), year=_year(src, options), tz=options.tz,
-                                            now=options.now)
-                while header is not None and header[0] < number:
-                    tracker.analyse(header[1].decode("utf-8", "replace"))
-                    header = next(headers, None)
-                hits.extend(_resolve(src, offset + number, text, entries, compiled, tracker, options))
-            offset += part.lines if part.unit.end is not None else 0
-        stats.lines += offset if parts[0].unit.end is not None else parts[-1].lines
-        if tracker is not None:
-            stats.formats[src.display] = tracker.format.name
+            found += [(offset + n, text, entries) for n, text, entries in part.hits]
+            headers += [(offset + n, text) for n, text in part.headers]
+            offset += part.lines
+        stats.lines += offset
+        if found:
+            hits += _file_hits(src, sorted(found, key=lambda h: h[0]), headers, compiled, options)
     return hits, problems, stats
+
+
+def _file_hits(src: Source, found: list[tuple[int, bytes, list[int]]], headers: list[tuple[int, bytes]],
+               compiled: CompiledSet, options: ScanOptions) -> list[Hit]:
+    """Date and resolve one file's hit lines; a column header (Zeek, Exchange) anywhere before a hit
+    line, in whatever work unit, applies to it."""
+    tracker = FormatTracker(_head(src), year=_year(src, options), tz=options.tz, now=options.now)
+    pending = iter(headers)
+    header = next(pending, None)
+    out: list[Hit] = []
+    for number, text, entries in found:
+        while header is not None and header[0] < number:
+            tracker.analyse(header[1].decode("utf-8", "replace"))
+            header = next(pending, None)
+        out += _resolve(src, number, text, entries, compiled, tracker, options)
+    return out
 
 
 def _year(src: Source, options: ScanOptions) -> int:
