@@ -56,10 +56,7 @@ def import_(
                                           audience=Audience(orgs=() if strict else org_ids,
                                                             orgs_without_subtree=org_ids if strict else ()))
         if fmt == "misp-feed":
-            from kommcert.indicators.formats import misp_feed
-
-            options.lifetimes, options.source = cfg.ioc_lifetime_days, source
-            result = importing.import_records(db, actor=actor, items=misp_feed.read_feed(source), options=options)
+            result = indicators_service.import_feed(db, actor=actor, settings=cfg, base=source, options=options)
         else:
             if fmt not in {f.value for f in ImportFormat}:
                 fail(f"Unbekanntes Format: {fmt}")

@@ -1,8 +1,8 @@
 """Import a stream of indicator records into reports, in batches, inside the caller's transaction.
 
 Readers (STIX, MISP, CSV, free text) yield records; this module groups them into reports by TLP,
-normalised values become one :class:`Indicator` each (insert-or-ignore, then one SELECT per batch),
-and every report gets a :class:`Provenance`. Nothing is committed here: on a reject without
+stages each batch, and lets the database add the new values as :class:`Indicator` rows and join the
+batch to its :class:`Provenance` rows (see :meth:`_Importer.flush`). Nothing is committed here: on a reject without
 ``skip_invalid`` the caller rolls back and nothing stays behind.
 """
 
@@ -113,8 +113,7 @@ class _Importer:
         if report is None:
             from kommcert.reports import service as reports_service
 
-            self._wait()
-
+            self._wait()  # the writer thread must be idle while this thread uses the session
             title = self.options.title or self.group.title or f"Import {self.options.source}"
             if self.reports:
                 title = f"{title} ({tlp.label})"

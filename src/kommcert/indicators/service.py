@@ -35,6 +35,16 @@ def import_file(db: Session, *, actor: Actor, settings: Settings, fmt: str, stre
     return importing.import_records(db, actor=actor, items=items, options=options)
 
 
+def import_feed(db: Session, *, actor: Actor, settings: Settings, base: str, options: importing.ImportOptions,
+                fetch: Any = None) -> importing.ImportResult:
+    """A MISP feed (directory or URL with manifest.json), event by event, in one transaction."""
+    from kommcert.indicators.formats import misp_feed
+
+    options.lifetimes = options.lifetimes or settings.ioc_lifetime_days
+    options.source = base
+    return importing.import_records(db, actor=actor, items=misp_feed.read_feed(base, fetch=fetch), options=options)
+
+
 def import_path(db: Session, *, actor: Actor, settings: Settings, fmt: str, path: str, name: str,
                 options: importing.ImportOptions, reader_options: dict[str, Any] | None = None,
                 parallel: bool = True) -> importing.ImportResult:

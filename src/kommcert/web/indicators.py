@@ -137,9 +137,8 @@ def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN00
     if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed:
         raise InvalidInput("Diese Feed-Adresse ist nicht freigegeben (Betrieb: KOMMCERT_MISP_FEED_HOSTS).",
                            "This feed address is not allowed (operators: KOMMCERT_MISP_FEED_HOSTS).")
-    options.lifetimes, options.source = settings.ioc_lifetime_days, url
-    result = importing.import_records(db, actor=actor, items=misp_feed.read_feed(
-        url, fetch=misp_feed.fetch_without_redirects), options=options)
+    result = indicators_service.import_feed(db, actor=actor, settings=settings, base=url, options=options,
+                                            fetch=misp_feed.fetch_without_redirects)
     return render(request, "indicators/imported.html", {"result": result})
 
 
