@@ -608,25 +608,37 @@ static void scan_buf(Scan *S, const uint8_t *d, size_t n, Py_ssize_t pos, int re
     if (defanged) rescan_refanged(S, d, line_start, n, pos < 0 ? (Py_ssize_t)line_start : pos);
 }
 
-/* scan_lines(block) -> (newlines, [(line, offset, entry), ...], [(line, offset) of lines starting with '#']) */
-static PyObject *Matcher_scan_lines(Matcher *self, PyObject *arg) {
+/* Scan a buffer object without the GIL; S holds the hits, comment lines and line count afterwards.
+ * Returns -1 with a Python error set (not a buffer, out of memory); S is freed by free_scan() either way. */
+static int run_scan(Matcher *self, PyObject *arg, Scan *S) {
     Py_buffer data;
-    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0) return NULL;
-    Scan S;
-    memset(&S, 0, sizeof S);
-    S.m = self;
+    memset(S, 0, sizeof *S);
+    S->m = self;
+    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0) return -1;
     const uint8_t *d = data.buf;
     Py_BEGIN_ALLOW_THREADS
-    if (data.len > 0 && d[0] == '#') add_comment(&S, 0, 0);
-    scan_buf(&S, d, (size_t)data.len, -1, 1);
+    if (data.len > 0 && d[0] == '#') add_comment(S, 0, 0);
+    scan_buf(S, d, (size_t)data.len, -1, 1);
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&data);
-    free(S.line_buf);
-    PyObject *hits = NULL, *comments = NULL, *out = NULL;
-    if (S.oom) {
+    if (S->oom) {
         PyErr_NoMemory();
-        goto done;
+        return -1;
     }
+    return 0;
+}
+
+static void free_scan(Scan *S) {
+    free(S->hits);
+    free(S->comments);
+    free(S->line_buf);
+}
+
+/* scan_lines(block) -> (newlines, [(line, offset, entry), ...], [(line, offset) of lines starting with '#']) */
+static PyObject *Matcher_scan_lines(Matcher *self, PyObject *arg) {
+    Scan S;
+    PyObject *hits = NULL, *comments = NULL, *out = NULL;
+    if (run_scan(self, arg, &S) < 0) goto done;
     hits = PyList_New((Py_ssize_t)S.nhits);
     for (size_t j = 0; hits && j < S.nhits; j++) {
         PyObject *t = Py_BuildValue("(nnI)", S.hits[j].line, S.hits[j].pos, S.hits[j].entry);
@@ -643,34 +655,23 @@ static PyObject *Matcher_scan_lines(Matcher *self, PyObject *arg) {
 done:
     Py_XDECREF(hits);
     Py_XDECREF(comments);
-    free(S.hits);
-    free(S.comments);
+    free_scan(&S);
     return out;
 }
 
+/* scan(block) -> [(offset, entry), ...] */
 static PyObject *Matcher_scan(Matcher *self, PyObject *arg) {
-    Py_buffer data;
-    if (PyObject_GetBuffer(arg, &data, PyBUF_SIMPLE) < 0) return NULL;
     Scan S;
-    memset(&S, 0, sizeof S);
-    S.m = self;
-    Py_BEGIN_ALLOW_THREADS
-    scan_buf(&S, data.buf, (size_t)data.len, -1, 1);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&data);
-    free(S.line_buf);
-    free(S.comments);
-    if (S.oom) {
-        free(S.hits);
-        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    if (run_scan(self, arg, &S) == 0) {
+        out = PyList_New((Py_ssize_t)S.nhits);
+        for (size_t j = 0; out && j < S.nhits; j++) {
+            PyObject *t = Py_BuildValue("(nI)", S.hits[j].pos, S.hits[j].entry);
+            if (!t) { Py_CLEAR(out); break; }
+            PyList_SET_ITEM(out, (Py_ssize_t)j, t);
+        }
     }
-    PyObject *out = PyList_New((Py_ssize_t)S.nhits);
-    for (size_t j = 0; out && j < S.nhits; j++) {
-        PyObject *t = Py_BuildValue("(nI)", S.hits[j].pos, S.hits[j].entry);
-        if (!t) { Py_CLEAR(out); break; }
-        PyList_SET_ITEM(out, (Py_ssize_t)j, t);
-    }
-    free(S.hits);
+    free_scan(&S);
     return out;
 }
 

@@ -81,7 +81,6 @@ def parse_scan_set(lines: Iterable[str], *, source: str) -> tuple[dict[str, str]
 def read_feed_file(path: Path) -> Iterator[ScanIndicator]:
     """A local export: the scan set, a STIX 2.1 bundle, a MISP feed directory or a plain list."""
     from kommcert.indicators import readers
-    from kommcert.indicators.formats.records import IndicatorRecord
 
     if path.is_dir():
         from kommcert.indicators.formats import misp_feed
@@ -94,7 +93,15 @@ def read_feed_file(path: Path) -> Iterator[ScanIndicator]:
             with path.open(encoding="utf-8") as f:
                 yield from parse_scan_set(f, source=path.name)[1]
             return
-        items = readers.read("stix" if start.startswith(b"{") else "text", path.open("rb"), name=path.name)
+        with path.open("rb") as stream:
+            yield from _records(readers.read("stix" if start.startswith(b"{") else "text", stream, name=path.name))
+        return
+    yield from _records(items)
+
+
+def _records(items: Iterable) -> Iterator[ScanIndicator]:
+    from kommcert.indicators.formats.records import IndicatorRecord
+
     for item in items:
         if isinstance(item, IndicatorRecord):
             yield ScanIndicator(item.type, item.value, item.valid_from, item.valid_until)
