@@ -60,6 +60,22 @@ def test_it_previews_then_imports_a_file(client, db, personas, login) -> None:  
     assert len(db.scalars(select(Indicator)).all()) == 2
 
 
+def test_a_bad_record_after_the_first_batch_leaves_nothing_behind(client, db, personas, login,  # noqa: ANN001
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    from kommcert.indicators import importing
+    from kommcert.reports.models import Report
+
+    monkeypatch.setattr(importing, "BATCH", 2)
+    login("land_cert_analyst")
+    page = client.get("/indicators/import")
+    body = stix_bundle([f"[ipv4-addr:value = '198.51.100.{n}']" for n in range(1, 6)] + ["[process:pid = 4]"])
+    response = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                       "action": "import", "tlp": "green"},
+                           files={"file": ("b.json", body, "application/json")})
+    assert response.status_code == 422
+    assert db.scalars(select(Indicator)).all() == [] and db.scalars(select(Report)).all() == []
+
+
 def test_it_imports_a_csv_with_a_column_mapping(client, db, personas, login) -> None:  # noqa: ANN001
     login("land_cert_analyst")
     page = client.get("/indicators/import")
