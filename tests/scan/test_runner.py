@@ -20,7 +20,8 @@ def test_a_header_in_a_range_without_hits_still_applies_to_later_ranges(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int) -> None:
     monkeypatch.setattr(runner, "RANGE_SIZE", 4096)
     lines = ["#separator \\x09", "#path\tfiles", "#fields\tuid\tts\tsha256"]
-    lines += [f"F{n}\t1763800000.{n:03d}\t{n:064x}" for n in range(300)]  # no hits, ~26 KB: more than the head the format is detected from
+    # no hits, ~26 KB: more lines than the head the format is detected from
+    lines += [f"F{n}\t1763800000.{n:03d}\t{n:064x}" for n in range(300)]
     lines += ["#fields\tts\tuid\tsha256"]  # the time column moves to the front
     lines += [f"1763800100.{n:03d}\tG{n}\t{n + 1000:064x}" for n in range(100)]
     lines += [f"1763804000.250\tHIT\t{HASH}"]
