@@ -93,8 +93,7 @@ def scan(
     """
     if every is not None:
         _repeat(dict(locals()), every)
-    from kommcert.scan import filehash, remote, runner
-    from kommcert.scan.indicator_set import CompiledSet, LoadStats, read_feed_file, usable
+    from kommcert.scan import filehash, indicator_set, remote, runner
     from kommcert.scan.sources import expand
 
     out = _Out("en" if lang == "en" else "de")
@@ -157,9 +156,7 @@ def scan(
         else:
             if not feed.exists():
                 out.fail(f"Datei nicht gefunden: {feed}", f"File not found: {feed}")
-            stats = LoadStats()
-            compiled = CompiledSet.build(usable(read_feed_file(feed), now=now, check_warninglists=True, stats=stats),
-                                         stats=stats)
+            compiled, stats = indicator_set.from_file(feed, now=now)
             set_dir = remote.cache_dir_for(root, f"file:{feed.resolve()}")
             if jobs > 1:
                 compiled.save(set_dir)

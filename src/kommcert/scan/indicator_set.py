@@ -107,6 +107,14 @@ def _records(items: Iterable) -> Iterator[ScanIndicator]:
             yield ScanIndicator(item.type, item.value, item.valid_from, item.valid_until)
 
 
+def from_file(path: Path, *, now: datetime) -> tuple[CompiledSet, LoadStats]:
+    """``--feed FILE``: read, drop expired and warninglisted values (the built-in lists), compile."""
+    stats = LoadStats()
+    compiled = CompiledSet.build(usable(read_feed_file(path), now=now, check_warninglists=True, stats=stats),
+                                 stats=stats)
+    return compiled, stats
+
+
 def usable(indicators: Iterable[ScanIndicator], *, now: datetime, check_warninglists: bool,
            stats: LoadStats) -> Iterator[ScanIndicator]:
     match = None
