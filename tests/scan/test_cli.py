@@ -336,3 +336,16 @@ def test_retro_every_n_minutes_repeats_until_interrupted(platform, logs: Path, t
     assert code == 0 and sleeps == [900, 900] and out.count("Keine neuen Indikatoren") == 2
     assert "Nächster Lauf in 15 Minuten" in err
     assert scan(str(logs / "syslog"), "--every", "15", "--feed", str(logs / "feed.txt"))[0] == 2
+
+
+def test_a_damaged_cache_is_fetched_again(platform, logs: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    cache = tmp_path / "cache"
+    token = platform.token("gemeinde_a1_member", TokenScope.read)
+    args = (str(logs / "syslog"), "--server", "http://testserver", "--token", token, "--cache-dir", str(cache))
+    assert scan(*args)[0] == 1
+    (next(cache.glob("*/table.kcs"))).write_bytes(b"garbage")
+    code, _, err = scan(*args)  # the server says 304, the cache cannot be read: one line
+    assert code == 2 and "Zwischenspeicher unlesbar" in err
+    assert scan(*args)[0] == 1  # and the next run downloads the set whole
+    (next(cache.glob("*/source.json"))).write_text("{not json")
+    assert scan(*args)[0] == 1

@@ -46,6 +46,15 @@ def cache_dir_for(root: Path, server: str) -> Path:
     return root / hashlib.sha256(server.rstrip("/").encode()).hexdigest()[:16]
 
 
+def _read_json(path: Path) -> dict:
+    """A cache file of ours; a damaged one counts as absent."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -63,7 +72,7 @@ class Fetched:
 def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | None = None) -> Fetched:
     directory = cache_dir_for(root, server)
     meta_path = directory / "source.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta = _read_json(meta_path)
     same_token = meta.get("token") == _fingerprint(token)
     headers = {"Authorization": f"Bearer {token}"}
     if same_token and meta.get("etag") and (directory / "compiled.json").exists():
@@ -75,6 +84,7 @@ def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | Non
                 compiled = CompiledSet.load(directory)
                 if compiled is not None:
                     return Fetched(compiled, directory)
+                meta_path.write_text(json.dumps({**meta, "etag": None}))  # the next run downloads it whole
                 raise ScanError("Zwischenspeicher unlesbar, bitte erneut versuchen.", "Cache unreadable, try again.")
             if response.status_code in (401, 403):
                 raise ScanError("Der Server lehnt das Token ab (ungültig, abgelaufen oder widerrufen).",
@@ -204,7 +214,7 @@ def report(server: str, token: str, sightings: Sequence[Sighting], *, client: ht
 def remember_paths(directory: Path, paths: Sequence[str]) -> None:
     """Remember the log paths a scan against this server covered (``--retro`` scans them again)."""
     path = directory / "paths.json"
-    known = json.loads(path.read_text()) if path.exists() else {}
+    known = _read_json(path)
     for p in paths:
         if p != "-":
             known[os.path.abspath(p)] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -213,5 +223,4 @@ def remember_paths(directory: Path, paths: Sequence[str]) -> None:
 
 
 def remembered_paths(directory: Path) -> list[str]:
-    path = directory / "paths.json"
-    return sorted(json.loads(path.read_text())) if path.exists() else []
+    return sorted(_read_json(directory / "paths.json"))
