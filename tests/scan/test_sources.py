@@ -285,7 +285,7 @@ def test_huge_single_line_is_not_held_in_memory(tmp_path: Path) -> None:
 @given(data=st.binary(max_size=400).map(lambda b: b.replace(b"\x00", b"\n")),
        block_size=st.integers(1, 64), max_line=st.integers(1, 40))
 def test_blocks_match_a_simple_reference(data: bytes, block_size: int, max_line: int) -> None:
-    assume(sources._detect(data[:6]) is None)  # plain input only
+    assume(sources.compression(data[:6]) is None)  # plain input only
     lines = data.split(b"\n")
     expected = b"\n".join(line[:max_line] for line in lines)
     first_long = next((i + 1 for i, line in enumerate(lines) if len(line) > max_line), None)

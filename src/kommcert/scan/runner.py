@@ -89,7 +89,7 @@ def _is_plain(source: Source) -> bool:
     if source.path is None or not source.size:
         return False
     with source.path.open("rb") as f:
-        return sources_mod._detect(f.read(8)) is None  # noqa: SLF001 - same magic numbers as the reader
+        return sources_mod.compression(f.read(8)) is None
 
 
 def plan(srcs: list[Source], jobs: int) -> list[_Unit]:

@@ -375,7 +375,7 @@ _MAGICS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def _detect(head: bytes) -> str | None:
+def compression(head: bytes) -> str | None:
     for magic, kind in _MAGICS:
         if head.startswith(magic):
             return kind
@@ -399,7 +399,7 @@ def _read_raw(source: Source, raw: BinaryIO, block_size: int, max_line: int,
         de, en = _os_error_texts(exc)
         problems.append(Problem(source.display, f"Lesefehler: {de}", f"read error: {en}"))
         return
-    kind = _detect(head)
+    kind = compression(head)
     if kind is None:
         read = _plain_reader(head, raw)
     else:
