@@ -132,6 +132,10 @@ def normalize_hash(kind: IndicatorType, value: str) -> str:
 
 
 _PLAIN_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
+# Already canonical: lower-case scheme and host name, no port, no user, a path, nothing to refang;
+# normalize_url would return it unchanged (a test compares both on many URLs).
+_PLAIN_URL = re.compile(r"(?:https?|ftp)://((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9])"
+                        r"(/[^\s?#\[\](){}\\]*)")
 _PLAIN_NAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
 
 
@@ -143,6 +147,9 @@ def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str
     if kind == IndicatorType.ipv4 and _PLAIN_IPV4.fullmatch(value):
         return kind, value
     if kind in (IndicatorType.domain, IndicatorType.hostname) and _PLAIN_NAME.fullmatch(value):
+        return kind, value
+    if kind == IndicatorType.url and len(value) <= MAX_VALUE_LENGTH and (m := _PLAIN_URL.fullmatch(value)) \
+            and len(m.group(1)) <= 253 and not _DEFANG_HINT.search(value):
         return kind, value
     if len(value) > MAX_VALUE_LENGTH:
         raise _bad(value, "Wert zu lang", "value too long")

@@ -56,7 +56,8 @@ def _path_key(path: str) -> str:
 
 
 def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text[1:-1])
+    inner = text[1:-1]
+    return re.sub(r"\\(.)", r"\1", inner) if "\\" in inner else inner  # escapes are rare
 
 
 def parse(pattern: str) -> list[tuple[IndicatorType, str]]:
