@@ -40,3 +40,13 @@ def test_it_migrates_the_suite_database_to_the_models(engine: Engine) -> None:
 
 def test_it_has_one_head() -> None:
     assert len(migrate.current_heads("sqlite://")) == 1
+
+
+def test_machine_values_compare_bytewise_on_postgresql(engine: Engine) -> None:
+    # Migration 0005: the unique indexes over indicator values and sighting keys compare bytes.
+    import_models()
+    columns = {(t, c["name"]): c for t in ("indicators", "sightings", "reports") for c in inspect(engine).get_columns(t)}
+    wanted = "C" if engine.dialect.name == "postgresql" else None
+    for key in (("indicators", "value"), ("indicators", "type"), ("sightings", "idempotency_key")):
+        assert columns[key]["type"].collation == wanted, key
+    assert columns[("reports", "title")]["type"].collation is None

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kommcert.db import Base, utcnow
+from kommcert.db import Base, byte_ordered, utcnow
 from kommcert.sharing.models import Shared
 
 
@@ -33,9 +33,9 @@ class Indicator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Names the indicator in exports only; random (version 4), so no unique index to maintain.
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(byte_ordered(16))
     # Looked up by (type, value) through the unique constraint; no separate index on value.
-    value: Mapped[str] = mapped_column(String(2048))
+    value: Mapped[str] = mapped_column(byte_ordered(2048))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Name of the first warninglist the value is on; such values stay out of blocking exports …
@@ -111,5 +111,5 @@ class Sighting(Shared, Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     log_source: Mapped[str | None] = mapped_column(String(200))
     system: Mapped[str | None] = mapped_column(String(200))
-    idempotency_key: Mapped[str] = mapped_column(String(120))
+    idempotency_key: Mapped[str] = mapped_column(byte_ordered(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
