@@ -45,7 +45,8 @@ def test_it_has_one_head() -> None:
 def test_machine_values_compare_bytewise_on_postgresql(engine: Engine) -> None:
     # Migration 0005: the unique indexes over indicator values and sighting keys compare bytes.
     import_models()
-    columns = {(t, c["name"]): c for t in ("indicators", "sightings", "reports") for c in inspect(engine).get_columns(t)}
+    inspector = inspect(engine)
+    columns = {(t, c["name"]): c for t in ("indicators", "sightings", "reports") for c in inspector.get_columns(t)}
     wanted = "C" if engine.dialect.name == "postgresql" else None
     for key in (("indicators", "value"), ("indicators", "type"), ("sightings", "idempotency_key")):
         assert columns[key]["type"].collation == wanted, key

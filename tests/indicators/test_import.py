@@ -71,13 +71,17 @@ def test_it_splits_a_bundle_with_mixed_tlp_into_reports(db, personas, settings) 
     from kommcert.indicators import importing
     from tests.indicators.conftest import stix_bundle
 
+    # 198.51.100.1 comes under both TLPs in one batch: one indicator, a provenance in each report.
     green = json.loads(stix_bundle(["[ipv4-addr:value = '198.51.100.1']"], tlp=TLP.green))
-    red = json.loads(stix_bundle(["[ipv4-addr:value = '198.51.100.2']"], tlp=TLP.red))
+    red = json.loads(stix_bundle(["[ipv4-addr:value = '198.51.100.2']", "[ipv4-addr:value = '198.51.100.1']"],
+                                 tlp=TLP.red))
     bundle = {"type": "bundle", "id": green["id"], "objects": green["objects"] + red["objects"]}
     result = indicators_service.import_file(db, actor=personas.actor("land_cert_analyst"), settings=settings,
                                             fmt="stix", stream=io.BytesIO(json.dumps(bundle).encode()), name="b.json",
                                             options=importing.ImportOptions())
     assert sorted(db.get(Report, r).tlp for r in result.reports) == ["green", "red"]
+    assert (result.imported, result.new_indicators, result.duplicates) == (3, 2, 0)
+    assert _count(db, Indicator) == 2 and _count(db, Provenance) == 3
 
 
 def test_it_shows_imported_indicators_only_through_visible_reports(db, personas, import_stix) -> None:  # noqa: ANN001

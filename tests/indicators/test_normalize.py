@@ -5,8 +5,15 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kommcert.indicators.normalize import InvalidIndicator, normalize, normalize_url, refang
-from kommcert.indicators.types import IndicatorType
+from kommcert.indicators.normalize import (
+    InvalidIndicator,
+    normalize,
+    normalize_email,
+    normalize_hash,
+    normalize_url,
+    refang,
+)
+from kommcert.indicators.types import HASH_LENGTHS, IndicatorType
 
 label = st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True)
 path = st.lists(st.sampled_from([*"abcXYZ019/._-~%@:;=&+!$,'*?#[]() \\", "-dot-", "(at)", "dot", "at"]),
@@ -30,3 +37,38 @@ def test_canonical_urls_take_the_fast_path_with_the_same_result(scheme, labels, 
     except InvalidIndicator:
         got = None
     assert got == expected  # fast path or not, the same result as the full normalisation
+
+
+def _outcome(kind: IndicatorType, value: str, full) -> str | None:  # noqa: ANN001
+    try:
+        return full(value)
+    except InvalidIndicator:
+        return None
+
+
+def _fast(kind: IndicatorType, value: str) -> str | None:
+    try:
+        return normalize(kind, value)[1]
+    except InvalidIndicator:
+        return None
+
+
+@settings(max_examples=500, deadline=None)
+@example(IndicatorType.md5, "D41D8CD98F00B204E9800998ECF8427E")  # upper case goes the full way
+@example(IndicatorType.sha1, " " + "a" * 40)
+@given(st.sampled_from(list(HASH_LENGTHS)),
+       st.text(st.sampled_from([*"0123456789abcdefABCDEF", "g", " ", "[", "."]), min_size=30, max_size=66))
+def test_canonical_hashes_take_the_fast_path_with_the_same_result(kind, value) -> None:  # noqa: ANN001
+    expected = _outcome(kind, value, lambda v: normalize_hash(kind, refang(v)))
+    assert _fast(kind, value) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@example("a.at.b", ["x"], "example")  # refanged on the full path
+@example("Phish", ["mail"], "example")
+@given(st.lists(st.sampled_from([*"abcAB019._%+- ", "at", "dot", "[", "(", "@"]), min_size=1, max_size=12).map("".join),
+       st.lists(label, min_size=1, max_size=3), st.sampled_from(["example", "de", "COM", "xn--p1ai"]))
+def test_canonical_email_addresses_take_the_fast_path_with_the_same_result(local, labels, tld) -> None:  # noqa: ANN001
+    value = f"{local}@{'.'.join(labels)}.{tld}"
+    expected = _outcome(IndicatorType.email, value, lambda v: normalize_email(refang(v)))
+    assert _fast(IndicatorType.email, value) == expected

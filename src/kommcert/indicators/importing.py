@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from kommcert import bulk
@@ -26,8 +25,7 @@ from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, PermissionDenied
 from kommcert.indicators import warninglists
 from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
-from kommcert.indicators.models import Indicator
-from kommcert.indicators.types import IndicatorType
+from kommcert.indicators.models import Indicator, ReviewState
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing.actor import Actor
@@ -75,7 +73,8 @@ class _Importer:
         self.seen: set[tuple[int, str, str]] = set()
         self.match = warninglists.matcher(db)
         self.now = utcnow()
-        self.is_pg = db.get_bind().dialect.name == "postgresql"
+        self.dialect = db.get_bind().dialect.name
+        self.is_pg = self.dialect == "postgresql"
         if self.is_pg:
             # The tables grow inside this one transaction, where the planner's statistics still
             # describe them as small: without this it scans a million rows for every id lookup.
@@ -87,6 +86,7 @@ class _Importer:
             db.execute(text("SET LOCAL enable_mergejoin = off"))
             db.execute(text("SET LOCAL jit = off"))
         self.next_analyze = BATCH
+        self.staged_rows = 0
         if options.report_id is not None:
             from kommcert.reports import service as reports_service
 
@@ -100,7 +100,8 @@ class _Importer:
             self.options.tlp = TLP(report.tlp)
         # Only an existing report can already hold a value; reports made by this import start empty.
         self.extends_existing = options.report_id is not None
-        self.sql = _stage_sql(db.get_bind().dialect.name, extends_existing=self.extends_existing)
+        self.sql = _stage_sql(self.dialect, extends_existing=self.extends_existing)
+        STAGE.fill(db.connection(), STAGE.payload(self.dialect, []))  # created and empty; each batch empties it again
         # PostgreSQL works on one batch while Python prepares the next (the writer thread waits on
         # the socket, without the GIL). Only one thread uses the session at a time: the main thread
         # waits for the writer before it touches the database itself (a new report, the end).
@@ -176,10 +177,14 @@ class _Importer:
 
     def flush(self, batch: list[IndicatorRecord]) -> None:
         """Stage the batch, then let the database add the new values and join them to provenances:
-        no ids travel to Python and back (that round trip was half of a PostgreSQL import)."""
+        no ids travel to Python and back (that round trip was half of a PostgreSQL import).
+
+        This thread does all the Python work (warninglists, encoding the rows for the driver); on
+        PostgreSQL the writer thread then only sends two messages, while this one goes on."""
         staged: list[tuple] = []
         default_tlp = self.group.tlp or self.options.tlp
         source = (self.group.source or self.options.source)[:200]
+        match = self.match.match
         for rec in batch:
             report_id = self.report_ids.get(rec.tlp or default_tlp) or self.report_for(
                 TLP(rec.tlp or default_tlp)).id
@@ -191,48 +196,47 @@ class _Importer:
             self.seen.add(key)
             valid_from = rec.valid_from or self.now
             staged.append((
-                kind, rec.value, report_id, valid_from, rec.valid_until or valid_from + self.lifetime(kind),
-                rec.confidence, rec.block, rec.comment[:2000] if rec.comment else None, source,
-                rec.source_ref or None, "\n".join(rec.tags)[:4000], self.now,
+                kind, rec.value, match(rec.type, rec.value), report_id, valid_from,
+                rec.valid_until or valid_from + self.lifetime(kind), rec.confidence, rec.block,
+                rec.comment[:2000] if rec.comment else None, source, rec.source_ref or None,
+                "\n".join(rec.tags)[:4000], self.now,
             ))
         if not staged:
             return
-        if self.writer is None:
-            self._write(staged)
-        else:
-            self._wait()
-            self.pending = self.writer.submit(self._write, staged)
-
-    def _write(self, staged: list[tuple]) -> None:
-        bulk.stage_rows(self.db, STAGE, STAGE_SELECT, STAGE_COLUMNS, staged)
-        new = self.db.execute(self.sql.new_indicators, {"now": self.now, "no": False, "none": "none"}).all()
-        self.result.new_indicators += len(new)
-        flagged = []
-        for ident, kind, value in new:
-            hit = self.match.match(IndicatorType(kind), value)
-            if hit is not None:
-                flagged.append({"i": ident, "w": hit})
-        if flagged:
-            self.result.warninglisted += len(flagged)
-            self.db.execute(text("UPDATE indicators SET warninglist = :w WHERE id = :i"), flagged)
-        if self.is_pg and self.result.new_indicators >= self.next_analyze:
+        payload = STAGE.payload(self.dialect, staged)
+        script = [self.sql.new_indicators]
+        self.staged_rows += len(staged)
+        if self.is_pg and self.staged_rows >= self.next_analyze:
             # Let the planner see how big the tables became (ANALYZE sees this transaction's rows),
             # so the join uses the (type, value) index. Doubling keeps this O(log n).
-            self.db.execute(text("ANALYZE indicators"))
-            self.db.execute(text("ANALYZE provenances"))
+            script += ["ANALYZE indicators", "ANALYZE provenances"]
             self.next_analyze *= 2
-        added = self.db.execute(self.sql.provenances).rowcount
-        self.db_duplicates += len(staged) - added
-        self.result.imported += added
+        script += [self.sql.provenances, STAGE.clear_sql(self.dialect)]
+        if self.writer is None:
+            self._write(payload, len(staged), script)
+        else:
+            self._wait()
+            self.pending = self.writer.submit(self._write, payload, len(staged), script)
+
+    def _write(self, payload: object, count: int, script: list[str]) -> None:
+        conn = self.db.connection()
+        STAGE.write(conn, payload)
+        results = bulk.run_script(conn, script)
+        added, flagged = self.sql.count_new(results[0])
+        self.result.new_indicators += added
+        self.result.warninglisted += flagged
+        inserted = results[-2][0]
+        self.db_duplicates += count - inserted
+        self.result.imported += inserted
 
 
-STAGE = "_kc_import_stage"
-STAGE_COLUMNS = ("type", "value", "report_id", "valid_from", "valid_until", "confidence", "block", "comment",
-                 "source", "source_ref", "tags", "created_at")
+STAGE_COLUMNS = ("type", "value", "warninglist", "report_id", "valid_from", "valid_until", "confidence", "block",
+                 "comment", "source", "source_ref", "tags", "created_at")
 # Column types come from the real tables, on both stores.
-STAGE_SELECT = ("SELECT i.type, i.value, p.report_id, p.valid_from, p.valid_until, p.confidence, p.block, "
-                "p.comment, p.source, p.source_ref, p.tags, p.created_at FROM indicators i, provenances p "
-                "WHERE 1 = 0")
+STAGE = bulk.Stage("_kc_import_stage", (
+    "SELECT i.type, i.value, i.warninglist, p.report_id, p.valid_from, p.valid_until, p.confidence, p.block, "
+    "p.comment, p.source, p.source_ref, p.tags, p.created_at FROM indicators i, provenances p WHERE 1 = 0"),
+    STAGE_COLUMNS)
 # An RFC 4122 version-4 UUID as the 32 hex digits SQLAlchemy's Uuid type stores on SQLite.
 _SQLITE_UUID4 = ("lower(hex(randomblob(6))) || '4' || substr(lower(hex(randomblob(2))), 2) || "
                  "substr('89ab', 1 + abs(random()) % 4, 1) || substr(lower(hex(randomblob(2))), 2) || "
@@ -241,27 +245,42 @@ _SQLITE_UUID4 = ("lower(hex(randomblob(6))) || '4' || substr(lower(hex(randomblo
 
 @dataclass(frozen=True)
 class _StageSql:
-    new_indicators: Any
-    provenances: Any
+    new_indicators: str
+    provenances: str
+    postgresql: bool
+
+    def count_new(self, result: tuple[int, list[tuple]]) -> tuple[int, int]:
+        """(values added, of which warninglisted) from the new_indicators statement's result."""
+        rowcount, rows = result
+        if self.postgresql:
+            added, flagged = rows[0]
+            return added, flagged
+        return len(rows), sum(1 for (hit,) in rows if hit is not None)
 
 
 def _stage_sql(dialect: str, *, extends_existing: bool) -> _StageSql:
-    uuid_expr = "gen_random_uuid()" if dialect == "postgresql" else _SQLITE_UUID4
-    stamp = Indicator.__table__.c.created_at.type
+    """Parameterless statements (they run as one script on PostgreSQL). The stage holds the import
+    time in created_at and each value's warninglist, both the same for every row of a value. A value
+    staged twice (for two reports) needs no DISTINCT: the second row meets the first in the unique
+    index and ON CONFLICT skips it."""
+    pg = dialect == "postgresql"
+    uuid_expr = "gen_random_uuid()" if pg else _SQLITE_UUID4
     # "WHERE 1 = 1" keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
-    new_indicators = text(
-        f"INSERT INTO indicators (uuid, type, value, warninglist_override, review_state, created_at, updated_at) "  # noqa: S608
-        f"SELECT {uuid_expr}, type, value, :no, :none, :now, :now FROM (SELECT DISTINCT type, value FROM {STAGE}) s "
-        f"WHERE 1 = 1 ON CONFLICT (type, value) DO NOTHING RETURNING id, type, value"
-    ).bindparams(bindparam("now", type_=stamp))
+    insert = (
+        f"INSERT INTO indicators (uuid, type, value, warninglist, warninglist_override, review_state, "  # noqa: S608
+        f"created_at, updated_at) SELECT {uuid_expr}, type, value, warninglist, FALSE, '{ReviewState.none.value}', "
+        f"created_at, created_at FROM {STAGE.name} "
+        f"WHERE 1 = 1 ON CONFLICT (type, value) DO NOTHING RETURNING warninglist")
+    # PostgreSQL counts on the server; SQLite has no INSERT inside WITH and returns the rows.
+    new_indicators = f"WITH added AS ({insert}) SELECT count(*), count(warninglist) FROM added" if pg else insert  # noqa: S608
     columns = ", ".join(PROVENANCE_COLUMNS)
     only_new = ("AND NOT EXISTS (SELECT 1 FROM provenances p WHERE p.report_id = s.report_id "
                 "AND p.indicator_id = i.id)") if extends_existing else ""
-    provenances = text(
+    provenances = (
         f"INSERT INTO provenances ({columns}) SELECT s.report_id, i.id, s.valid_from, s.valid_until, "  # noqa: S608
-        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at FROM {STAGE} s "
+        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at FROM {STAGE.name} s "
         f"JOIN indicators i ON i.type = s.type AND i.value = s.value WHERE 1 = 1 {only_new}")
-    return _StageSql(new_indicators, provenances)
+    return _StageSql(new_indicators, provenances, pg)
 
 
 def indicator_ids(db: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -137,6 +137,9 @@ _PLAIN_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[
 _PLAIN_URL = re.compile(r"(?:https?|ftp)://((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9])"
                         r"(/[^\s?#\[\](){}\\]*)")
 _PLAIN_NAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
+_PLAIN_EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+"
+                          r"[a-z][a-z0-9-]{0,62}[a-z0-9]")
+_PLAIN_HEX = re.compile(r"[0-9a-f]+")
 
 
 def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str]:
@@ -150,6 +153,10 @@ def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str
         return kind, value
     if kind == IndicatorType.url and len(value) <= MAX_VALUE_LENGTH and (m := _PLAIN_URL.fullmatch(value)) \
             and len(m.group(1)) <= 253 and not _DEFANG_HINT.search(value):
+        return kind, value
+    if kind in HASH_LENGTHS and len(value) == HASH_LENGTHS[kind] and _PLAIN_HEX.fullmatch(value):
+        return kind, value
+    if kind == IndicatorType.email and _PLAIN_EMAIL.fullmatch(value) and not _DEFANG_HINT.search(value):
         return kind, value
     if len(value) > MAX_VALUE_LENGTH:
         raise _bad(value, "Wert zu lang", "value too long")

@@ -111,10 +111,10 @@ def _publishers(actor: Actor, pairs: list[tuple[int, int]], owners: dict[int, in
     return out
 
 
-_STAGE = "_kc_sighting_stage"
+_STAGE_NAME = "_kc_sighting_stage"
 _COLUMNS = ("indicator_id", "kind", "first_seen", "last_seen", "count", "log_source", "system", "idempotency_key",
             "owner_org_id", "created_by_id", "tlp", "upward", "created_at")
-_STAGE_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sightings WHERE 1 = 0"  # noqa: S608 - our column names
+_STAGE = bulk.Stage(_STAGE_NAME, f"SELECT {', '.join(_COLUMNS)} FROM sightings WHERE 1 = 0", _COLUMNS)  # noqa: S608
 
 
 def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], fp_threshold: int = 2
@@ -152,9 +152,9 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
         return result
     # The unique (owner, key) index decides what is new: no lookup first (with a freshly analysed,
     # small table PostgreSQL checked 1,000 keys by scanning all of the org's sightings).
-    bulk.stage_rows(db, _STAGE, _STAGE_SELECT, _COLUMNS, rows)
+    bulk.stage_rows(db, _STAGE, rows)
     created = db.execute(text(
-        f"INSERT INTO sightings ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM {_STAGE} "  # noqa: S608
+        f"INSERT INTO sightings ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM {_STAGE_NAME} "  # noqa: S608
         "WHERE 1 = 1 ON CONFLICT (owner_org_id, idempotency_key) DO NOTHING RETURNING id, indicator_id, kind")).all()
     result.created, result.duplicates = len(created), len(rows) - len(created)
     publishers = _publishers(actor, pairs, owners, {ind for _, ind, _ in created})

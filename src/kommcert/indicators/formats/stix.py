@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import IO, Any
 
 import ijson
@@ -60,6 +61,12 @@ def strictest(labels: list[TLP]) -> TLP | None:
 def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
+    return _parse_time(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_time(text: str) -> datetime | None:
+    # Feeds repeat a few timestamps many times; the cache also lets pickle send each one once.
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -69,6 +76,8 @@ def parse_time(text: Any) -> datetime | None:
 
 def _tlp_of(obj: dict[str, Any], extra_markings: dict[str, TLP]) -> TLP | None:
     refs = obj.get("object_marking_refs") or []
+    if len(refs) == 1 and refs[0] in TLP_MARKINGS:  # the usual case: one TLP marking
+        return TLP_MARKINGS[refs[0]]
     found = [TLP_MARKINGS.get(r) or extra_markings.get(r) for r in refs if isinstance(r, str)]
     return strictest([t for t in found if t is not None])
 

@@ -10,6 +10,7 @@ values: :class:`UnsupportedPattern` says so with a one-line reason.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kommcert.indicators.types import IndicatorType
 
@@ -55,6 +56,17 @@ def _path_key(path: str) -> str:
     return f"{obj.lower()}:{prop.replace(chr(39), '').lower()}"
 
 
+@lru_cache(maxsize=1024)
+def _path_kind(path: str) -> IndicatorType | None:
+    return PATHS.get(_path_key(path))
+
+
+# One equality comparison without escapes in the value: what nearly every pattern of a real feed
+# is. parse() reads it with one match; the token loop below gives the same result (a property
+# test holds the two together).
+_SINGLE = re.compile(r"\s*\[\s*([a-z0-9_-]+:[a-z0-9_.'-]+)\s*=\s*'([^'\\]*)'\s*\]\s*", re.IGNORECASE)
+
+
 def _unquote(text: str) -> str:
     inner = text[1:-1]
     return re.sub(r"\\(.)", r"\1", inner) if "\\" in inner else inner  # escapes are rare
@@ -62,6 +74,17 @@ def _unquote(text: str) -> str:
 
 def parse(pattern: str) -> list[tuple[IndicatorType, str]]:
     """Return the (type, raw value) pairs of a pattern that is an OR of equality comparisons."""
+    single = _SINGLE.fullmatch(pattern)
+    if single is not None:
+        kind = _path_kind(single.group(1))
+        if kind is not None:
+            value = single.group(2)
+            return [(IndicatorType.ipv6 if kind is IndicatorType.ipv4 and ":" in value else kind, value)]
+    return parse_tokens(pattern)
+
+
+def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
+    """:func:`parse` for every pattern, one token at a time."""
     out: list[tuple[IndicatorType, str]] = []
     pos = 0
     depth = 0
