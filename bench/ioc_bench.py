@@ -56,8 +56,11 @@ def write_bundle(path: Path, count: int) -> None:
         out.write("]}\n")
 
 
-def peer(path: Path, sample: int) -> dict:
-    """The stix2 library parsing and serialising the same objects (a sample, extrapolated per object)."""
+def peer(path: Path, sample: int, runs: int = 3) -> dict:
+    """The stix2 library parsing and serialising the same objects (a sample, extrapolated per object).
+
+    Its rate moves by ±15 % from run to run on a shared machine; the best of ``runs`` is the
+    yardstick (the hardest one for kommcert to beat) and the range is reported beside it."""
     import stix2
 
     objs = []
@@ -69,13 +72,17 @@ def peer(path: Path, sample: int) -> dict:
             objs.append(json.loads(line.lstrip(",")))
             if len(objs) >= sample:
                 break
-    t = time.perf_counter()
-    parsed = [stix2.parse(o, allow_custom=True) for o in objs]
-    parse_rate = len(objs) / (time.perf_counter() - t)
-    t = time.perf_counter()
-    stix2.v21.Bundle(objects=parsed, allow_custom=True).serialize()
-    serialise_rate = len(objs) / (time.perf_counter() - t)
-    return {"parse": parse_rate, "serialise": serialise_rate, "sample": len(objs)}
+    parse_rates, serialise_rates = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        parsed = [stix2.parse(o, allow_custom=True) for o in objs]
+        parse_rates.append(len(objs) / (time.perf_counter() - t))
+        t = time.perf_counter()
+        stix2.v21.Bundle(objects=parsed, allow_custom=True).serialize()
+        serialise_rates.append(len(objs) / (time.perf_counter() - t))
+    return {"parse": max(parse_rates), "serialise": max(serialise_rates), "sample": len(objs), "runs": runs,
+            "parse_range": (min(parse_rates), max(parse_rates)),
+            "serialise_range": (min(serialise_rates), max(serialise_rates))}
 
 
 def phase(args: list[str]) -> dict:
@@ -242,7 +249,9 @@ def render(count: int, mb: float, base: dict, results: dict) -> str:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {model}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; `python bench/ioc_bench.py --count {count}`. One STIX 2.1 bundle with "
         f"{count:,} indicators ({mb:,.0f} MB, seven types, TLP:GREEN). The peer is the `stix2` library on a "
-        f"{base['sample']:,}-object sample of the same bundle.",
+        f"{base['sample']:,}-object sample of the same bundle, best of {base['runs']} runs (parse "
+        f"{base['parse_range'][0]:,.0f}–{base['parse_range'][1]:,.0f}/s, serialise "
+        f"{base['serialise_range'][0]:,.0f}–{base['serialise_range'][1]:,.0f}/s).",
         "",
         "| step | store | objects/s | seconds | peak RSS (MB) | vs. stix2 |",
         "|---|---|---:|---:|---:|---:|",
@@ -262,7 +271,22 @@ def render(count: int, mb: float, base: dict, results: dict) -> str:
         s = r["sightings"]
         lines.append(f"| sightings ingest (10k per call) | {kind} | {s['sightings'] / s['seconds']:,.0f} | "
                      f"{s['seconds']:,.1f} | {s['rss_mb']:,.0f} | – |")
+    lines += ["", "Targets of issue 3:", ""]
+    for kind, r in results.items():
+        imp = r["import"]
+        ratio = imp["imported"] / imp["seconds"] / base["parse"]
+        lines.append(f"- import into {kind} ≥ 10× the stix2 parse rate: {ratio:,.1f}× – {_met(ratio >= 10)}")
+        rss = imp["rss_mb"]
+        lines.append(f"- import into {kind} under 1 GB peak RSS: {rss:,.0f} MB – {_met(rss < 1024)}")
+    if "sqlite" in results:
+        s = results["sqlite"]["sightings"]
+        rate = s["sightings"] / s["seconds"]
+        lines.append(f"- sightings on SQLite ≥ 20,000/s: {rate:,.0f}/s – {_met(rate >= 20_000)}")
     return "\n".join(lines) + "\n"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
 
 
 def update_docs(section: str, title: str = "## Indicator hub") -> None:
