@@ -32,6 +32,7 @@ class LiveServer:
     url: str
     database_url: str
     session_factory: object
+    settings: object
 
 
 def _free_port() -> int:
@@ -64,10 +65,11 @@ def live_server(live_database: str) -> Iterator[LiveServer]:
     from kommcert.app import create_app
 
     migrate.upgrade(live_database)
-    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database,
-                             secure_cookies=False)
-    app = create_app(settings)
     port = _free_port()
+    # The feeds page shows this server's own address; MISP feeds may come from loopback.
+    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
+                             base_url=f"http://127.0.0.1:{port}", misp_feed_hosts="127.0.0.1")
+    app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -78,7 +80,7 @@ def live_server(live_database: str) -> Iterator[LiveServer]:
         time.sleep(0.05)
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", live_database,
-                         make_sessionmaker(app.state.engine))
+                         make_sessionmaker(app.state.engine), settings)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

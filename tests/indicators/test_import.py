@@ -123,3 +123,28 @@ def test_it_imports_a_plain_list_and_names_bad_lines(db, personas, settings) -> 
         db, actor=personas.actor("land_cert_analyst"), settings=settings, fmt="text", stream=io.BytesIO(body),
         name="liste.txt", options=importing.ImportOptions(skip_invalid=True))
     assert result.imported == 3
+
+
+def test_it_imports_a_misp_stix_export_with_its_objects(db, personas, settings) -> None:  # noqa: ANN001
+    # MISP writes events as groupings and its objects (file, domain|ip, ip-dst|port) as AND patterns.
+    from pathlib import Path
+
+    from stix2validator import validate_file
+
+    from kommcert.indicators import importing
+
+    fixture = Path(__file__).parent / "formats" / "fixtures" / "misp_export_stix21.json"
+    assert validate_file(str(fixture)).is_valid
+    with fixture.open("rb") as stream:
+        result = indicators_service.import_file(db, actor=personas.actor("land_cert_analyst"), settings=settings,
+                                                fmt="stix", stream=stream, name=fixture.name,
+                                                options=importing.ImportOptions())
+    assert (result.imported, result.rejects) == (10, [])
+    report = db.get(Report, result.reports[0])
+    assert report.title == "Phishing-Welle „Rechnung November“ gegen Kommunalverwaltungen" and report.tlp == "green"
+    values = dict(db.execute(select(Indicator.value, Indicator.type)).all())
+    assert values["2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"] == "sha256"
+    assert values["203.0.113.77"] == "ipv4" and values["198.51.100.24"] == "ipv4"
+    assert "Rechnung_2026-11.exe" not in values and "8443" not in values  # describing, not blockable
+    tags = set(db.scalars(select(Provenance.tags)))
+    assert "kill-chain:Payload delivery" in "\n".join(tags)

@@ -24,6 +24,14 @@ from kommcert.indicators.types import IndicatorType as T
      [(T.domain, "a.example"), (T.domain, "b.example")]),
     ("[email-addr:value = 'x@y.example'] OR [url:value = 'http://z.example/']",
      [(T.email, "x@y.example"), (T.url, "http://z.example/")]),
+    # MISP objects and composite attributes: one observation, comparisons joined by AND
+    ("[file:name = 'rechnung.exe' AND file:hashes.MD5 = 'cd' AND file:size = 1024]", [(T.md5, "cd")]),
+    ("[file:hashes.MD5 = 'cd' AND file:hashes.'SHA-256' = 'ab' AND file:hashes.SSDEEP = '3:x']",
+     [(T.md5, "cd"), (T.sha256, "ab")]),
+    ("[domain-name:value = 'evil.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+     [(T.domain, "evil.example"), (T.ipv4, "198.51.100.7")]),
+    ("[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = '443']",
+     [(T.ipv4, "198.51.100.7")]),
 ])
 def test_it_reads_the_values_of_equality_patterns(pattern: str, expected: list) -> None:
     assert parse(pattern) == expected
@@ -31,7 +39,13 @@ def test_it_reads_the_values_of_equality_patterns(pattern: str, expected: list) 
 
 
 @pytest.mark.parametrize(("pattern", "reason"), [
-    ("[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'x.example']", "AND cannot be split"),
+    ("[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'x.example']", "AND across different objects"),
+    ("[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'x.example']", "AND between observations"),
+    ("[file:name = 'a.exe' AND file:hashes.MD5 = 'cd' OR file:name = 'b.exe']", "AND and OR mixed"),
+    ("[file:name = 'a.exe' AND file:size = '1']", "observation without a blockable value"),
+    ("[file:name = 'a.exe']", "object path file:name is not supported"),
+    ("[file:hashes.MD5 = 'cd' OR file:name = 'a.exe']", "object path file:name is not supported"),
+    ("[ipv4-addr:value = 17]", "number instead of text"),
     ("[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [ipv4-addr:value = '1.2.3.5']", "FOLLOWEDBY cannot be split"),
     ("[ipv4-addr:value = '1.2.3.4'] WITHIN 300 SECONDS", "WITHIN cannot be split"),
     ("[process:name = 'evil.exe']", "object path process:name is not supported"),

@@ -2,7 +2,8 @@
 
 Reads ``indicator`` objects with STIX patterns (:mod:`stix_pattern`), the cyber observables
 themselves (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file hashes), TLP 1.0 and 2.0
-marking definitions, identities (producer names) and reports (title). Other objects are skipped.
+marking definitions, identities (producer names) and reports or groupings (title). Other objects are
+skipped.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
                 if obj.get("id") not in TLP_MARKINGS and isinstance(name, str):
                     with contextlib.suppress(ValueError):  # a marking that is no TLP
                         extra_markings[obj["id"]] = TLP.parse(name)
-            elif kind == "report":
+            elif kind in ("report", "grouping"):  # MISP exports an event as a grouping
                 yield GroupInfo(title=obj.get("name"), summary=obj.get("description"),
                                 tlp=_tlp_of(obj, extra_markings), source=source, external_id=obj.get("id"),
                                 tags=list(_tags(obj)))

@@ -2,9 +2,16 @@
 
 Real feeds write patterns like ``[ipv4-addr:value = '198.51.100.7']``,
 ``[file:hashes.'SHA-256' = '…']`` or ORs of them. Those are read here with one regex pass,
-about 100× faster than the ANTLR grammar of ``stix2-patterns``. Anything else (AND, FOLLOWEDBY,
-qualifiers, other object paths, other operators) is a pattern kommcert cannot turn into blockable
-values: :class:`UnsupportedPattern` says so with a one-line reason.
+about 100× faster than the ANTLR grammar of ``stix2-patterns``.
+
+MISP writes its objects and composite attributes as one observation whose comparisons are joined
+by AND: ``[file:name = 'a.exe' AND file:hashes.MD5 = '…']`` (filename|md5),
+``[domain-name:value = '…' AND domain-name:resolves_to_refs[*].value = '…']`` (domain|ip). Such an
+observation gives its blockable values, as the MISP reader gives them for the same attribute; the
+describing comparisons beside them (file name, size, ports …) are dropped. Anything else (AND
+between observations, FOLLOWEDBY, qualifiers, other object paths, other operators, AND mixed with
+OR) is a pattern kommcert cannot turn into blockable values: :class:`UnsupportedPattern` says so
+with a one-line reason.
 """
 
 from __future__ import annotations
@@ -30,15 +37,25 @@ PATHS: dict[str, IndicatorType] = {
     "file:hashes.sha-256": IndicatorType.sha256,
     "network-traffic:dst_ref.value": IndicatorType.ipv4,
     "network-traffic:src_ref.value": IndicatorType.ipv4,
+    "domain-name:resolves_to_refs[*].value": IndicatorType.ipv4,
 }
+# Paths that describe, beside a blockable value, the same object in an AND observation.
+DESCRIBING = frozenset({
+    "file:name", "file:size", "file:mime_type", "file:name_enc", "file:magic_number_hex",
+    "file:hashes.sha512", "file:hashes.sha-512", "file:hashes.ssdeep", "file:hashes.tlsh",
+    "file:hashes.sha3-256", "file:hashes.sha3-512",
+    "network-traffic:dst_port", "network-traffic:src_port", "network-traffic:protocols[*]",
+    "network-traffic:dst_ref.type", "network-traffic:src_ref.type",
+    "email-message:subject", "email-message:from_ref.display_name", "url:x_misp_port",
+})
 
 _TOKEN = re.compile(
     r"""\s*(?:
-        (?P<open>\[)|(?P<close>\])|(?P<or>OR\b)
-      | (?P<bad>AND\b|FOLLOWEDBY\b|WITHIN\b|REPEATS\b|START\b|STOP\b|NOT\b)
+        (?P<open>\[)|(?P<close>\])|(?P<or>OR\b)|(?P<and>AND\b)
+      | (?P<bad>FOLLOWEDBY\b|WITHIN\b|REPEATS\b|START\b|STOP\b|NOT\b)
       | (?P<path>[a-z0-9_-]+:[a-z0-9_.'\[\]*-]+)\s*
         (?P<op>=|ISSUBSET\b|!=|<=|>=|<|>|LIKE\b|MATCHES\b|IN\b|ISSUPERSET\b)\s*
-        (?P<str>'(?:[^'\\]|\\.)*')
+        (?P<str>'(?:[^'\\]|\\.)*'|-?\d+(?:\.\d+)?\b)
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
@@ -89,6 +106,10 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
     pos = 0
     depth = 0
     expect_term = True
+    joins: set[str] = set()  # how the comparisons of the current observation are joined
+    described: list[str] = []  # the paths of describing comparisons in it
+    found = 0  # values it gave
+    objects: set[str] = set()  # the object types it compares
     text = pattern.strip()
     if not text:
         raise UnsupportedPattern("leeres Muster", "empty pattern")
@@ -100,14 +121,21 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
         pos = m.end()
         if m.group("open"):
             depth += 1
+            joins, described, found, objects = set(), [], 0, set()
         elif m.group("close"):
             depth -= 1
             if depth < 0:
                 raise UnsupportedPattern("Klammern passen nicht", "unbalanced brackets")
+            _end_observation(joins, described, found, objects)
             # a qualifier after ] (WITHIN, START …) is caught as "bad" below
-        elif m.group("or"):
+        elif m.group("or") or m.group("and"):
+            word = "OR" if m.group("or") else "AND"
+            if word == "AND" and depth == 0:
+                raise UnsupportedPattern("AND zwischen Beobachtungen kann nicht in einzelne Indikatoren zerlegt "
+                                         "werden", "AND between observations cannot be split into single indicators")
             if expect_term:
-                raise UnsupportedPattern("OR ohne Vergleich", "OR without comparison")
+                raise UnsupportedPattern(f"{word} ohne Vergleich", f"{word} without comparison")
+            joins.add(word)
             expect_term = True
         elif m.group("bad"):
             word = m.group("bad").upper()
@@ -116,24 +144,53 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
                 f"{word} cannot be split into single indicators",
             )
         else:
-            key = _path_key(m.group("path"))
-            op = m.group("op").upper()
-            kind = PATHS.get(key)
-            if kind is None:
-                raise UnsupportedPattern(f"Objektpfad {m.group('path')} wird nicht unterstützt",
-                                         f"object path {m.group('path')} is not supported")
-            value = _unquote(m.group("str"))
-            if op == "ISSUBSET" and kind in (IndicatorType.ipv4, IndicatorType.ipv6):
-                kind = IndicatorType.ipv4_cidr if kind == IndicatorType.ipv4 else IndicatorType.ipv6_cidr
-            elif op != "=":
-                raise UnsupportedPattern(f"Operator {op} wird nicht unterstützt", f"operator {op} is not supported")
-            if kind == IndicatorType.ipv4 and ":" in value:
-                kind = IndicatorType.ipv6
-            out.append((kind, value))
+            objects.add(m.group("path").partition(":")[0].lower())
+            pair = _comparison(m)
+            if pair is None:
+                described.append(m.group("path"))
+            else:
+                out.append(pair)
+                found += 1
             expect_term = False
     if depth != 0 or expect_term:
         raise UnsupportedPattern("unvollständiges Muster", "incomplete pattern")
     return out
+
+
+def _comparison(m: re.Match[str]) -> tuple[IndicatorType, str] | None:
+    """The (type, raw value) of one comparison, or None for a describing one."""
+    key = _path_key(m.group("path"))
+    op = m.group("op").upper()
+    kind = PATHS.get(key)
+    if kind is None:
+        if key in DESCRIBING:
+            return None
+        raise UnsupportedPattern(f"Objektpfad {m.group('path')} wird nicht unterstützt",
+                                 f"object path {m.group('path')} is not supported")
+    raw = m.group("str")
+    if not raw.startswith("'"):
+        raise UnsupportedPattern(f"{m.group('path')}: Zahl statt Text", f"{m.group('path')}: number instead of text")
+    value = _unquote(raw)
+    if op == "ISSUBSET" and kind in (IndicatorType.ipv4, IndicatorType.ipv6):
+        kind = IndicatorType.ipv4_cidr if kind == IndicatorType.ipv4 else IndicatorType.ipv6_cidr
+    elif op != "=":
+        raise UnsupportedPattern(f"Operator {op} wird nicht unterstützt", f"operator {op} is not supported")
+    if kind == IndicatorType.ipv4 and ":" in value:
+        kind = IndicatorType.ipv6
+    return kind, value
+
+
+def _end_observation(joins: set[str], described: list[str], found: int, objects: set[str]) -> None:
+    if joins == {"AND", "OR"}:
+        raise UnsupportedPattern("AND und OR gemischt in einer Beobachtung", "AND and OR mixed in one observation")
+    if "AND" in joins and len(objects) > 1:
+        raise UnsupportedPattern("AND über verschiedene Objekte kann nicht in einzelne Indikatoren zerlegt werden",
+                                 "AND across different objects cannot be split into single indicators")
+    if described and "AND" not in joins:  # alone it would block every file of that name
+        raise UnsupportedPattern(f"Objektpfad {described[0]} wird nicht unterstützt",
+                                 f"object path {described[0]} is not supported")
+    if found == 0:
+        raise UnsupportedPattern("Beobachtung ohne blockierbaren Wert", "observation without a blockable value")
 
 
 def _quote(value: str) -> str:
