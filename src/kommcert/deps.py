@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -18,6 +19,8 @@ from kommcert.audit.events import AuditEvent
 from kommcert.config import Settings
 from kommcert.errors import AuthenticationFailed, DomainError
 from kommcert.sharing.actor import ANONYMOUS, Actor
+
+log = logging.getLogger("kommcert.web")
 
 SESSION_COOKIE = "kc_session"
 PRE_CSRF_COOKIE = "kc_csrf"
@@ -51,15 +54,24 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request, committed before the response is sent, unless the handler
+    rendered an error page (``render`` with a 4xx/5xx status): then nothing it wrote is kept."""
     db: Session = request.app.state.sessionmaker()
     try:
         yield db
-        db.commit()
+        if getattr(request.state, "discard_writes", False):
+            db.rollback()
+        else:
+            db.commit()
     except BaseException:
         db.rollback()
         raise
     finally:
+        try:
+            audit_service.write_kept(db)  # audited denials outlive the rollback of a 404
+        except Exception:  # noqa: BLE001 - never hide the request's own outcome
+            db.rollback()
+            log.exception("kept audit entries could not be written")
         db.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from kommcert.audit.events import AuditEvent
@@ -28,6 +28,31 @@ def record(db: Session, event: AuditEvent) -> AuditEntry:
     db.add(entry)
     db.flush()
     return entry
+
+
+_KEPT = "kommcert.audit.kept"
+
+
+def record_kept(db: Session, event: AuditEvent) -> AuditEntry:
+    """Record an entry that must outlive the caller's transaction: a denied look at a RED report
+    is answered with 404, and the error rolls the request back. :func:`write_kept` writes it again
+    if that happened."""
+    db.info.setdefault(_KEPT, []).append(event)
+    return record(db, event)
+
+
+def write_kept(db: Session) -> None:
+    """After a transaction ended: write the kept entries it rolled back, in one of their own."""
+    kept = db.info.pop(_KEPT, None)
+    if kept:
+        for item in kept:
+            record(db, item)
+        db.commit()
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_are_written(session: Session) -> None:
+    session.info.pop(_KEPT, None)
 
 
 def count_since(db: Session, *, action: str, since: datetime, subject: str | None = None,

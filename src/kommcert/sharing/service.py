@@ -72,7 +72,7 @@ def get_or_404(db: Session, model: type[T], object_id: int, actor: Actor, *, ip:
         raise NotFound()
     if not policy.can(db, actor, policy.VIEW, obj):
         if TLP(obj.tlp) in AUDITED_DENIALS:  # type: ignore[attr-defined]
-            audit_service.record(db, AuditEvent(
+            audit_service.record_kept(db, AuditEvent(
                 events.ACCESS_DENIED, actor_user_id=actor.user_id, org_id=obj.owner_org_id,  # type: ignore[attr-defined]
                 object_type=model.__share_type__, object_id=object_id, ip=ip,  # type: ignore[attr-defined]
                 detail={"tlp": str(obj.tlp), "actor_org_id": actor.org_id},  # type: ignore[attr-defined]

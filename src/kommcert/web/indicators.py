@@ -121,8 +121,8 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
             "records": records, "rejects": rejects, "total": total, "name": name, "freetext": fmt == "freetext",
             "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep)
     except DomainError as exc:
-        # An import writes batch by batch: a bad record after the first batch must not leave the
-        # earlier ones behind when this page (a normal response) lets the request commit.
+        # An import writes batch by batch: the error page makes get_db roll the earlier batches
+        # back; rolled back here already, the form below can read the database again.
         db.rollback()
         return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep)
 

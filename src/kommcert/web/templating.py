@@ -39,6 +39,11 @@ def locale_of(request: Request) -> str:
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
+    if status_code >= 400:
+        # An error page is a normal response, so the request's transaction would commit whatever
+        # the handler wrote before it failed (half an import, say); get_db rolls it back instead.
+        # A handler that must keep something (a failed login for throttling) commits first.
+        request.state.discard_writes = True
     locale = locale_of(request)
     csrf = expected_csrf(request)
     new_pre_csrf = None
