@@ -36,8 +36,27 @@ def reset_postgres(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _test_database_url(tmp_path_factory)
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = _test_database_url(tmp_path_factory)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (worker and url.startswith("postgresql")):
+        yield url
+        return
+    # Under pytest-xdist each worker gets a database of its own on the same server: resetting one
+    # shared schema from two workers raced ("relation organizations does not exist").
+    from sqlalchemy.engine import make_url
+
+    name = f"{make_url(url).database}_{worker}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
