@@ -349,3 +349,15 @@ def test_a_damaged_cache_is_fetched_again(platform, logs: Path, tmp_path: Path) 
     assert scan(*args)[0] == 1  # and the next run downloads the set whole
     (next(cache.glob("*/source.json"))).write_text("{not json")
     assert scan(*args)[0] == 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_owa_log_gives_utc_times_and_the_server_under_each_fields_header(tmp_path: Path, jobs: str) -> None:
+    sample = Path(__file__).parent / "samples" / "iis-owa.log"
+    (tmp_path / "feed.txt").write_text("198.51.100.23\n203.0.113.77\n")
+    code, out, _ = scan(str(sample), "--feed", str(tmp_path / "feed.txt"), "--format", "jsonl", "--jobs", jobs)
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [(h["line"], h["log_time"], h["format"], h["host"]) for h in hits] == [
+        (6, "2026-11-22T08:15:07Z", "w3c", None), (7, "2026-11-22T08:16:41Z", "w3c", None),
+        (10, "2026-11-22T08:20:00Z", "w3c", "EX01")]

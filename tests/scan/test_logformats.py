@@ -118,6 +118,12 @@ CASES = [
         (5, "exchange-tracking", utc(2026, 11, 22, 8, 15, 2, 123000), "EX01"),
         (7, "exchange-tracking", utc(2026, 11, 22, 8, 16, 41, 870000), "EX02"),
     ]),
+    ("iis-owa.log", "w3c", [
+        (9, "w3c", utc(2026, 11, 22, 8, 20, 0), "EX01"),  # under the second #Fields header, with s-computername
+    ]),
+    ("windows-firewall.log", "w3c", [
+        (5, "w3c", utc(2026, 11, 22, 8, 15, 2), None),  # "#Time Format: Local": CET
+    ]),
     ("json-lines.jsonl", "json-lines", [
         (0, "json-lines", utc(2026, 11, 22, 8, 15, 2), None),
         (3, "json-lines", utc(2026, 11, 22, 8, 20, 0), None),
@@ -301,9 +307,21 @@ def test_it_never_raises_on_garbage(line: str) -> None:
 
 
 def test_it_offers_every_format_with_german_and_english_labels() -> None:
-    assert len(FORMATS) == 18
+    assert len(FORMATS) == 19
     assert set(FORMATS) == {name for name, _ in ORDER} | {"text"}
     for name, fmt in FORMATS.items():
         assert isinstance(fmt, LogFormat)
         assert fmt.name == name
         assert fmt.label_de and fmt.label_en
+
+
+def test_it_reads_w3c_lines_under_the_header_they_follow() -> None:
+    # IIS (OWA/ECP): UTC by the W3C standard; the columns change with every #Fields header.
+    lines = read("iis-owa.log")
+    tracker = FormatTracker(lines[:200], year=2026, tz=TZ, now=NOW)
+    seen = [tracker.analyse(line) for line in lines]  # headers too, in file order, as the runner does
+    assert seen[4] == LineInfo(FORMATS["w3c"], utc(2026, 11, 22, 8, 15, 2), None)
+    assert seen[6] == LineInfo(FORMATS["w3c"], utc(2026, 11, 22, 8, 16, 41), None)
+    assert seen[9] == LineInfo(FORMATS["w3c"], utc(2026, 11, 22, 8, 20, 0), "EX01")
+    # A line that does not fit the columns is not read as W3C.
+    assert tracker.analyse("2026-11-22 08:20:00 EX01 too few columns").format != FORMATS["w3c"]

@@ -1,4 +1,4 @@
-"""Per-file reading state (clock, Zeek and Exchange column headers) and a line with its parses cached."""
+"""Per-file reading state (clock, Zeek, Exchange and W3C column headers) and a line with its parses cached."""
 
 from __future__ import annotations
 
@@ -22,15 +22,24 @@ class Context:
     zeek_fields: tuple[str, ...] | None = None
     zeek_path: str | None = None
     exchange_fields: tuple[str, ...] | None = None
+    w3c_fields: tuple[str, ...] | None = None  # IIS (OWA, ECP), Windows Firewall
+    w3c_local_time: bool = False  # Windows Firewall logs local time; IIS and the W3C standard UTC
     _zeek_index: dict[str, int] = field(default_factory=dict)
 
     def observe_header(self, text: str) -> bool:
         """Take note of a ``#`` header line (Zeek ``#fields``, Exchange ``#Fields:``); True for any ``#`` line."""
         if not text.startswith("#"):
             return False
-        if text.startswith("#Fields:"):
-            names = tuple(name.strip() for name in text[len("#Fields:"):].split(","))
-            self.exchange_fields = names if "date-time" in names else None  # W3C/IIS logs separate by spaces
+        if text.startswith("#Software:"):
+            self.w3c_local_time = "firewall" in text.lower()
+        elif text.startswith("#Time Format:"):
+            self.w3c_local_time = "local" in text.lower()
+        elif text.startswith("#Fields:"):
+            body = text[len("#Fields:"):]
+            names = tuple(name.strip() for name in body.split(","))
+            self.exchange_fields = names if "date-time" in names else None
+            spaced = tuple(body.split())  # W3C extended (IIS): space-separated, date and time apart
+            self.w3c_fields = spaced if "date" in spaced and "time" in spaced else None
         elif text.startswith("#separator"):
             value = _HEX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text[len("#separator"):].strip())
             self.zeek_separator = value or "\t"

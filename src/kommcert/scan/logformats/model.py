@@ -45,6 +45,7 @@ _FORMATS = (
     LogFormat("filterlog", "pfSense/OPNsense-Firewallprotokoll", "pfSense/OPNsense firewall log"),
     LogFormat("postfix", "Postfix-Mailprotokoll", "Postfix mail log"),
     LogFormat("exchange-tracking", "Exchange-Nachrichtenverfolgung", "Exchange message tracking log"),
+    LogFormat("w3c", "W3C-Protokoll (IIS/OWA, Windows-Firewall)", "W3C log (IIS/OWA, Windows Firewall)"),
     LogFormat("json-lines", "JSON-Zeilen", "JSON lines"),
     LogFormat("text", "Text (Format unbekannt)", "Text (unknown format)"),
 )

@@ -26,6 +26,7 @@ HEAD_LINES = 200
 ORDER: tuple[tuple[str, Parser], ...] = (
     ("zeek-tsv", structured.zeek_tsv),
     ("exchange-tracking", structured.exchange_tracking),
+    ("w3c", web.w3c),
     ("suricata-eve", structured.suricata_eve),
     ("zeek-json", structured.zeek_json),
     ("windows-dns", dns.windows_dns),
