@@ -361,3 +361,17 @@ def test_an_owa_log_gives_utc_times_and_the_server_under_each_fields_header(tmp_
     assert [(h["line"], h["log_time"], h["format"], h["host"]) for h in hits] == [
         (6, "2026-11-22T08:15:07Z", "w3c", None), (7, "2026-11-22T08:16:41Z", "w3c", None),
         (10, "2026-11-22T08:20:00Z", "w3c", "EX01")]
+
+
+def test_a_utf16_export_is_scanned_like_any_log(tmp_path: Path) -> None:
+    # Get-Content dns.log | Out-File export.log  (Windows PowerShell 5 writes UTF-16LE with a BOM)
+    (tmp_path / "feed.txt").write_text("evil.example\n")
+    lines = ["22.11.2026 09:15:02 0A4C PACKET  000001 UDP Rcv 10.20.0.9 1a2b   Q [0001   D   NOERROR] A "
+             "(4)mail(4)evil(7)example(0)", "22.11.2026 09:15:03 0A4C PACKET  000002 UDP Rcv 10.20.0.9 1a2c   Q "
+             "[0001   D   NOERROR] A (3)www(7)example(3)org(0)"]
+    (tmp_path / "export.log").write_bytes(b"\xff\xfe" + "\r\n".join(lines).encode("utf-16-le"))
+    code, out, _ = scan(str(tmp_path / "export.log"), "--feed", str(tmp_path / "feed.txt"), "--format", "jsonl")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert code == 1
+    assert [(h["line"], h["indicator"], h["format"], h["log_time"]) for h in hits] == [
+        (1, "evil.example", "windows-dns", "2026-11-22T08:15:02Z")]

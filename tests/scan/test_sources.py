@@ -201,6 +201,33 @@ def test_nul_after_the_first_8_kib_is_not_binary(tmp_path: Path) -> None:
     assert b"".join(b.data for b in blocks) == data
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_read_as_utf8_lines(tmp_path: Path, encoding: str) -> None:
+    # PowerShell's Out-File writes UTF-16 with a BOM; its NUL bytes must not make it "binary".
+    text = "Zeile 1 evil.example\r\nZeile 2 Grüße 198.51.100.7\r\n" + "x" * 5000 + "\r\nletzte Zeile\r\n"
+    bom = b"\xff\xfe" if encoding.endswith("le") else b"\xfe\xff"
+    path = write(tmp_path / "export.log", bom + text.encode(encoding))
+    blocks, problems = read_all(source_for(path), block_size=333)  # odd sizes split code units
+    assert problems == []
+    assert b"".join(b.data for b in blocks) == text.encode("utf-8")
+    assert blocks[0].first_line == 1
+
+
+def test_gzipped_utf16_is_decompressed_then_decoded(tmp_path: Path) -> None:
+    text = "a 203.0.113.9\nb\n"
+    path = write(tmp_path / "export.log.gz", gzip.compress(b"\xff\xfe" + text.encode("utf-16-le")))
+    blocks, problems = read_all(source_for(path))
+    assert (b"".join(b.data for b in blocks), problems) == (text.encode(), [])
+
+
+def test_utf16_files_are_not_split_into_byte_ranges(tmp_path: Path) -> None:
+    from kommcert.scan import runner
+
+    plain = write(tmp_path / "plain.log", b"line\n" * 10)
+    wide = write(tmp_path / "wide.log", b"\xff\xfe" + "line\n".encode("utf-16-le") * 10)
+    assert runner._is_plain(source_for(plain)) and not runner._is_plain(source_for(wide))
+
+
 # ------------------------------------------------------------------------------------------------ lines
 
 
@@ -285,7 +312,7 @@ def test_huge_single_line_is_not_held_in_memory(tmp_path: Path) -> None:
 @given(data=st.binary(max_size=400).map(lambda b: b.replace(b"\x00", b"\n")),
        block_size=st.integers(1, 64), max_line=st.integers(1, 40))
 def test_blocks_match_a_simple_reference(data: bytes, block_size: int, max_line: int) -> None:
-    assume(sources.compression(data[:6]) is None)  # plain input only
+    assume(sources.compression(data[:6]) is None and not sources.is_utf16(data))  # plain bytes only
     lines = data.split(b"\n")
     expected = b"\n".join(line[:max_line] for line in lines)
     first_long = next((i + 1 for i, line in enumerate(lines) if len(line) > max_line), None)

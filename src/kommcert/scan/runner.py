@@ -89,7 +89,9 @@ def _is_plain(source: Source) -> bool:
     if source.path is None or not source.size:
         return False
     with source.path.open("rb") as f:
-        return sources_mod.compression(f.read(8)) is None
+        head = f.read(8)
+    # Byte ranges split at b"\n": only for bytes that are lines as they are.
+    return sources_mod.compression(head) is None and not sources_mod.is_utf16(head)
 
 
 def plan(srcs: list[Source], jobs: int) -> list[_Unit]:

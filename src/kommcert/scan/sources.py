@@ -13,6 +13,7 @@ Over-long lines are found by jumping ``max_line`` bytes at a time with ``rfind``
 from __future__ import annotations
 
 import bz2
+import codecs
 import errno
 import fnmatch
 import gzip
@@ -375,6 +376,29 @@ _MAGICS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def is_utf16(head: bytes) -> bool:
+    """UTF-16 text with a byte order mark (PowerShell's Out-File, some Windows exports)."""
+    return head.startswith(UTF16_BOMS)
+
+
+def _utf8_from_utf16(read: Callable[[int], bytes], head: bytes) -> tuple[Callable[[int], bytes], bytes]:
+    """Read UTF-16 as UTF-8, so that lines, tokens and NUL-based binary detection work as for any log.
+    Undecodable pairs become U+FFFD."""
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+
+    def transcoded(size: int) -> bytes:
+        while True:
+            chunk = read(size)
+            text = decoder.decode(chunk, final=not chunk)
+            if text or not chunk:
+                return text.encode("utf-8")
+
+    return transcoded, decoder.decode(head).encode("utf-8")
+
+
 def compression(head: bytes) -> str | None:
     for magic, kind in _MAGICS:
         if head.startswith(magic):
@@ -714,6 +738,8 @@ def _blocks(source: Source, read: Callable[[int], bytes], kind: str | None, bloc
         head_len += len(chunk)
     head = b"".join(head_parts)
     del head_parts
+    if is_utf16(head):
+        read, head = _utf8_from_utf16(read, head)
     if b"\x00" in head[:BINARY_SNIFF]:
         problems.append(Problem(source.display, "Binärdatei übersprungen", "binary file skipped"))
         return
