@@ -16,8 +16,9 @@ import zstandard
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kommcert.scan import sources
-from kommcert.scan.sources import Block, Problem, Source, expand, read_blocks
+from kommcert.scan import blocks as blocks_mod
+from kommcert.scan.blocks import read_blocks
+from kommcert.scan.sources import Block, Problem, Source, expand
 
 STDIN = Source("-", None, None, None)
 
@@ -312,7 +313,7 @@ def test_huge_single_line_is_not_held_in_memory(tmp_path: Path) -> None:
 @given(data=st.binary(max_size=400).map(lambda b: b.replace(b"\x00", b"\n")),
        block_size=st.integers(1, 64), max_line=st.integers(1, 40))
 def test_blocks_match_a_simple_reference(data: bytes, block_size: int, max_line: int) -> None:
-    assume(sources.compression(data[:6]) is None and not sources.is_utf16(data))  # plain bytes only
+    assume(blocks_mod.compression(data[:6]) is None and not blocks_mod.is_utf16(data))  # plain bytes only
     lines = data.split(b"\n")
     expected = b"\n".join(line[:max_line] for line in lines)
     first_long = next((i + 1 for i, line in enumerate(lines) if len(line) > max_line), None)
@@ -391,7 +392,7 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     def deny(_path: Path) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(sources, "_open_regular", deny)
+    monkeypatch.setattr(blocks_mod, "_open_regular", deny)
     blocks, problems = read_all(source_for(path))
     assert blocks == []
     assert [p.de for p in problems] == ["Datei nicht lesbar: keine Berechtigung"]
@@ -556,12 +557,12 @@ def test_zstd_frame_walker_passes_exactly_the_frames(chunk: int) -> None:
     good = zstd_frames(b"first\n", checksum=True) + skippable + zstd_frames(b"second\n" * 50)
     for tail, complete in ((b"", True), (b"\x28\xb5", False), (b"garbage", False)):
         stream = good + tail
-        walker = sources._ZstdFrames()
+        walker = blocks_mod._ZstdFrames()
         passed = b"".join(walker.feed(stream[i:i + chunk]) for i in range(0, len(stream), chunk))
         assert passed == good
         assert walker.complete is complete
         assert walker.invalid is (tail == b"garbage")
-    walker = sources._ZstdFrames()
+    walker = blocks_mod._ZstdFrames()
     cut = good[:-3]
     assert b"".join(walker.feed(cut[i:i + chunk]) for i in range(0, len(cut), chunk)) == cut
     assert not walker.complete and not walker.invalid

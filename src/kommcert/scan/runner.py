@@ -20,7 +20,7 @@ from pathlib import Path
 from queue import Full, Queue
 
 from kommcert.indicators.types import IndicatorType
-from kommcert.scan import sources as sources_mod
+from kommcert.scan import blocks as blocks_mod
 from kommcert.scan.indicator_set import CompiledSet, ScanIndicator
 from kommcert.scan.logformats import FormatTracker
 from kommcert.scan.sources import Block, Problem, Source
@@ -91,7 +91,7 @@ def _is_plain(source: Source) -> bool:
     with source.path.open("rb") as f:
         head = f.read(8)
     # Byte ranges split at b"\n": only for bytes that are lines as they are.
-    return sources_mod.compression(head) is None and not sources_mod.is_utf16(head)
+    return blocks_mod.compression(head) is None and not blocks_mod.is_utf16(head)
 
 
 def plan(srcs: list[Source], jobs: int) -> list[_Unit]:
@@ -199,7 +199,7 @@ def _prefetched(blocks: Iterator[Block], depth: int = 2) -> Iterator[Block]:
 def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitResult:  # noqa: ANN001
     result = _UnitResult(unit)
     blocks = (_range_blocks(unit, block_size, max_line, result.problems) if unit.end is not None
-              else sources_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
+              else blocks_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
                                            problems=result.problems))
     last: Block | None = None
     for block in _prefetched(blocks):
@@ -283,7 +283,7 @@ def _head(source: Source) -> list[str]:
     lines: list[str] = []
     if source.path is None:
         return lines
-    for block in sources_mod.read_blocks(source, block_size=256 << 10, max_line=64 << 10, problems=[]):
+    for block in blocks_mod.read_blocks(source, block_size=256 << 10, max_line=64 << 10, problems=[]):
         for raw in block.data.split(b"\n"):
             lines.append(raw.decode("utf-8", "replace").rstrip("\r"))
             if len(lines) >= HEAD_LINES:
