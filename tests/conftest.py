@@ -95,8 +95,9 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    # feed_state_seconds=0: tests see every change in the feeds' ETags at once (test_feeds checks the reuse).
     return load_settings(env="test", secret_key=SECRET, database_url=database_url, secure_cookies=False,
-                         base_url="http://testserver")
+                         base_url="http://testserver", feed_state_seconds=0)
 
 
 @pytest.fixture

@@ -127,6 +127,32 @@ def test_feeds_answer_a_conditional_get_with_304_until_the_data_change(client, p
     assert changed.status_code == 200 and "203.0.113.99" in changed.text
 
 
+def test_feeds_reuse_the_data_state_for_a_while_and_sightings_do_not_change_it(client, db, personas, feeds,  # noqa: ANN001
+                                                                               import_stix, settings,  # noqa: ANN001
+                                                                               monkeypatch) -> None:  # noqa: ANN001
+    from kommcert.api import feeds as feeds_api
+    from kommcert.indicators import sightings as sightings_service
+    from kommcert.indicators.sightings import SightingIn
+
+    clock = [1000.0]
+    monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    token = _token(personas, "gemeinde_a1_member")
+    etag = client.get(f"/feeds/txt?token={token}").headers["etag"]
+    # A sighting adds share targets, but no feed content: the tag stays.
+    sightings_service.record_sightings(db, actor=personas.actor("gemeinde_a1_member"), items=[
+        SightingIn(key="s1", type="domain", value="evil.example")])
+    clock[0] += 11
+    assert client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag}).status_code == 304
+    # New content: within the reuse time the old state still answers, after it the new one.
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '203.0.113.98']"], tlp=TLP.green)
+    clock[0] += 5
+    assert client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag}).status_code == 304
+    clock[0] += 6
+    changed = client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "203.0.113.98" in changed.text
+
+
 def test_the_scan_set_names_the_organisation_and_keeps_ids(client, db, personas, feeds) -> None:  # noqa: ANN001
     text = client.get(f"/feeds/scan?token={_token(personas, 'gemeinde_b1_member')}").text
     head, columns, *rows = text.splitlines()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
@@ -97,7 +98,7 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
     spec = FEEDS[fmt]
     types = frozenset(type) if type else (DNS_TYPES if fmt == FeedFormat.rpz else None)
     now = utcnow()
-    etag = _etag(db, actor, fmt, types, now)
+    etag = _etag(actor, fmt, types, now, _data_state(request, db, settings.feed_state_seconds))
     if etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     context = FeedContext(generated=now, producer=f"kommcert {settings.cert_name}",
@@ -123,12 +124,25 @@ def _if_none_match(request: Request) -> set[str]:
     return {tag.strip() for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
 
 
-def _etag(db, actor: Actor, fmt: FeedFormat, types: frozenset[IndicatorType] | None,  # noqa: ANN001
-          now: datetime) -> str:
+def _data_state(request: Request, db, seconds: float) -> str:  # noqa: ANN001
+    """The data state, computed at most once per ``seconds`` per process: hundreds of appliances
+    polling every few minutes would otherwise each cost a scan of the indicator tables."""
+    if seconds <= 0:
+        return indicators_service.feed_state(db)
+    cached = getattr(request.app.state, "feed_state", None)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    state = indicators_service.feed_state(db)
+    request.app.state.feed_state = (now + seconds, state)
+    return state
+
+
+def _etag(actor: Actor, fmt: FeedFormat, types: frozenset[IndicatorType] | None, now: datetime, state: str) -> str:
     """Same tag, same content: who asks (visibility), what (format, types), the data's state, and
     the hour (indicators expire by themselves). Appliances and ``kommcert scan`` send it back and
     get 304 instead of the whole list."""
-    parts = (actor.user_id, actor.org_id, fmt.value, sorted(t.value for t in types or ()),
-             indicators_service.feed_state(db), now.strftime("%Y-%m-%dT%H"))
+    parts = (actor.user_id, actor.org_id, fmt.value, sorted(t.value for t in types or ()), state,
+             now.strftime("%Y-%m-%dT%H"))
     return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
 

@@ -148,7 +148,9 @@ def feed_state(db: Session) -> str:
     prov = db.execute(select(func.max(Provenance.id), func.count(Provenance.id))).one()
     ind = db.scalar(select(func.max(Indicator.updated_at)))
     rep = db.execute(select(func.max(Report.updated_at), func.count(Report.id))).one()
-    shares = db.execute(select(func.max(ShareTarget.id), func.count(ShareTarget.id))).one()
+    # Only report audiences change what a feed holds; every sighting adds share targets too.
+    shares = db.execute(select(func.max(ShareTarget.id), func.count(ShareTarget.id))
+                        .where(ShareTarget.object_type == Report.__share_type__)).one()
     return f"{prov[0]}:{prov[1]}:{ind}:{rep[0]}:{rep[1]}:{shares[0]}:{shares[1]}"
 
 
