@@ -160,3 +160,23 @@ def test_the_scan_set_names_the_organisation_and_keeps_ids(client, db, personas,
     values = {row.split("\t")[2] for row in rows}
     assert "evil.example" in values and "198.51.100.7" not in values  # Kreis A's AMBER stays out
     assert all(row.split("\t")[0].isdigit() for row in rows)
+
+
+def test_a_second_source_makes_a_new_stix_version(client, db, personas, import_stix) -> None:  # noqa: ANN001
+    # Same id and modified must mean the same content (STIX 2.1, 3.6): a TIP keeps only one of them.
+    from sqlalchemy import update as sql_update
+
+    import_stix("land_cert_analyst", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    db.execute(sql_update(Provenance).values(created_at=utcnow() - timedelta(days=30)))
+    db.execute(sql_update(Indicator).values(created_at=utcnow() - timedelta(days=30),
+                                            updated_at=utcnow() - timedelta(days=30)))
+    token = _token(personas, "gemeinde_a1_member")
+
+    def version() -> str:
+        bundle = json.loads(client.get(f"/feeds/stix?token={token}").text)
+        return next(o for o in bundle["objects"] if o["type"] == "indicator")["modified"]
+
+    first = version()
+    import_stix("kreis_a_admin", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
+    second = version()
+    assert second > first

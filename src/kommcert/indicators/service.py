@@ -170,7 +170,7 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
         stmt = (select(Indicator.id, Indicator.uuid, Indicator.type, Indicator.value, Indicator.created_at,
                        Indicator.updated_at, func.min(_TLP_RANK), func.min(Provenance.valid_from),
                        func.max(Provenance.valid_until), func.max(Provenance.confidence), func.max(Provenance.tags),
-                       func.min(Provenance.report_id), func.max(Provenance.comment))
+                       func.min(Provenance.report_id), func.max(Provenance.comment), func.max(Provenance.created_at))
                 .join(Provenance, Provenance.indicator_id == Indicator.id)
                 .join(Report, Report.id == Provenance.report_id)
                 .where(Provenance.report_id.in_(visible_reports(actor)), Indicator.id > low,
@@ -193,11 +193,12 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
         report_ids = {r[11] for r in rows}
         titles = dict(db.execute(select(Report.id, Report.title).where(Report.id.in_(report_ids))).all())
         uuids = dict(db.execute(select(Report.id, Report.uuid).where(Report.id.in_(report_ids))).all())
-        for (ind_id, uuid_, kind, value, created, modified, rank, valid_from, valid_until, confidence, tags,
-             rep_id, comment) in rows:
+        for (ind_id, uuid_, kind, value, created, updated, rank, valid_from, valid_until, confidence, tags,
+             rep_id, comment, last_added) in rows:
             yield ExportRow(
                 id=ind_id, uuid=str(uuid_), type=IndicatorType(kind), value=value, tlp=TLP_ORDER[rank],
-                created=created, modified=modified, valid_from=valid_from, valid_until=valid_until,
+                # A new source changes what the reader gets (validity, confidence): a new STIX version.
+                created=created, modified=max(updated, last_added), valid_from=valid_from, valid_until=valid_until,
                 confidence=confidence, tags=tuple(t for t in (tags or "").split("\n") if t),
                 report_uuid=str(uuids[rep_id]), report_title=titles[rep_id], comment=comment,
             )
