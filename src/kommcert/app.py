@@ -59,7 +59,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     _install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
-    uploads = {path: settings.max_upload_bytes for path in ("/api/v1/indicators/import", "/indicators/import")}
+    uploads = {r"(/api/v1)?/indicators/import": settings.max_upload_bytes,
+               # the files of one request together; multipart framing and the form fields get 1 MiB
+               r"(/api/v1)?/reports(/\d+/(comments|attachments))?": settings.max_attachment_bytes + 2**20}
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=uploads)
     return app
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         512 * 1024 * 1024, ge=1024, description="Largest indicator file accepted by the import pages and API."
     )
+    max_attachment_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024,
+        description="Largest file attached to a report or comment (the files of one upload together).")
     rpz_zone: str = Field("rpz.kommcert.invalid", description="Zone name of the DNS RPZ feed.")
     misp_feed_hosts: str = Field(
         "", description="Comma-separated host names whose MISP feeds the import page may fetch (empty: none; "

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from kommcert.accounts import service as accounts_service
@@ -162,3 +163,12 @@ async def verify_csrf(request: Request, actor: CurrentActor, db: DbSession) -> N
         ))
         db.commit()  # the rejection is kept although the request fails
         raise CsrfFailed()
+
+
+def file_download(data: bytes, filename: str) -> Response:
+    """A stored file as a download, never rendered by the browser: octet-stream, attachment
+    disposition (RFC 6266, UTF-8 name per RFC 5987), sandboxed, not cached by shared caches."""
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}",
+        "Content-Security-Policy": "sandbox; default-src 'none'", "Cache-Control": "private, no-store"})

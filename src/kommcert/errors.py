@@ -38,6 +38,10 @@ class PermissionDenied(DomainError):
         super().__init__(de, en)
 
 
+class TooLarge(DomainError):
+    status_code = 413
+
+
 class Conflict(DomainError):
     status_code = 409
 

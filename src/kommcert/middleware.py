@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 Scope = dict[str, Any]
@@ -14,11 +15,12 @@ class BodyLimitMiddleware:
     def __init__(self, app: Any, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        # Paths that take files (indicator imports) get their own, larger limit.
-        self.uploads = uploads or {}
+        # Paths that take files (indicator imports, report attachments) get their own limit; the keys
+        # are regular expressions matched against the whole path.
+        self.uploads = [(re.compile(pattern), limit) for pattern, limit in (uploads or {}).items()]
 
     def limit_for(self, path: str) -> int:
-        return self.uploads.get(path, self.max_bytes)
+        return next((limit for pattern, limit in self.uploads if pattern.fullmatch(path)), self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":

@@ -34,6 +34,18 @@ class LiveServer:
     session_factory: object
     settings: object
 
+    def logged_in(self, browser, email: str, **context: object):  # noqa: ANN001, ANN201
+        """A new German browser context, logged in through the form; returns its page."""
+        from tests.personas import PASSWORD
+
+        page = browser.new_context(locale="de-DE", **context).new_page()
+        page.goto(self.url + "/login")
+        page.fill("#email", email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(self.url + "/")
+        return page
+
 
 def _free_port() -> int:
     with socket.socket() as s:

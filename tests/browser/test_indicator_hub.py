@@ -24,7 +24,7 @@ from kommcert.indicators.formats.misp_feed import write_feed
 from kommcert.sharing.service import Audience
 from tests.indicators.conftest import stix_bundle
 from tests.indicators.formats.test_misp_feed import _events
-from tests.personas import PASSWORD, build_personas
+from tests.personas import build_personas
 
 pytestmark = pytest.mark.browser
 
@@ -62,16 +62,6 @@ def misp_feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
-def _login(browser, live_server, email: str):  # noqa: ANN001, ANN202
-    page = browser.new_context(locale="de-DE").new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-    return page
-
-
 def _get(url: str, token: str | None = None, body: dict | None = None) -> str:
     request = urllib.request.Request(url, data=json.dumps(body).encode() if body else None,  # noqa: S310 - loopback
                                      headers={"Content-Type": "application/json"} if body else {})
@@ -91,7 +81,7 @@ def _new_token(page, live_server, name: str, scope: str) -> str:  # noqa: ANN001
 
 def test_the_land_imports_and_a_gemeinde_blocks_reports_and_is_seen(browser, live_server, world,  # noqa: ANN001
                                                                      misp_feed) -> None:  # noqa: ANN001
-    cert = _login(browser, live_server, world["land_cert_analyst"])
+    cert = live_server.logged_in(browser, world["land_cert_analyst"])
 
     # A MISP STIX 2.1 export: preview first, nothing written, then the import.
     cert.goto(live_server.url + "/indicators/import")
@@ -110,7 +100,7 @@ def test_the_land_imports_and_a_gemeinde_blocks_reports_and_is_seen(browser, liv
     assert re.search(r"\d+ Indikatoren übernommen", cert.inner_text("main"))
 
     # Gemeinde A1's part-time admin: a token per appliance, the addresses from "Meine Feeds".
-    admin = _login(browser, live_server, world["gemeinde_a1_admin"])
+    admin = live_server.logged_in(browser, world["gemeinde_a1_admin"])
     read_token = _new_token(admin, live_server, "Firewall Rathaus", "read")
     scan_token = _new_token(admin, live_server, "kommcert scan", "read_write")
     admin.goto(live_server.url + "/feeds")

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from kommcert.api.auth import WriterActor
-from kommcert.deps import CurrentActor, DbSession, client_ip
+from kommcert.deps import CurrentActor, DbSession, SettingsDep, client_ip, file_download
+from kommcert.reports import discussion as discussion_service
 from kommcert.reports import service as reports_service
-from kommcert.reports.schemas import ReportCreate, ReportPage, ReportRead
+from kommcert.reports.discussion import Upload
+from kommcert.reports.schemas import (
+    AttachmentRead,
+    CommentRead,
+    DiscussionRead,
+    ReportCreate,
+    ReportPage,
+    ReportRead,
+)
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -31,3 +40,70 @@ def create_report(db: DbSession, actor: WriterActor, report_in: ReportCreate) ->
 def read_report(report_id: int, request: Request, db: DbSession, actor: CurrentActor) -> ReportRead:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     return ReportRead.model_validate(report)
+
+
+@router.get("/{report_id}/discussion", response_model=DiscussionRead)
+def read_discussion(report_id: int, request: Request, db: DbSession, actor: CurrentActor) -> DiscussionRead:
+    """The report's own files and its comments (each with its files), oldest first."""
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    found = discussion_service.discussion(db, report=report)
+    return DiscussionRead(
+        files=[AttachmentRead.model_validate(f) for f in found.files],
+        comments=[_comment_read(c) for c in found.comments])
+
+
+@router.post("/{report_id}/comments", response_model=CommentRead, status_code=201)
+async def add_comment(
+    report_id: int, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
+    body: str = Form(""), files: list[UploadFile] | None = File(None),
+) -> CommentRead:
+    """A comment (multipart form: ``body`` and any number of ``files``) by an organisation that sees the report."""
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    comment = discussion_service.add_comment(db, actor=actor, report=report, body=body,
+                                             uploads=await _uploads(files), max_bytes=settings.max_attachment_bytes)
+    view = next(c for c in discussion_service.discussion(db, report=report).comments if c.comment.id == comment.id)
+    return _comment_read(view)
+
+
+@router.post("/{report_id}/attachments", response_model=list[AttachmentRead], status_code=201)
+async def add_files(
+    report_id: int, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
+    files: list[UploadFile] = File(...),
+) -> list[AttachmentRead]:
+    """Files on the report itself, by the owner organisation's writers."""
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    stored = discussion_service.add_files(db, actor=actor, report=report, uploads=await _uploads(files),
+                                          max_bytes=settings.max_attachment_bytes)
+    return [AttachmentRead.model_validate(a) for a in stored]
+
+
+@router.get("/{report_id}/attachments/{attachment_id}", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def download(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    attachment = discussion_service.get_file(db, actor=actor, report=report, attachment_id=attachment_id,
+                                             ip=client_ip(request))
+    return file_download(attachment.content, attachment.filename)
+
+
+@router.delete("/{report_id}/comments/{comment_id}", status_code=204)
+def delete_comment(report_id: int, comment_id: int, request: Request, db: DbSession, actor: WriterActor) -> None:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    discussion_service.delete_comment(db, actor=actor, report=report, comment_id=comment_id)
+
+
+@router.delete("/{report_id}/attachments/{attachment_id}", status_code=204)
+def delete_file(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: WriterActor) -> None:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    discussion_service.delete_file(db, actor=actor, report=report, attachment_id=attachment_id)
+
+
+async def _uploads(files: list[UploadFile] | None) -> list[Upload]:
+    return [Upload(f.filename or "", f.content_type or "", await f.read()) for f in files or [] if f.filename]
+
+
+def _comment_read(view: discussion_service.CommentView) -> CommentRead:
+    c = view.comment
+    files = [AttachmentRead.model_validate(a) for a in view.attachments]
+    return CommentRead(id=c.id, org_id=c.org_id, org_name=view.org_name, author=view.author, body=c.body,
+                       created_at=c.created_at, attachments=files)

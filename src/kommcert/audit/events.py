@@ -21,6 +21,11 @@ EXPORTED = "exported"
 ACCESS_DENIED = "access_denied"
 ORG_IMPORTED = "org_imported"
 ORG_UPDATED = "org_updated"
+COMMENT_ADDED = "comment_added"
+COMMENT_DELETED = "comment_deleted"
+ATTACHMENT_ADDED = "attachment_added"
+ATTACHMENT_DOWNLOADED = "attachment_downloaded"
+ATTACHMENT_DELETED = "attachment_deleted"
 
 
 @dataclass(frozen=True)
@@ -53,4 +58,9 @@ LABELS_DE = {
     ACCESS_DENIED: "Zugriff verweigert (TLP:AMBER+STRICT/RED)",
     ORG_IMPORTED: "Organisationen importiert",
     ORG_UPDATED: "Organisation geändert",
+    COMMENT_ADDED: "Kommentar geschrieben",
+    COMMENT_DELETED: "Kommentar gelöscht",
+    ATTACHMENT_ADDED: "Anhang hochgeladen",
+    ATTACHMENT_DOWNLOADED: "Anhang heruntergeladen",
+    ATTACHMENT_DELETED: "Anhang gelöscht",
 }

@@ -1,17 +1,21 @@
-"""Report pages (Meldungen): list, detail, create with TLP and audience."""
+"""Report pages (Meldungen): list, detail, create with TLP, audience and files; comments and files."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
-from kommcert.deps import DbSession, client_ip
+from kommcert.deps import DbSession, SettingsDep, client_ip, file_download
 from kommcert.errors import DomainError, InvalidInput
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
+from kommcert.reports import discussion as discussion_service
 from kommcert.reports import service as reports_service
+from kommcert.reports.discussion import Upload
 from kommcert.reports.schemas import ReportCreate
+from kommcert.sharing import policy
 from kommcert.sharing import service as sharing_service
 from kommcert.sharing.tlp import TLP
 from kommcert.web.auth import PageActor
@@ -38,7 +42,7 @@ def report_form(request: Request, db: DbSession, actor: PageActor) -> Response:
 
 
 @router.post("/reports")
-async def report_create(request: Request, db: DbSession, actor: PageActor, title: str = Form(""),
+async def report_create(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep, title: str = Form(""),
                         summary: str = Form(""), tlp: str = Form("amber"), more_keys: str = Form(""),
                         strict: str = Form(""), users: str = Form(""), upward: str = Form("")) -> Response:
     form = await request.form()
@@ -58,6 +62,10 @@ async def report_create(request: Request, db: DbSession, actor: PageActor, title
             raise InvalidInput("Bitte Titel (höchstens 300 Zeichen) und TLP angeben.",
                                "Please give a title (at most 300 characters) and a TLP.") from None
         report = reports_service.create_report(db, actor=actor, report_in=report_in)
+        uploads = await _uploads(form.getlist("files"))
+        if uploads:
+            discussion_service.add_files(db, actor=actor, report=report, uploads=uploads,
+                                         max_bytes=settings.max_attachment_bytes)
     except DomainError as exc:
         return _form(request, db, actor, status_code=exc.status_code, error=exc, **values)
     return RedirectResponse(f"/reports/{report.id}", status_code=303)
@@ -66,8 +74,73 @@ async def report_create(request: Request, db: DbSession, actor: PageActor, title
 @router.get("/reports/{report_id}")
 def report_detail(report_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    return _detail(request, db, actor, report)
+
+
+def _detail(request: Request, db, actor, report, *, status_code: int = 200,  # noqa: ANN001
+            error: DomainError | None = None, body: str = "") -> Response:
     return render(request, "reports/detail.html", {
         "report": report, "audience": sharing_service.describe_audience(db, report, actor),
         "owner": reports_service.owner_of(db, report),
         "indicators": indicators_service.report_indicators(db, report_id=report.id),
-        "picture": sightings_service.picture_for_report(db, actor=actor, report_id=report.id)})
+        "picture": sightings_service.picture_for_report(db, actor=actor, report_id=report.id),
+        "discussion": discussion_service.discussion(db, report=report), "error": error, "body": body,
+        "may_comment": actor.can_write and policy.can(db, actor, policy.COMMENT, report),
+        "may_attach": actor.can_write and policy.can(db, actor, policy.EDIT, report)}, status_code=status_code)
+
+
+@router.post("/reports/{report_id}/comments")
+async def comment_add(report_id: int, request: Request, db: DbSession, actor: PageActor,
+                      settings: SettingsDep) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    form = await request.form()
+    body = str(form.get("body", ""))
+    try:
+        comment = discussion_service.add_comment(db, actor=actor, report=report, body=body,
+                                                 uploads=await _uploads(form.getlist("files")),
+                                                 max_bytes=settings.max_attachment_bytes)
+    except DomainError as exc:
+        db.rollback()
+        return _detail(request, db, actor, report, status_code=exc.status_code, error=exc, body=body)
+    return RedirectResponse(f"/reports/{report.id}#comment-{comment.id}", status_code=303)
+
+
+@router.post("/reports/{report_id}/attachments")
+async def files_add(report_id: int, request: Request, db: DbSession, actor: PageActor,
+                    settings: SettingsDep) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    form = await request.form()
+    try:
+        discussion_service.add_files(db, actor=actor, report=report, uploads=await _uploads(form.getlist("files")),
+                                     max_bytes=settings.max_attachment_bytes)
+    except DomainError as exc:
+        db.rollback()
+        return _detail(request, db, actor, report, status_code=exc.status_code, error=exc)
+    return RedirectResponse(f"/reports/{report.id}#files", status_code=303)
+
+
+@router.get("/reports/{report_id}/attachments/{attachment_id}")
+def file_get(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    attachment = discussion_service.get_file(db, actor=actor, report=report, attachment_id=attachment_id,
+                                             ip=client_ip(request))
+    return file_download(attachment.content, attachment.filename)
+
+
+@router.post("/reports/{report_id}/comments/{comment_id}/delete")
+def comment_delete(report_id: int, comment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    discussion_service.delete_comment(db, actor=actor, report=report, comment_id=comment_id)
+    return RedirectResponse(f"/reports/{report.id}#comments", status_code=303)
+
+
+@router.post("/reports/{report_id}/attachments/{attachment_id}/delete")
+def file_delete(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+    report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
+    discussion_service.delete_file(db, actor=actor, report=report, attachment_id=attachment_id)
+    return RedirectResponse(f"/reports/{report.id}#files", status_code=303)
+
+
+async def _uploads(items: list) -> list[Upload]:  # type: ignore[type-arg]
+    return [Upload(f.filename, f.content_type or "", await f.read())
+            for f in items if isinstance(f, UploadFile) and f.filename]

@@ -1,0 +1,204 @@
+"""Use cases of a report's discussion: comments and attached files.
+
+Both are parts of their report. Whoever may see the report sees them (the report is always fetched
+through the sharing policy first); writing one is the policy's ``COMMENT`` right. Removing one is
+for its author, an admin of the author's organisation, or a CERT admin (moderation). The audit log
+names files by id, size and SHA-256, never by name or content: a TLP:RED file's name is TLP:RED.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
+
+from kommcert.accounts.models import User
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
+from kommcert.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
+from kommcert.orgs.models import Organization
+from kommcert.reports.models import Attachment, Report, ReportComment
+from kommcert.sharing import policy
+from kommcert.sharing.actor import Actor
+
+MAX_COMMENT_CHARS = 20_000
+MAX_FILES = 10
+_CONTENT_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,40}/[\w.+-]{1,58}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as the delivery layer received it."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CommentView:
+    comment: ReportComment
+    org_name: str
+    author: str | None
+    attachments: tuple[Attachment, ...]
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """What the report page and the API show below a report."""
+
+    files: tuple[Attachment, ...]  # attached to the report itself
+    comments: tuple[CommentView, ...]
+
+
+def safe_filename(name: str) -> str:
+    """The last path segment, without control or format characters, at most 200 characters."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = stem[: 199 - len(ext)] + "." + ext if dot and len(ext) <= 20 else name[:200]
+    return name or "anhang"
+
+
+def add_comment(db: Session, *, actor: Actor, report: Report, body: str,
+                uploads: Sequence[Upload] = (), max_bytes: int) -> ReportComment:
+    """A comment, with or without files. Nothing is written unless all of it is acceptable."""
+    _require(db, actor, policy.COMMENT, report)
+    body = body.strip()
+    if not body and not uploads:
+        raise InvalidInput("Bitte einen Text schreiben oder eine Datei wählen.",
+                           "Please write a text or choose a file.")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise InvalidInput(f"Der Kommentar ist länger als {MAX_COMMENT_CHARS:,} Zeichen.".replace(",", "."),
+                           f"The comment is longer than {MAX_COMMENT_CHARS:,} characters.")
+    _check_uploads(uploads, max_bytes)
+    comment = ReportComment(report_id=report.id, org_id=actor.org_id, author_id=actor.user_id, body=body)
+    db.add(comment)
+    db.flush()
+    audit_service.record(db, AuditEvent(
+        events.COMMENT_ADDED, actor_user_id=actor.user_id, org_id=report.owner_org_id, object_type="report",
+        object_id=report.id, detail={"comment_id": comment.id, "files": len(uploads)}))
+    _store(db, actor, report, uploads, comment_id=comment.id)
+    return comment
+
+
+def add_files(db: Session, *, actor: Actor, report: Report, uploads: Sequence[Upload],
+              max_bytes: int) -> list[Attachment]:
+    """Files on the report itself: for the report owner's writers (others comment with a file)."""
+    _require(db, actor, policy.EDIT, report)
+    if not uploads:
+        raise InvalidInput("Bitte eine Datei wählen.", "Please choose a file.")
+    _check_uploads(uploads, max_bytes)
+    return _store(db, actor, report, uploads, comment_id=None)
+
+
+def discussion(db: Session, *, report: Report) -> Discussion:
+    """The report's files and comments, oldest first. The caller fetched the report through the policy."""
+    files = db.scalars(select(Attachment).where(Attachment.report_id == report.id)
+                       .order_by(Attachment.id)).all()
+    rows = db.execute(
+        select(ReportComment, Organization.name, User.name)
+        .join(Organization, Organization.id == ReportComment.org_id)
+        .outerjoin(User, User.id == ReportComment.author_id)
+        .where(ReportComment.report_id == report.id).order_by(ReportComment.id)).all()
+    by_comment: dict[int, list[Attachment]] = {}
+    for f in files:
+        if f.comment_id is not None:
+            by_comment.setdefault(f.comment_id, []).append(f)
+    return Discussion(
+        files=tuple(f for f in files if f.comment_id is None),
+        comments=tuple(CommentView(c, org, author, tuple(by_comment.get(c.id, ()))) for c, org, author in rows))
+
+
+def get_file(db: Session, *, actor: Actor, report: Report, attachment_id: int, ip: str | None = None) -> Attachment:
+    """One file with its bytes, for download; the download is audited."""
+    attachment = db.scalar(select(Attachment).options(undefer(Attachment.content))
+                           .where(Attachment.id == attachment_id, Attachment.report_id == report.id))
+    if attachment is None:
+        raise NotFound()
+    audit_service.record(db, AuditEvent(
+        events.ATTACHMENT_DOWNLOADED, actor_user_id=actor.user_id, org_id=report.owner_org_id,
+        object_type="report", object_id=report.id, ip=ip, detail=_file_detail(attachment)))
+    return attachment
+
+
+def delete_comment(db: Session, *, actor: Actor, report: Report, comment_id: int) -> None:
+    comment = db.scalar(select(ReportComment).where(ReportComment.id == comment_id,
+                                                    ReportComment.report_id == report.id))
+    if comment is None:
+        raise NotFound()
+    _require_remover(actor, comment.author_id, comment.org_id)
+    audit_service.record(db, AuditEvent(
+        events.COMMENT_DELETED, actor_user_id=actor.user_id, org_id=report.owner_org_id, object_type="report",
+        object_id=report.id, detail={"comment_id": comment.id, "author_org_id": comment.org_id}))
+    db.delete(comment)  # its files go with it (ON DELETE CASCADE)
+    db.flush()
+
+
+def delete_file(db: Session, *, actor: Actor, report: Report, attachment_id: int) -> None:
+    attachment = db.scalar(select(Attachment).where(Attachment.id == attachment_id,
+                                                    Attachment.report_id == report.id))
+    if attachment is None:
+        raise NotFound()
+    _require_remover(actor, attachment.uploaded_by_id, attachment.org_id)
+    audit_service.record(db, AuditEvent(
+        events.ATTACHMENT_DELETED, actor_user_id=actor.user_id, org_id=report.owner_org_id,
+        object_type="report", object_id=report.id, detail=_file_detail(attachment)))
+    db.delete(attachment)
+    db.flush()
+
+
+def _require(db: Session, actor: Actor, action: str, report: Report) -> None:
+    if actor.org_id is None or not policy.can(db, actor, action, report):
+        raise PermissionDenied()
+
+
+def _require_remover(actor: Actor, author_id: int | None, org_id: int) -> None:
+    own = actor.user_id is not None and actor.user_id == author_id
+    org_admin = actor.is_admin and actor.org_id == org_id
+    if not actor.can_write or not (own or org_admin or actor.is_cert_admin):
+        raise PermissionDenied()
+
+
+def _check_uploads(uploads: Sequence[Upload], max_bytes: int) -> None:
+    if len(uploads) > MAX_FILES:
+        raise InvalidInput(f"Höchstens {MAX_FILES} Dateien auf einmal.", f"At most {MAX_FILES} files at once.")
+    for upload in uploads:
+        name = safe_filename(upload.filename)
+        if not upload.data:
+            raise InvalidInput(f"Die Datei „{name}“ ist leer.", f"The file '{name}' is empty.")
+        if len(upload.data) > max_bytes:
+            mib = f"{max_bytes / 1024 / 1024:.3g}"
+            raise TooLarge(f"Die Datei „{name}“ ist größer als {mib.replace('.', ',')} MiB.",
+                           f"The file '{name}' is larger than {mib} MiB.")
+
+
+def _store(db: Session, actor: Actor, report: Report, uploads: Sequence[Upload],
+           *, comment_id: int | None) -> list[Attachment]:
+    stored = []
+    for upload in uploads:
+        content_type = upload.content_type.split(";", 1)[0].strip().lower()
+        attachment = Attachment(
+            report_id=report.id, comment_id=comment_id, org_id=actor.org_id, uploaded_by_id=actor.user_id,
+            filename=safe_filename(upload.filename),
+            content_type=content_type if _CONTENT_TYPE.fullmatch(content_type) else "application/octet-stream",
+            size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), content=upload.data)
+        db.add(attachment)
+        db.flush()
+        audit_service.record(db, AuditEvent(
+            events.ATTACHMENT_ADDED, actor_user_id=actor.user_id, org_id=report.owner_org_id,
+            object_type="report", object_id=report.id, detail=_file_detail(attachment)))
+        stored.append(attachment)
+    return stored
+
+
+def _file_detail(attachment: Attachment) -> dict[str, object]:
+    return {"attachment_id": attachment.id, "size": attachment.size, "sha256": attachment.sha256,
+            "comment_id": attachment.comment_id}
