@@ -173,3 +173,19 @@ def _indicators(db: Session, *, cert, kreis, phishing, portal, users) -> None:  
     sightings_service.record_sightings(db, actor=seedorf, items=[
         SightingIn(key="demo-3", type="domain", value="rechnung-stadtwerke.example", count=3, log_source="Proxy"),
     ])
+    _discussion(db, gemeinde=gemeinde, kreis=kreis, portal=portal)
+
+
+def _discussion(db: Session, *, gemeinde, kreis, portal) -> None:  # noqa: ANN001
+    """A Gemeinde answers its Kreis's note with a log excerpt; the Kreis thanks it."""
+    from kommcert.reports import discussion
+    from kommcert.reports.discussion import Upload
+
+    excerpt = ("2026-11-16T03:12:44+01:00 portal sshd[2211]: Failed password for admin from 198.51.100.77\n"
+               "2026-11-16T03:12:47+01:00 portal sshd[2213]: Failed password for root from 198.51.100.77\n")
+    discussion.add_comment(db, actor=gemeinde, report=portal, max_bytes=2**20,
+                           body="Auch bei uns: nächtliche Anmeldeversuche auf das Ratsinformationssystem, "
+                                "Auszug anbei. Die Adresse ist in der Firewall gesperrt.",
+                           uploads=[Upload("auth-auszug.log", "text/plain", excerpt.encode())])
+    discussion.add_comment(db, actor=kreis, report=portal, max_bytes=2**20,
+                           body="Danke! Wir haben die Adresse als Indikator aufgenommen.")

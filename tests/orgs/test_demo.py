@@ -28,6 +28,10 @@ def test_it_builds_the_demo_land(db) -> None:  # noqa: ANN001
 
     assert len(db.scalars(select(Indicator)).all()) == 13
     assert sum(s.count for s in db.scalars(select(Sighting))) == 355
+    from kommcert.reports.models import Attachment, ReportComment
+
+    assert len(db.scalars(select(ReportComment)).all()) == 2
+    assert db.scalars(select(Attachment)).one().filename == "auth-auszug.log"
 
 
 def test_it_logs_in_every_demo_user(client, db) -> None:  # noqa: ANN001
