@@ -69,3 +69,25 @@ def test_it_manages_warninglists(cli_db: Path) -> None:
     assert result.exit_code == 2 and "unbekannter Typ" in result.output
     assert runner.invoke(app, ["warninglists", "disable", "Eigene Server"]).exit_code == 0
     assert runner.invoke(app, ["warninglists", "disable", "gibt es nicht"]).exit_code == 2
+
+
+def test_it_adds_to_an_existing_report_of_the_own_organisation_only(cli_db: Path) -> None:
+    import sqlite3
+
+    _demo(cli_db)
+    with sqlite3.connect(cli_db / "cli.sqlite3") as conn:
+        [(report_id,)] = conn.execute("SELECT id FROM reports WHERE title LIKE 'Beispielkreis:%'").fetchall()
+    iocs = cli_db / "iocs.txt"
+    iocs.write_text("portal-scan.example\n198.51.100.79\n")
+    args = ["indicators", "import", str(iocs), "--format", "text", "--report", str(report_id)]
+    refused = runner.invoke(app, [*args, "--as", "buero@kleinmusterdorf.example"])  # sees it, does not own it
+    assert refused.exit_code == 2 and "Nur Meldungen der eigenen Organisation" in refused.output
+    added = runner.invoke(app, [*args, "--as", "it@beispielkreis.example"])
+    assert added.exit_code == 0 and f"Meldung(en) {report_id}." in added.output
+    with sqlite3.connect(cli_db / "cli.sqlite3") as conn:
+        values = {v for (v,) in conn.execute(
+            "SELECT i.value FROM provenances p JOIN indicators i ON i.id = p.indicator_id WHERE p.report_id = ?",
+            (report_id,))}
+        reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    assert {"portal-scan.example", "198.51.100.79", "scan-bot.example"} <= values
+    assert reports == 4  # the demo's four, no new one

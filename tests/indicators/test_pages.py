@@ -186,3 +186,42 @@ def test_it_imports_a_misp_feed_by_url_from_an_allowed_host_only(client, db, per
     other = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text),
                                                     "feed_url": "file:///etc/passwd"})
     assert other.status_code == 422
+
+
+def test_it_adds_pasted_iocs_to_a_report_of_the_own_organisation(client, db, personas, login) -> None:  # noqa: ANN001
+    from kommcert.indicators.models import Provenance
+    from kommcert.reports import service as reports_service
+    from kommcert.reports.schemas import ReportCreate
+
+    report = reports_service.create_report(db, actor=personas.actor("kreis_a_admin"), report_in=ReportCreate(
+        title="Angriff auf das Bürgerportal", tlp=TLP.amber, audience_orgs=[personas.orgs["kreis_a"].id]))
+    login("kreis_a_admin")
+    assert f"/indicators/import?report={report.id}" in client.get(f"/reports/{report.id}").text
+    page = client.get(f"/indicators/import?report={report.id}")
+    assert "Ergänzt die Meldung" in page.text and 'name="tlp"' not in page.text  # the report's TLP applies
+    text = "Scans von 198.51.100[.]79 und hxxp://portal-scan[.]example/login"
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "freetext",
+                                                      "text": text, "action": "preview", "report": str(report.id)})
+    assert f'name="report" value="{report.id}"' in preview.text
+    done = client.post("/indicators/import", data={
+        "csrf_token": csrf_from(page.text), "action": "import", "report": str(report.id),
+        "values": ["198.51.100.79", "http://portal-scan.example/login"]})
+    assert "2 Indikatoren übernommen" in done.text and f'href="/reports/{report.id}"' in done.text
+    assert {p.report_id for p in db.scalars(select(Provenance))} == {report.id}
+    assert "portal-scan.example/login" in client.get(f"/reports/{report.id}").text
+
+
+@pytest.mark.parametrize("persona, status", [("gemeinde_a1_admin", 403), ("gemeinde_b1_member", 404)])
+def test_it_adds_to_no_report_of_another_organisation(client, db, personas, login, persona, status) -> None:  # noqa: ANN001
+    from kommcert.reports import service as reports_service
+    from kommcert.reports.schemas import ReportCreate
+
+    report = reports_service.create_report(db, actor=personas.actor("kreis_a_admin"), report_in=ReportCreate(
+        title="Angriff auf das Bürgerportal", tlp=TLP.amber, audience_orgs=[personas.orgs["kreis_a"].id]))
+    login(persona)
+    assert client.get(f"/indicators/import?report={report.id}").status_code == status
+    page = client.get("/indicators/import")
+    response = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "action": "import",
+                                                       "report": str(report.id), "values": ["198.51.100.79"]})
+    assert response.status_code == status
+    assert db.scalars(select(Indicator)).all() == []

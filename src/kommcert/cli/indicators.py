@@ -35,6 +35,8 @@ def import_(
     strict: bool = typer.Option(False, "--strict", help="Empfänger ohne untergeordnete Stellen."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Fehlerhafte Einträge überspringen und auflisten."),
     value_column: str = typer.Option(None, "--value-column", help="CSV: Spalte mit dem Wert."),
+    report: int = typer.Option(None, "--report", help="Bestehende Meldung der eigenen Organisation ergänzen "
+                                                      "(ihre Nummer); es gelten ihr TLP und ihre Empfänger."),
 ) -> None:
     """Importiert Indikatoren (STIX 2.1, MISP, CSV, Listen, Freitext) – ganz oder gar nicht.
 
@@ -52,9 +54,9 @@ def import_(
     with unit_of_work() as db:
         actor = _actor(db, as_user)
         org_ids = tuple(sharing_service.org_ids_by_keys(db, to or []))
+        audience = Audience(orgs=() if strict else org_ids, orgs_without_subtree=org_ids if strict else ())
         options = importing.ImportOptions(title=title, tlp=TLP(tlp.lower()), skip_invalid=skip_invalid,
-                                          audience=Audience(orgs=() if strict else org_ids,
-                                                            orgs_without_subtree=org_ids if strict else ()))
+                                          report_id=report, audience=audience)
         if fmt == "misp-feed":
             result = indicators_service.import_feed(db, actor=actor, settings=cfg, base=source, options=options)
         else:
@@ -65,7 +67,7 @@ def import_(
             result = indicators_service.import_path(
                 db, actor=actor, settings=cfg, fmt=fmt, path=source, name=Path(source).name, options=options,
                 reader_options={"value_column": value_column} if value_column else None)
-    reports = ", ".join(map(str, result.reports))
+    reports = ", ".join(map(str, ([report] if report is not None else []) + result.reports))
     console.print(f"{result.imported} Indikatoren übernommen ({result.new_indicators} neu, {result.duplicates} "
                   f"doppelt, {result.warninglisted} auf Warnlisten), Meldung(en) {reports}.")
     for reject in result.rejects:

@@ -90,10 +90,7 @@ class _Importer:
         if options.report_id is not None:
             from kommcert.reports import service as reports_service
 
-            report = reports_service.get_report(db, actor=actor, report_id=options.report_id)
-            if report.owner_org_id != actor.org_id:
-                raise PermissionDenied("Nur Meldungen der eigenen Organisation können ergänzt werden.",
-                                       "Only reports of your own organisation can be extended.")
+            report = reports_service.get_report_to_extend(db, actor=actor, report_id=options.report_id)
             self.reports[TLP(report.tlp)] = report
             self.report_ids[report.tlp] = report.id
             # Records that name no TLP of their own belong to the report they are added to.

@@ -47,6 +47,15 @@ def get_report(db: Session, *, actor: Actor, report_id: int, ip: str | None = No
     return sharing_service.get_or_404(db, Report, report_id, actor, ip=ip)
 
 
+def get_report_to_extend(db: Session, *, actor: Actor, report_id: int, ip: str | None = None) -> Report:
+    """A report the actor may add to (indicators, files): seen (else 404) and owned by its organisation."""
+    report = get_report(db, actor=actor, report_id=report_id, ip=ip)
+    if not policy.can(db, actor, policy.EDIT, report):
+        raise PermissionDenied("Nur Meldungen der eigenen Organisation können ergänzt werden.",
+                               "Only reports of your own organisation can be extended.")
+    return report
+
+
 def list_reports(
     db: Session, *, actor: Actor, limit: int = 50, before_id: int | None = None
 ) -> Sequence[Report]:

@@ -22,6 +22,7 @@ from kommcert.indicators.readers import ImportFormat
 from kommcert.indicators.sightings import SightingIn
 from kommcert.indicators.types import IndicatorType
 from kommcert.reports import service as reports_service
+from kommcert.reports.models import Report
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
 from kommcert.web.auth import PageActor
@@ -49,8 +50,16 @@ def search_page(request: Request, db: DbSession, actor: PageActor, q: str = "", 
 
 
 @router.get("/indicators/import")
-def import_page(request: Request, db: DbSession, actor: PageActor) -> Response:
-    return _import_form(request, db, actor)
+def import_page(request: Request, db: DbSession, actor: PageActor, report: int | None = None) -> Response:
+    """The import form; with ``?report=ID`` it adds to that report of the actor's organisation."""
+    return _import_form(request, db, actor, target=_target(db, actor, report))
+
+
+def _target(db, actor, report_id: int | None):  # noqa: ANN001, ANN202
+    """The existing report an import adds to: one the actor sees and may change, else 404/403."""
+    if report_id is None:
+        return None
+    return reports_service.get_report_to_extend(db, actor=actor, report_id=report_id)
 
 
 def _import_form(request: Request, db, actor, status_code: int = 200, **ctx: object) -> Response:  # noqa: ANN001
@@ -59,10 +68,12 @@ def _import_form(request: Request, db, actor, status_code: int = 200, **ctx: obj
         **ctx}, status_code=status_code)
 
 
-def _options(title: str, tlp: str, orgs: list[str], strict: bool, skip_invalid: bool) -> importing.ImportOptions:
+def _options(title: str, tlp: str, orgs: list[str], strict: bool, skip_invalid: bool,
+             target: Report | None) -> importing.ImportOptions:
     org_ids = tuple(int(o) for o in orgs if o.isdigit())
     return importing.ImportOptions(
         title=title or None, tlp=TLP(tlp) if tlp in _TLPS else TLP.amber, skip_invalid=skip_invalid,
+        report_id=target.id if target is not None else None,
         audience=Audience(orgs=() if strict else org_ids, orgs_without_subtree=org_ids if strict else ()))
 
 
@@ -82,6 +93,8 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     type_column = str(form.get("type_column", "")).strip()[:100]
     keep = {"title": title, "tlp": tlp, "orgs": orgs, "strict": strict, "skip_invalid": skip_invalid, "format": fmt,
             "value_column": value_column, "type_column": type_column}
+    report_field = str(form.get("report", ""))
+    target = _target(db, actor, int(report_field) if report_field.isdigit() else None)
     # CSV needs a column mapping: the value column (default "value") and optionally the type column
     reader_options = {"value_column": value_column or "value", "type_column": type_column or None} \
         if fmt == ImportFormat.csv else {}
@@ -89,7 +102,7 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     try:
         if feed_url:
             return _import_feed(request, db, actor, settings, feed_url,
-                                _options(title, tlp, orgs, strict, skip_invalid))
+                                _options(title, tlp, orgs, strict, skip_invalid, target))
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
         if values:  # confirmed values from a free-text preview
@@ -106,9 +119,9 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
         if action == "import" or len(data) > PREVIEW_CARRY_BYTES:
             result = indicators_service.import_file(
                 db, actor=actor, settings=settings, fmt=fmt, stream=io.BytesIO(data), name=name,
-                options=_options(title, tlp, orgs, strict, skip_invalid),
+                options=_options(title, tlp, orgs, strict, skip_invalid, target),
                 reader_options=reader_options if fmt == ImportFormat.csv else None)
-            return render(request, "indicators/imported.html", {"result": result})
+            return render(request, "indicators/imported.html", {"result": result, "target": target})
         records, rejects, total = [], [], 0
         for item in readers.read(fmt, io.BytesIO(data), name=name, **(reader_options if fmt == "csv" else {})):
             if isinstance(item, IndicatorRecord):
@@ -119,12 +132,12 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
                 rejects.append(item)
         return _import_form(request, db, actor, preview={
             "records": records, "rejects": rejects, "total": total, "name": name, "freetext": fmt == "freetext",
-            "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep)
+            "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep, target=target)
     except DomainError as exc:
         # An import writes batch by batch: the error page makes get_db roll the earlier batches
         # back; rolled back here already, the form below can read the database again.
         db.rollback()
-        return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep)
+        return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep, target=target)
 
 
 def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN001
@@ -142,7 +155,8 @@ def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN00
                            "This feed address is not allowed (operators: KOMMCERT_MISP_FEED_HOSTS).")
     result = indicators_service.import_feed(db, actor=actor, settings=settings, base=url, options=options,
                                             fetch=misp_feed.fetch_without_redirects)
-    return render(request, "indicators/imported.html", {"result": result})
+    return render(request, "indicators/imported.html", {"result": result, "target": db.get(Report, options.report_id)
+                                                        if options.report_id is not None else None})
 
 
 @router.get("/indicators/{indicator_id}")
