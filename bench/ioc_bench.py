@@ -141,7 +141,8 @@ def run_phase(name: str, url: str, path: str, count: int) -> dict:
         with factory() as db:
             t = time.perf_counter()
             size = rows = 0
-            for chunk in spec.write(indicators_service.export_rows(db, actor=actor, blocking=True), ctx):
+            for chunk in spec.write(indicators_service.export_rows(db, actor=actor, blocking=True, lean=spec.lean),
+                                    ctx):
                 size += len(chunk)
             rows = count
             result = {"seconds": time.perf_counter() - t, "bytes": size, "rows": rows}

@@ -180,3 +180,23 @@ def test_a_second_source_makes_a_new_stix_version(client, db, personas, import_s
     import_stix("kreis_a_admin", ["[domain-name:value = 'evil.example']"], tlp=TLP.green)
     second = version()
     assert second > first
+
+
+@pytest.mark.parametrize("who", ["land_cert_analyst", "kreis_a_admin", "gemeinde_a1_member", "gemeinde_b1_member"])
+@pytest.mark.parametrize("blocking", [True, False])
+def test_the_lean_rows_are_the_full_rows_cut_down(db, personas, feeds, import_stix, who, blocking) -> None:  # noqa: ANN001
+    from kommcert.indicators import service as indicators_service
+
+    # the same value under two TLPs from two owners, one warninglisted value, one expired provenance
+    import_stix("kreis_a_admin", ["[domain-name:value = 'evil.example']", "[ipv4-addr:value = '8.8.8.8']"],
+                tlp=TLP.amber, audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
+    import_stix("kreis_b_admin", ["[ipv4-addr:value = '198.51.100.99']"], tlp=TLP.green)
+    expired = select(Indicator.id).where(Indicator.value == "198.51.100.99")
+    db.execute(update(Provenance).where(Provenance.indicator_id.in_(expired))
+               .values(valid_until=utcnow() - timedelta(days=1)))
+    actor = personas.actor(who)
+    full = [(r.id, r.type, r.value, r.tlp)
+            for r in indicators_service.export_rows(db, actor=actor, blocking=blocking, batch=3)]
+    lean = list(indicators_service.export_rows(db, actor=actor, blocking=blocking, batch=3, lean=True))
+    assert [tuple(r) for r in lean] == full and full
+    assert ("198.51.100.99" in {r.value for r in lean}) is not blocking  # expired: not in a block list

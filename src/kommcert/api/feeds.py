@@ -112,7 +112,7 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
         # The request's session is closed once the handler returns; the stream reads with its own.
         with factory() as stream_db:
             rows = indicators_service.export_rows(stream_db, actor=actor, blocking=spec.blocking,
-                                                  types=sorted(types) if types else None)
+                                                  types=sorted(types) if types else None, lean=spec.lean)
             for chunk in spec.write(rows, context):
                 yield chunk.encode()
 

@@ -101,7 +101,8 @@ def export(
         spec = FEEDS[FeedFormat(fmt)]
         context = FeedContext(generated=datetime.now(UTC), producer=f"kommcert {cfg.cert_name}", zone=cfg.rpz_zone,
                               types=frozenset(types) if types else None)
-        rows = indicators_service.export_rows(db, actor=actor, blocking=spec.blocking, types=types or None)
+        rows = indicators_service.export_rows(db, actor=actor, blocking=spec.blocking, types=types or None,
+                                              lean=spec.lean)
         out = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
             for chunk in spec.write(rows, context):

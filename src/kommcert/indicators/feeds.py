@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from kommcert.indicators.formats import export_dns, export_ids, export_stix, export_text
-from kommcert.indicators.formats.records import ExportRow
+from kommcert.indicators.formats.records import AnyRow
 from kommcert.indicators.types import IndicatorType
 
 
@@ -36,7 +36,8 @@ class Feed:
     content_type: str
     filename: str
     blocking: bool  # False: everything visible (for SIEM/TIP), True: only what may be blocked
-    write: Callable[[Iterable[ExportRow], FeedContext], Iterator[str]]
+    write: Callable[[Iterable[AnyRow], FeedContext], Iterator[str]]
+    lean: bool = False  # the writer needs only id, type, value and TLP (``ValueRow``)
 
 
 FEEDS: dict[FeedFormat, Feed] = {
@@ -46,11 +47,13 @@ FEEDS: dict[FeedFormat, Feed] = {
     FeedFormat.csv: Feed(export_text.CSV_CONTENT_TYPE, export_text.CSV_FILENAME, False,
                          lambda rows, c: export_text.write_csv(rows)),
     FeedFormat.txt: Feed(export_text.PLAIN_CONTENT_TYPE, export_text.PLAIN_FILENAME, True,
-                         lambda rows, c: export_text.write_plain(rows, types=set(c.types) if c.types else None)),
+                         lambda rows, c: export_text.write_plain(rows, types=set(c.types) if c.types else None),
+                         lean=True),
     FeedFormat.rpz: Feed(export_dns.RPZ_CONTENT_TYPE, export_dns.RPZ_FILENAME, True,
-                         lambda rows, c: export_dns.write_rpz(rows, zone=c.zone, serial=int(c.generated.timestamp()))),
+                         lambda rows, c: export_dns.write_rpz(rows, zone=c.zone, serial=int(c.generated.timestamp())),
+                         lean=True),
     FeedFormat.suricata: Feed(export_ids.SURICATA_CONTENT_TYPE, export_ids.SURICATA_FILENAME, True,
-                              lambda rows, c: export_ids.write_suricata(rows)),
+                              lambda rows, c: export_ids.write_suricata(rows), lean=True),
     FeedFormat.zeek: Feed(export_ids.ZEEK_CONTENT_TYPE, export_ids.ZEEK_FILENAME, True,
                           lambda rows, c: export_ids.write_zeek_intel(rows, source=c.producer)),
     FeedFormat.scan: Feed(export_text.SCAN_CONTENT_TYPE, export_text.SCAN_FILENAME, True,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from kommcert.errors import InvalidInput
 from kommcert.indicators.formats.export_text import chunked
-from kommcert.indicators.formats.records import ExportRow
+from kommcert.indicators.formats.records import AnyRow
 from kommcert.indicators.types import IndicatorType
 
 RPZ_CONTENT_TYPE = "text/dns"  # RFC 4027: master file format
@@ -70,7 +70,7 @@ def _header(zone: str, serial: int, ttl: int) -> str:
     )
 
 
-def _lines(rows: Iterable[ExportRow], zone: str, serial: int, ttl: int, target: str) -> Iterator[str]:
+def _lines(rows: Iterable[AnyRow], zone: str, serial: int, ttl: int, target: str) -> Iterator[str]:
     yield _header(zone, serial, ttl)
     room = _MAX_NAME - len(zone) - 1  # owner names are relative to the zone
     for row in rows:
@@ -90,7 +90,7 @@ def _lines(rows: Iterable[ExportRow], zone: str, serial: int, ttl: int, target: 
                 yield f"{name} CNAME {target}\n"
 
 
-def write_rpz(rows: Iterable[ExportRow], *, zone: str, serial: int, ttl: int = 300,
+def write_rpz(rows: Iterable[AnyRow], *, zone: str, serial: int, ttl: int = 300,
               action: str = "nxdomain") -> Iterator[str]:
     """Stream an RPZ zone file: ``$ORIGIN``, ``$TTL``, SOA, NS, then one trigger per name or address.
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from kommcert.errors import InvalidInput
 from kommcert.indicators.formats.export_text import chunked
-from kommcert.indicators.formats.records import ExportRow
+from kommcert.indicators.formats.records import AnyRow, ExportRow
 from kommcert.indicators.types import IP_TYPES, IndicatorType
 from kommcert.sharing.tlp import TLP
 
@@ -81,7 +81,7 @@ def _ip_rules(tlp: TLP, values: list[str], group: int, sids: _Sids) -> str:
     )
 
 
-def _name_rules(row: ExportRow, sids: _Sids) -> str:
+def _name_rules(row: AnyRow, sids: _Sids) -> str:
     name = row.value
     if row.type == IndicatorType.domain:
         match = f'dotprefix; content:".{content_escape(name)}"; nocase; endswith; '
@@ -92,7 +92,7 @@ def _name_rules(row: ExportRow, sids: _Sids) -> str:
             + _rule("tls", "$HOME_NET", "any", f"{label} TLS SNI", "tls.sni; " + match, sids.take()))
 
 
-def _url_rule(row: ExportRow, sids: _Sids) -> str | None:
+def _url_rule(row: AnyRow, sids: _Sids) -> str | None:
     parts = urlsplit(row.value)
     host = parts.hostname
     if not host:
@@ -105,7 +105,7 @@ def _url_rule(row: ExportRow, sids: _Sids) -> str | None:
     return _rule("http", "$HOME_NET", "any", f"kommcert {row.tlp.label} url {msg_text(row.value)}", body, sids.take())
 
 
-def _suricata_lines(rows: Iterable[ExportRow], sids: _Sids) -> Iterator[str]:
+def _suricata_lines(rows: Iterable[AnyRow], sids: _Sids) -> Iterator[str]:
     yield "# kommcert indicator rules for Suricata 6+ (dotprefix, bsize, sticky buffers)\n"
     pending: dict[TLP, list[str]] = {}
     groups = 0
@@ -140,7 +140,7 @@ def _suricata_lines(rows: Iterable[ExportRow], sids: _Sids) -> Iterator[str]:
         yield f"# {skipped['email']} e-mail addresses not written as rules: use the Zeek intel export\n"
 
 
-def write_suricata(rows: Iterable[ExportRow], *, sid_base: int = 9_000_000) -> Iterator[str]:
+def write_suricata(rows: Iterable[AnyRow], *, sid_base: int = 9_000_000) -> Iterator[str]:
     """Stream Suricata rules; every rule has its own sid counting up from ``sid_base``, ``rev:1``,
     ``classtype:trojan-activity`` and a msg naming kommcert and the TLP."""
     if not 0 < sid_base < 2**32:

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from kommcert.indicators.formats.records import ExportRow
+from kommcert.indicators.formats.records import AnyRow, ExportRow
 from kommcert.indicators.types import IndicatorType
 
 CHUNK_SIZE = 8 * 1024
@@ -59,7 +59,7 @@ def safe_line(value: str) -> bool:
     return "\n" not in value and "\r" not in value
 
 
-def _plain_lines(rows: Iterable[ExportRow], types: set[IndicatorType] | None, header: bool,
+def _plain_lines(rows: Iterable[AnyRow], types: set[IndicatorType] | None, header: bool,
                  generated: datetime | None) -> Iterator[str]:
     when = utc_text(generated or datetime.now(UTC))
     if header:
@@ -75,7 +75,7 @@ def _plain_lines(rows: Iterable[ExportRow], types: set[IndicatorType] | None, he
         yield f"# {count} entries\n"
 
 
-def write_plain(rows: Iterable[ExportRow], *, types: set[IndicatorType] | None = None, header: bool = True,
+def write_plain(rows: Iterable[AnyRow], *, types: set[IndicatorType] | None = None, header: bool = True,
                 generated: datetime | None = None) -> Iterator[str]:
     """One value per line, as firewalls and proxies fetch them ("external dynamic lists").
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from kommcert.indicators.normalize import InvalidIndicator, normalize
 from kommcert.indicators.types import IndicatorType
@@ -83,6 +83,20 @@ class ExportRow:
     report_uuid: str | None = None
     report_title: str | None = None
     comment: str | None = None
+
+
+class ValueRow(NamedTuple):
+    """What block lists, RPZ zones and Suricata rules need of an indicator, and nothing more: the
+    exports that appliances poll most read only these columns (see ``service.export_rows(lean=True)``)."""
+
+    id: int
+    type: IndicatorType
+    value: str
+    tlp: TLP
+
+
+# A writer that needs only type, value and TLP takes either row.
+AnyRow = ValueRow | ExportRow
 
 
 def records_for(pairs: Iterable[tuple[IndicatorType, str]], *, where_de: str, where_en: str,
