@@ -298,7 +298,7 @@ def update_docs(section: str, title: str = "## Indicator hub") -> None:
     start = text.find(title)
     if start >= 0:
         end = text.find("\n## ", start + 3)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+        text = text[:start] + section.rstrip("\n") + "\n" + ("\n" + text[end + 1:] if end >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
