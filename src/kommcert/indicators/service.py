@@ -109,10 +109,11 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
     # Newest first, one window of ids at a time: grouping a CERT's million visible provenances to
     # show the first hundred took seconds; a window groups at most SEARCH_WINDOW of them.
     wanted = min(max(limit, 1), 1000)
-    hi = (before_id or (db.scalar(select(func.max(Indicator.id))) or 0) + 1)
+    first, last = _id_range(db)
+    hi = before_id or last + 1
     out: list[IndicatorListItem] = []
-    while hi > 1 and len(out) < wanted:
-        lo = max(hi - SEARCH_WINDOW, 1)
+    while hi > first and len(out) < wanted:
+        lo = max(hi - SEARCH_WINDOW, first)
         rows = db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi).limit(wanted - len(out)))
         out += [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, rs, n)
                 for i, t, v, rank, until, wl, rs, n in rows]
@@ -121,6 +122,13 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
 
 
 SEARCH_WINDOW = 50_000
+
+
+def _id_range(db: Session) -> tuple[int, int]:
+    """Lowest and highest indicator id (1, 0 when empty): id windows walk only this range, not up from 0
+    (ids of rolled-back imports are never reused, so the range can start far above 1)."""
+    first, last = db.execute(select(func.min(Indicator.id), func.max(Indicator.id))).one()
+    return (first or 1), (last or 0)
 
 
 @dataclass
@@ -166,7 +174,7 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
     so memory stays flat for a million rows.
     """
     now = utcnow()
-    top = db.scalar(select(func.max(Indicator.id))) or 0
+    first, top = _id_range(db)
     columns = (Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK)) if lean else (
         Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK), Indicator.uuid, Indicator.created_at,
         Indicator.updated_at, func.min(Provenance.valid_from), func.max(Provenance.valid_until),
@@ -174,7 +182,7 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
         func.max(Provenance.comment), func.max(Provenance.created_at))
     # Fixed id windows, not "LIMIT after the last id": each window is one primary-key range scan,
     # so the cost stays linear however many indicators there are (keyset + GROUP BY was quadratic).
-    for low in range(0, top, batch):
+    for low in range(first - 1, top, batch):
         stmt = (select(*columns)
                 .join(Provenance, Provenance.indicator_id == Indicator.id)
                 .join(Report, Report.id == Provenance.report_id)
