@@ -212,3 +212,14 @@ def test_pages_answer_404_to_another_kreis(client, db, personas, report, login) 
     assert client.get(f"/reports/{report.id}/attachments/{attachment.id}").status_code == 404
     response = client.post(f"/reports/{report.id}/comments", data={"csrf_token": csrf_from(page.text), "body": "x"})
     assert response.status_code == 404 and _counts(db) == (1, 1)
+
+
+def test_the_page_offers_removal_only_to_who_may_remove(client, db, personas, report, login) -> None:  # noqa: ANN001
+    _comment(client, personas, "gemeinde_a1_member", report.id, files=[("a.txt", b"x", "text/plain")])
+    login("gemeinde_a1_member")  # the author
+    page = client.get(f"/reports/{report.id}").text
+    assert "Kommentar löschen" in page and "/delete" in page
+    client.cookies.clear()
+    login("kreis_a_admin")  # the report's owner, not the author
+    page = client.get(f"/reports/{report.id}").text
+    assert "Kommentar löschen" not in page and "/delete" not in page

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
@@ -27,6 +28,7 @@ from kommcert.reports.models import Attachment, Report, ReportComment
 from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
 
+T = TypeVar("T", ReportComment, Attachment)
 MAX_COMMENT_CHARS = 20_000
 MAX_FILES = 10
 _CONTENT_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,40}/[\w.+-]{1,58}")
@@ -119,10 +121,7 @@ def discussion(db: Session, *, report: Report) -> Discussion:
 
 def get_file(db: Session, *, actor: Actor, report: Report, attachment_id: int, ip: str | None = None) -> Attachment:
     """One file with its bytes, for download; the download is audited."""
-    attachment = db.scalar(select(Attachment).options(undefer(Attachment.content))
-                           .where(Attachment.id == attachment_id, Attachment.report_id == report.id))
-    if attachment is None:
-        raise NotFound()
+    attachment = _part(db, Attachment, attachment_id, report, undefer(Attachment.content))
     audit_service.record(db, AuditEvent(
         events.ATTACHMENT_DOWNLOADED, actor_user_id=actor.user_id, org_id=report.owner_org_id,
         object_type="report", object_id=report.id, ip=ip, detail=_file_detail(attachment)))
@@ -130,40 +129,45 @@ def get_file(db: Session, *, actor: Actor, report: Report, attachment_id: int, i
 
 
 def delete_comment(db: Session, *, actor: Actor, report: Report, comment_id: int) -> None:
-    comment = db.scalar(select(ReportComment).where(ReportComment.id == comment_id,
-                                                    ReportComment.report_id == report.id))
-    if comment is None:
-        raise NotFound()
-    _require_remover(actor, comment.author_id, comment.org_id)
-    audit_service.record(db, AuditEvent(
-        events.COMMENT_DELETED, actor_user_id=actor.user_id, org_id=report.owner_org_id, object_type="report",
-        object_id=report.id, detail={"comment_id": comment.id, "author_org_id": comment.org_id}))
-    db.delete(comment)  # its files go with it (ON DELETE CASCADE)
-    db.flush()
+    comment = _part(db, ReportComment, comment_id, report)
+    # its files go with it (ON DELETE CASCADE)
+    _remove(db, actor, report, comment, comment.author_id, events.COMMENT_DELETED,
+            {"comment_id": comment.id, "author_org_id": comment.org_id})
 
 
 def delete_file(db: Session, *, actor: Actor, report: Report, attachment_id: int) -> None:
-    attachment = db.scalar(select(Attachment).where(Attachment.id == attachment_id,
-                                                    Attachment.report_id == report.id))
-    if attachment is None:
+    attachment = _part(db, Attachment, attachment_id, report)
+    _remove(db, actor, report, attachment, attachment.uploaded_by_id, events.ATTACHMENT_DELETED,
+            _file_detail(attachment))
+
+
+def may_remove(actor: Actor, *, author_id: int | None, org_id: int) -> bool:
+    """The author, an admin of the author's organisation, or a CERT admin (moderation)."""
+    own = actor.user_id is not None and actor.user_id == author_id
+    org_admin = actor.is_admin and actor.org_id == org_id
+    return actor.can_write and (own or org_admin or actor.is_cert_admin)
+
+
+def _part(db: Session, model: type[T], object_id: int, report: Report, *options: object) -> T:
+    """A comment or file of this report (the caller fetched the report through the policy)."""
+    found = db.scalar(select(model).options(*options).where(model.id == object_id, model.report_id == report.id))
+    if found is None:
         raise NotFound()
-    _require_remover(actor, attachment.uploaded_by_id, attachment.org_id)
-    audit_service.record(db, AuditEvent(
-        events.ATTACHMENT_DELETED, actor_user_id=actor.user_id, org_id=report.owner_org_id,
-        object_type="report", object_id=report.id, detail=_file_detail(attachment)))
-    db.delete(attachment)
+    return found
+
+
+def _remove(db: Session, actor: Actor, report: Report, part: ReportComment | Attachment, author_id: int | None,
+            action: str, detail: dict[str, object]) -> None:
+    if not may_remove(actor, author_id=author_id, org_id=part.org_id):
+        raise PermissionDenied()
+    audit_service.record(db, AuditEvent(action, actor_user_id=actor.user_id, org_id=report.owner_org_id,
+                                        object_type="report", object_id=report.id, detail=detail))
+    db.delete(part)
     db.flush()
 
 
 def _require(db: Session, actor: Actor, action: str, report: Report) -> None:
     if actor.org_id is None or not policy.can(db, actor, action, report):
-        raise PermissionDenied()
-
-
-def _require_remover(actor: Actor, author_id: int | None, org_id: int) -> None:
-    own = actor.user_id is not None and actor.user_id == author_id
-    org_admin = actor.is_admin and actor.org_id == org_id
-    if not actor.can_write or not (own or org_admin or actor.is_cert_admin):
         raise PermissionDenied()
 
 
