@@ -102,7 +102,7 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     try:
         if feed_url:
             return _import_feed(request, db, actor, settings, feed_url,
-                                _options(title, tlp, orgs, strict, skip_invalid, target))
+                                _options(title, tlp, orgs, strict, skip_invalid, target), target)
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
         if values:  # confirmed values from a free-text preview
@@ -141,7 +141,7 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
 
 
 def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN001
-                 options: importing.ImportOptions) -> Response:
+                 options: importing.ImportOptions, target: Report | None) -> Response:
     """A MISP feed by URL, from an allowlisted host only (``KOMMCERT_MISP_FEED_HOSTS``): the server
     would otherwise fetch whatever address a user types in (SSRF)."""
     from urllib.parse import urlsplit
@@ -155,8 +155,7 @@ def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN00
                            "This feed address is not allowed (operators: KOMMCERT_MISP_FEED_HOSTS).")
     result = indicators_service.import_feed(db, actor=actor, settings=settings, base=url, options=options,
                                             fetch=misp_feed.fetch_without_redirects)
-    return render(request, "indicators/imported.html", {"result": result, "target": db.get(Report, options.report_id)
-                                                        if options.report_id is not None else None})
+    return render(request, "indicators/imported.html", {"result": result, "target": target})
 
 
 @router.get("/indicators/{indicator_id}")

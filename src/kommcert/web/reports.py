@@ -86,8 +86,8 @@ def _detail(request: Request, db, actor, report, *, status_code: int = 200,  # n
         "picture": sightings_service.picture_for_report(db, actor=actor, report_id=report.id),
         "discussion": discussion_service.discussion(db, report=report), "error": error, "body": body,
         "may_remove": discussion_service.may_remove,
-        "may_comment": actor.can_write and policy.can(db, actor, policy.COMMENT, report),
-        "may_attach": actor.can_write and policy.can(db, actor, policy.EDIT, report)}, status_code=status_code)
+        "may_comment": policy.can(db, actor, policy.COMMENT, report),
+        "may_attach": policy.can(db, actor, policy.EDIT, report)}, status_code=status_code)
 
 
 @router.post("/reports/{report_id}/comments")
