@@ -223,3 +223,15 @@ def test_the_page_offers_removal_only_to_who_may_remove(client, db, personas, re
     login("kreis_a_admin")  # the report's owner, not the author
     page = client.get(f"/reports/{report.id}").text
     assert "Kommentar löschen" not in page and "/delete" not in page
+
+
+def test_a_new_report_with_a_bad_file_is_not_created(client, db, personas, login) -> None:  # noqa: ANN001
+    from kommcert.reports.models import Report
+
+    login("kreis_a_admin")
+    form = client.get("/reports/new")
+    response = client.post("/reports", data={"csrf_token": csrf_from(form.text), "title": "Mit leerer Datei",
+                                              "tlp": "green"}, files=[("files", ("leer.pdf", b"", "application/pdf"))])
+    assert response.status_code == 422 and "Die Datei „leer.pdf“ ist leer." in response.text
+    assert 'value="Mit leerer Datei"' in response.text  # the form keeps what was typed
+    assert db.scalars(select(Report)).all() == [] and _counts(db) == (0, 0)
