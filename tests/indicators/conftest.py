@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,13 +14,19 @@ from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
 
 
+def stix_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def stix_bundle(patterns: list[str], *, tlp: TLP | None = TLP.amber, valid_until: str | None = None) -> bytes:
+    # Dates relative to the (test's) clock: a fixed valid_from expires under the default lifetimes.
+    since = stix_time(datetime.now(UTC) - timedelta(days=1))
     objects: list[dict] = []
     for n, pattern in enumerate(patterns):
         obj = {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}",
-               "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
+               "created": since, "modified": since,
                "name": f"Indikator {n}", "pattern": pattern, "pattern_type": "stix",
-               "valid_from": "2026-11-01T00:00:00Z", "labels": ["malicious-activity"]}
+               "valid_from": since, "labels": ["malicious-activity"]}
         if tlp is not None:
             obj["object_marking_refs"] = [TLP_IDS[tlp]]
         if valid_until:

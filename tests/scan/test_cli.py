@@ -276,13 +276,15 @@ def test_feed_files_in_stix_and_misp_feed_form(logs: Path, tmp_path: Path) -> No
     assert "1 auf Warnlisten" in err
     feed = tmp_path / "misp"
     feed.mkdir()
-    event = {"Event": {"uuid": "5f0c7c4e-0000-4000-8000-000000000001", "info": "Test", "date": "2026-11-20",
-                       "timestamp": "1763600000", "Attribute": [
+    published = datetime.now(UTC) - timedelta(days=1)  # the event is live under the default lifetimes
+    day, stamp = published.date().isoformat(), str(int(published.timestamp()))
+    event = {"Event": {"uuid": "5f0c7c4e-0000-4000-8000-000000000001", "info": "Test", "date": day,
+                       "timestamp": stamp, "Attribute": [
                            {"uuid": "5f0c7c4e-0000-4000-8000-000000000002", "type": "ip-dst", "category":
-                            "Network activity", "value": "198.51.100.7", "to_ids": True, "timestamp": "1763600000"}]}}
+                            "Network activity", "value": "198.51.100.7", "to_ids": True, "timestamp": stamp}]}}
     (feed / "5f0c7c4e-0000-4000-8000-000000000001.json").write_text(json.dumps(event))
     (feed / "manifest.json").write_text(json.dumps({"5f0c7c4e-0000-4000-8000-000000000001": {
-        "info": "Test", "date": "2026-11-20", "timestamp": "1763600000", "analysis": 2, "threat_level_id": 3,
+        "info": "Test", "date": day, "timestamp": stamp, "analysis": 2, "threat_level_id": 3,
         "Tag": []}}))
     code, out, err = scan(str(logs / "syslog"), "--feed", str(feed), "--format", "jsonl")
     assert code == 1, err

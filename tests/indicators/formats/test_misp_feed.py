@@ -5,7 +5,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,7 +22,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "misp_event.json"
 EVENT_A = "6a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
 EVENT_B = "7b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e"
 ORG_UUID = "0b6f4c1e-1111-4a2b-8c3d-4e5f60718293"
-WHEN = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+# Relative to the (test's) clock: the browser test and the page tests import this feed and then
+# expect its indicators live under the default lifetimes. Whole seconds, as MISP timestamps are.
+WHEN = (datetime.now(UTC) - timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
 
 def _row(n: int, kind: T, value: str, tlp: TLP = TLP.amber, tags: tuple[str, ...] = ()) -> ExportRow:
@@ -49,9 +51,9 @@ ROWS_B = [
 
 def _events() -> list[FeedEvent]:
     return [
-        FeedEvent(uuid=EVENT_A, info="Phishing <script>alert(1)</script>", date=date(2026, 11, 1), tlp=TLP.amber,
+        FeedEvent(uuid=EVENT_A, info="Phishing <script>alert(1)</script>", date=WHEN.date(), tlp=TLP.amber,
                   org_name="CERT Musterland", org_uuid=ORG_UUID, timestamp=WHEN, rows=iter(ROWS_A)),
-        FeedEvent(uuid=EVENT_B, info="Schadsoftware-Hashes", date=date(2026, 11, 2), tlp=TLP.clear,
+        FeedEvent(uuid=EVENT_B, info="Schadsoftware-Hashes", date=WHEN.date() + timedelta(days=1), tlp=TLP.clear,
                   org_name="CERT Musterland", org_uuid=ORG_UUID, timestamp=WHEN, rows=ROWS_B),
     ]
 
@@ -72,7 +74,7 @@ def test_it_writes_events_pymisp_loads(feed: Path) -> None:
     assert event.published is True
     assert event.Orgc.name == "CERT Musterland" and event.Orgc.uuid == ORG_UUID
     assert [t.name for t in event.tags] == ["tlp:amber"]
-    assert event.date == date(2026, 11, 1)
+    assert event.date == WHEN.date()
     assert [(a.type, a.value) for a in event.attributes] == [
         ("ip-dst", "203.0.113.45"), ("ip-dst", "2001:db8::10"), ("ip-dst", "198.51.100.0/24"),
         ("ip-dst", "2001:db8:1::/48"), ("domain", "update-dienst.example"),
@@ -205,8 +207,8 @@ def test_it_uses_an_injected_fetch_for_urls() -> None:
 
 def test_it_writes_an_empty_event_and_replaces_an_old_feed(tmp_path: Path) -> None:
     write_feed(_events(), tmp_path)
-    empty = FeedEvent(uuid=EVENT_A, info="leer", date=date(2026, 11, 3), tlp=TLP.green, org_name="CERT Musterland",
-                      org_uuid=ORG_UUID, timestamp=WHEN, rows=[])
+    empty = FeedEvent(uuid=EVENT_A, info="leer", date=WHEN.date() + timedelta(days=2), tlp=TLP.green,
+                      org_name="CERT Musterland", org_uuid=ORG_UUID, timestamp=WHEN, rows=[])
     write_feed([empty], tmp_path)
     event = MISPEvent()
     event.load_file(str(tmp_path / f"{EVENT_A}.json"))
