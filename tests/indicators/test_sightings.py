@@ -42,7 +42,7 @@ def test_it_treats_indicators_the_reporter_cannot_see_as_unknown(db, personas, i
     assert result.created == 0 and result.unknown == ["k"]
 
 
-def test_it_shows_sightings_upward_and_to_the_publisher_only(db, personas, green_indicator) -> None:  # noqa: ANN001
+def test_it_shows_sightings_upward_only(db, personas, green_indicator) -> None:  # noqa: ANN001
     _report(db, personas, "gemeinde_a1_member", [SightingIn(key="k1", indicator_id=green_indicator.id)])
     who_sees = {name for name in ("gemeinde_a1_member", "kreis_a_admin", "land_cert_analyst", "kreis_b_admin",
                                   "gemeinde_b1_member", "provider_x")
@@ -54,7 +54,7 @@ def test_it_gives_everyone_who_sees_the_indicator_the_counts(db, personas, green
     _report(db, personas, "gemeinde_a1_member", [SightingIn(key="a", indicator_id=green_indicator.id)])
     _report(db, personas, "kreis_a_admin", [SightingIn(key="b", indicator_id=green_indicator.id)])
     _report(db, personas, "gemeinde_b1_member", [SightingIn(key="c", indicator_id=green_indicator.id)])
-    summary = sightings_service.summary(db, indicator_id=green_indicator.id)
+    summary = sightings_service.summary(db, actor=personas.actor("kreis_b_admin"), indicator_id=green_indicator.id)
     assert (summary.organisations, summary.kreise) == (3, 2)
 
 

@@ -98,7 +98,9 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
     spec = FEEDS[fmt]
     types = frozenset(type) if type else (DNS_TYPES if fmt == FeedFormat.rpz else None)
     now = utcnow()
-    etag = _etag(actor, fmt, types, now, _data_state(request, db, settings.feed_state_seconds))
+    state = indicators_service.reader_feed_state(db, actor=actor,
+                                                 state=_data_state(request, db, settings.feed_state_seconds))
+    etag = _etag(actor, fmt, types, now, state)
     if etag in _if_none_match(request):
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     context = FeedContext(generated=now, producer=f"kommcert {settings.cert_name}",
@@ -124,9 +126,10 @@ def _if_none_match(request: Request) -> set[str]:
     return {tag.strip() for tag in request.headers.get("if-none-match", "").split(",") if tag.strip()}
 
 
-def _data_state(request: Request, db, seconds: float) -> str:  # noqa: ANN001
+def _data_state(request: Request, db, seconds: float) -> indicators_service.FeedState:  # noqa: ANN001
     """The data state, computed at most once per ``seconds`` per process: hundreds of appliances
-    polling every few minutes would otherwise each cost a scan of the indicator tables."""
+    polling every few minutes would otherwise each cost a scan of the provenances. Each reader's
+    tag is then made from the reports they may see (``reader_feed_state``)."""
     if seconds <= 0:
         return indicators_service.feed_state(db)
     cached = getattr(request.app.state, "feed_state", None)
@@ -140,7 +143,8 @@ def _data_state(request: Request, db, seconds: float) -> str:  # noqa: ANN001
 
 def _etag(actor: Actor, fmt: FeedFormat, types: frozenset[IndicatorType] | None, now: datetime, state: str) -> str:
     """Same tag, same content: who asks (visibility), what (format, types), the data's state, and
-    the hour (indicators expire by themselves). Appliances and ``kommcert scan`` send it back and
+    the hour (indicators expire by themselves). ``state`` covers only what the reader may see, so
+    the tag never moves because of data hidden from them. Appliances and ``kommcert scan`` send it back and
     get 304 instead of the whole list."""
     parts = (actor.user_id, actor.org_id, fmt.value, sorted(t.value for t in types or ()), state,
              now.strftime("%Y-%m-%dT%H"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -9,7 +11,6 @@ from typing import IO, Any
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from kommcert.config import Settings
 from kommcert.db import utcnow
@@ -115,7 +116,7 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
     while hi > first and len(out) < wanted:
         lo = max(hi - SEARCH_WINDOW, first)
         rows = db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi).limit(wanted - len(out)))
-        out += [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, rs, n)
+        out += [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, review_state_for(actor, rs), n)
                 for i, t, v, rank, until, wl, rs, n in rows]
         hi = lo
     return out
@@ -131,10 +132,21 @@ def _id_range(db: Session) -> tuple[int, int]:
     return (first or 1), (last or 0)
 
 
+def review_state_for(actor: Actor, state: str) -> str:
+    """The review state as the actor may know it. A CERT's verdict (false positive, confirmed) is
+    Land-wide: it decides every blocking export, so everyone who sees the value sees it. "Needs
+    review" comes from other organisations' false-positive sightings, which only the CERTs see: for
+    everyone else it would tell that others hold the value."""
+    if state == ReviewState.needs_review and not actor.is_cert:
+        return ReviewState.none.value
+    return str(state)
+
+
 @dataclass
 class IndicatorDetail:
     indicator: Indicator
     provenances: list[tuple[Provenance, Report]]
+    review_state: str = ReviewState.none.value
 
 
 def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorDetail:
@@ -145,79 +157,135 @@ def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorD
     ).all()
     if not rows:  # unknown, or known only through reports the actor may not see
         raise NotFound()
-    return IndicatorDetail(db.get(Indicator, indicator_id), [(p, r) for p, r in rows])  # type: ignore[arg-type]
+    indicator = db.get(Indicator, indicator_id)
+    return IndicatorDetail(indicator, [(p, r) for p, r in rows],  # type: ignore[arg-type]
+                           review_state_for(actor, indicator.review_state))  # type: ignore[union-attr]
 
 
-def feed_state(db: Session) -> str:
-    """Changes whenever any export could change: new or changed provenances, indicators (flags,
-    review), reports or their audiences. Exports also change as indicators expire, so callers add
-    the hour. Cheap enough to answer a conditional GET without building the feed."""
-    from kommcert.sharing.models import ShareTarget
+@dataclass(frozen=True)
+class FeedState:
+    """What every export is built from, read once and shared by all readers (see :func:`feed_state`)."""
 
-    prov = db.execute(select(func.max(Provenance.id), func.count(Provenance.id))).one()
-    ind = db.scalar(select(func.max(Indicator.updated_at)))
-    rep = db.execute(select(func.max(Report.updated_at), func.count(Report.id))).one()
-    # Only report audiences change what a feed holds; every sighting adds share targets too.
-    shares = db.execute(select(func.max(ShareTarget.id), func.count(ShareTarget.id))
-                        .where(ShareTarget.object_type == Report.__share_type__)).one()
-    return f"{prov[0]}:{prov[1]}:{ind}:{rep[0]}:{rep[1]}:{shares[0]}:{shares[1]}"
+    landwide: str  # analysts' verdicts and warninglists: the same for every reader
+    reports: dict[int, tuple[int, int]]  # report id -> (highest provenance id, provenance count)
+
+
+def feed_state(db: Session) -> FeedState:
+    """The data state behind the feeds' ETags. A reader's tag is made from it by
+    :func:`reader_feed_state` over the reports that reader may see, so it changes when their feed
+    could change, and never because of a report they may not see."""
+    from kommcert.indicators.models import Warninglist
+
+    verdicts = db.execute(select(func.count(Indicator.id), func.max(Indicator.updated_at)).where(
+        or_(Indicator.warninglist_override.is_(True), Indicator.review_state == ReviewState.false_positive))).one()
+    lists = db.execute(select(func.count(Warninglist.id), func.max(Warninglist.updated_at))).one()
+    reports = {rid: (top, n) for rid, top, n in db.execute(
+        select(Provenance.report_id, func.max(Provenance.id), func.count(Provenance.id))
+        .group_by(Provenance.report_id))}
+    return FeedState(f"{verdicts[0]}:{verdicts[1]}:{lists[0]}:{lists[1]}", reports)
+
+
+def reader_feed_state(db: Session, *, actor: Actor, state: FeedState) -> str:
+    """A digest of everything an actor's exports are made of: the reports they may see (with their
+    TLP, last change and provenances) and the Land-wide verdicts. Exports also change as indicators
+    expire, so callers add the hour."""
+    digest = hashlib.sha256(state.landwide.encode())
+    rows = db.execute(policy.visible(select(Report.id, Report.tlp, Report.updated_at), Report, actor)
+                      .order_by(Report.id))
+    for report_id, tlp, updated in rows:
+        stats = state.reports.get(report_id)
+        if stats is not None:
+            digest.update(f"{report_id}:{tlp}:{updated}:{stats[0]}:{stats[1]};".encode())
+    return digest.hexdigest()
 
 
 def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequence[IndicatorType] | None = None,
                 batch: int = 5000, report_id: int | None = None, lean: bool = False) -> Iterator[ExportRow | ValueRow]:
     """Every indicator the actor may see, once, with the least restrictive TLP it is visible under.
 
-    ``blocking`` leaves out what must not be blocked: expired provenances, warninglisted values
-    (unless an analyst overrode), confirmed false positives, and provenances not meant for detection.
-    ``lean`` gives ``ValueRow``s (id, type, value, TLP) for the lists appliances poll: reading and
-    converting dates, UUIDs and texts was most of their time. Streams in id order, window by window,
-    so memory stays flat for a million rows.
+    Every field of a row comes from the provenances *at that TLP* only (title, description, tags,
+    validity, confidence, times): a value that one report carries under TLP:RED and another under
+    TLP:GREEN is exported as GREEN with the GREEN report's fields, never with RED text under a GREEN
+    marking. ``blocking`` leaves out what must not be blocked: expired provenances, warninglisted
+    values (unless an analyst overrode), confirmed false positives, and provenances not meant for
+    detection. ``lean`` gives ``ValueRow``s (id, type, value, TLP) for the lists appliances poll:
+    reading and converting dates, UUIDs and texts was most of their time. Streams in id order,
+    window by window, so memory stays flat for a million rows.
     """
     now = utcnow()
     first, top = _id_range(db)
-    columns = (Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK)) if lean else (
-        Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK), Indicator.uuid, Indicator.created_at,
-        Indicator.updated_at, func.min(Provenance.valid_from), func.max(Provenance.valid_until),
-        func.max(Provenance.confidence), func.max(Provenance.tags), func.min(Provenance.report_id),
-        func.max(Provenance.comment), func.max(Provenance.created_at))
     # Fixed id windows, not "LIMIT after the last id": each window is one primary-key range scan,
     # so the cost stays linear however many indicators there are (keyset + GROUP BY was quadratic).
     for low in range(first - 1, top, batch):
-        stmt = (select(*columns)
-                .join(Provenance, Provenance.indicator_id == Indicator.id)
-                .join(Report, Report.id == Provenance.report_id)
-                .where(Provenance.report_id.in_(visible_reports(actor)), Indicator.id > low,
-                       Indicator.id <= low + batch)
-                .group_by(*(c for c in columns if not isinstance(c, FunctionElement)))
-                .order_by(Indicator.id))
-        if blocking:
-            stmt = stmt.where(Provenance.block.is_(True),
-                              or_(Provenance.valid_until.is_(None), Provenance.valid_until > now),
-                              or_(Indicator.warninglist.is_(None), Indicator.warninglist_override.is_(True)),
-                              Indicator.review_state != ReviewState.false_positive)
-        if types:
-            stmt = stmt.where(Indicator.type.in_([t.value for t in types]))
-        if report_id is not None:  # one report's view (MISP events)
-            stmt = stmt.where(Provenance.report_id == report_id)
+        window = (Indicator.id > low, Indicator.id <= low + batch)
+        if lean:
+            columns: tuple[Any, ...] = (Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK))
+            stmt = _export_stmt(columns, actor, window, blocking, types, report_id, now).group_by(
+                Indicator.id, Indicator.type, Indicator.value).order_by(Indicator.id)
+            yield from (ValueRow(ind_id, _TYPES[kind], value, TLP_ORDER[rank])
+                        for ind_id, kind, value, rank in db.execute(stmt))
+            continue
+        # One row per visible provenance, best TLP first; grouped here so that each field can be
+        # taken from the provenances at the row's marking alone.
+        columns = (Indicator.id, Indicator.type, Indicator.value, _TLP_RANK, Indicator.uuid, Indicator.updated_at,
+                   Provenance.valid_from, Provenance.valid_until, Provenance.confidence, Provenance.tags,
+                   Provenance.report_id, Provenance.comment, Provenance.created_at)
+        stmt = _export_stmt(columns, actor, window, blocking, types, report_id, now).order_by(
+            Indicator.id, _TLP_RANK, Provenance.report_id)
         rows = db.execute(stmt).all()
         if not rows:
             continue
-        if lean:
-            yield from (ValueRow(ind_id, _TYPES[kind], value, TLP_ORDER[rank]) for ind_id, kind, value, rank in rows)
-            continue
-        report_ids = {r[11] for r in rows}
+        best = [list(group) for _, group in itertools.groupby(rows, key=lambda r: r[0])]
+        best = [[r for r in group if r[3] == group[0][3]] for group in best]
         reports = {rid: (title, str(uuid_)) for rid, title, uuid_ in db.execute(
-            select(Report.id, Report.title, Report.uuid).where(Report.id.in_(report_ids)))}
-        for (ind_id, kind, value, rank, uuid_, created, updated, valid_from, valid_until, confidence, tags,
-             rep_id, comment, last_added) in rows:
-            title, rep_uuid = reports[rep_id]
-            yield ExportRow(
-                id=ind_id, uuid=str(uuid_), type=_TYPES[kind], value=value, tlp=TLP_ORDER[rank],
-                # A new source changes what the reader gets (validity, confidence): a new STIX version.
-                created=created, modified=max(updated, last_added), valid_from=valid_from, valid_until=valid_until,
-                confidence=confidence, tags=tuple(t for t in (tags or "").split("\n") if t),
-                report_uuid=rep_uuid, report_title=title, comment=comment,
-            )
+            select(Report.id, Report.title, Report.uuid).where(Report.id.in_({g[0][10] for g in best})))}
+        for group in best:
+            yield _export_row(group, reports)
+
+
+def _export_stmt(columns: tuple[Any, ...], actor: Actor, window: tuple[Any, ...], blocking: bool,
+                 types: Sequence[IndicatorType] | None, report_id: int | None, now: Any) -> Select[Any]:
+    stmt = (select(*columns)
+            .join(Provenance, Provenance.indicator_id == Indicator.id)
+            .join(Report, Report.id == Provenance.report_id)
+            .where(Provenance.report_id.in_(visible_reports(actor)), *window))
+    if blocking:
+        stmt = stmt.where(*_blocking_filter(now))
+    if types:
+        stmt = stmt.where(Indicator.type.in_([t.value for t in types]))
+    if report_id is not None:  # one report's view (MISP events)
+        stmt = stmt.where(Provenance.report_id == report_id)
+    return stmt
+
+
+def _blocking_filter(now: Any) -> tuple[Any, ...]:
+    """What a blocking export leaves out: expired provenances, warninglisted values (unless an
+    analyst overrode), confirmed false positives, provenances not meant for detection."""
+    return (Provenance.block.is_(True), or_(Provenance.valid_until.is_(None), Provenance.valid_until > now),
+            or_(Indicator.warninglist.is_(None), Indicator.warninglist_override.is_(True)),
+            Indicator.review_state != ReviewState.false_positive)
+
+
+def _export_row(group: list[Any], reports: dict[int, tuple[str, str]]) -> ExportRow:
+    """One indicator from its provenances at the best visible TLP (ordered by report id)."""
+    ind_id, kind, value, rank, uuid_, updated = group[0][:6]
+    title, rep_uuid = reports[group[0][10]]
+    untils = [r[7] for r in group]
+    confidences = [r[8] for r in group if r[8] is not None]
+    tags: dict[str, None] = {}
+    for r in group:
+        tags.update(dict.fromkeys(t for t in (r[9] or "").split("\n") if t))
+    created = min(r[12] for r in group)
+    return ExportRow(
+        id=ind_id, uuid=str(uuid_), type=_TYPES[kind], value=value, tlp=TLP_ORDER[rank],
+        # "created" is when the reader's first source at this marking arrived, not when anybody
+        # first reported the value. A new source changes what the reader gets (validity,
+        # confidence): a new STIX version. Analysts' verdicts (updated_at) are Land-wide.
+        created=created, modified=max(updated, max(r[12] for r in group)),
+        valid_from=min(r[6] for r in group), valid_until=None if None in untils else max(untils),
+        confidence=max(confidences) if confidences else None, tags=tuple(tags),
+        report_uuid=rep_uuid, report_title=title, comment=next((r[11] for r in group if r[11]), None),
+    )
 
 
 _TYPES = {t.value: t for t in IndicatorType}
@@ -255,9 +323,12 @@ def misp_events(db: Session, *, actor: Actor, report_uuid: str | None = None) ->
     from kommcert.indicators.formats.misp_feed import FeedEvent
     from kommcert.orgs.models import Organization
 
+    # Only reports with something left to block: an event whose indicators have all expired (or
+    # are warninglisted, or false positives) would be an empty event in every TIP that pulls the feed.
+    blockable = (select(Provenance.report_id).join(Indicator, Indicator.id == Provenance.indicator_id)
+                 .where(*_blocking_filter(utcnow())))
     stmt = (select(Report, Organization).join(Organization, Organization.id == Report.owner_org_id)
-            .where(Report.id.in_(visible_reports(actor)),
-                   Report.id.in_(select(Provenance.report_id).where(Provenance.block.is_(True))))
+            .where(Report.id.in_(visible_reports(actor)), Report.id.in_(blockable))
             .order_by(Report.id))
     if report_uuid is not None:
         try:

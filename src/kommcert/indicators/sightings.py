@@ -1,8 +1,9 @@
 """Sightings: organisations report what they saw; the Land sees the picture.
 
-A sighting travels upward (``upward=True``, TLP:AMBER): the reporting org, its ancestors, the CERTs
-and the indicator's publishers (addressed in the audience) see it. Everybody who may see the
-indicator gets the counts only ("seen by 4 organisations in 2 Kreise").
+A sighting travels upward (``upward=True``, TLP:AMBER, no addressed organisations): the reporting org,
+its ancestors and the CERTs see it, with names, log source and system. Everybody else who may see the
+indicator gets the counts only ("seen by 4 organisations in 2 Kreise") — also the organisations that
+published it: anyone can become a publisher by importing a value, so publishing grants no details.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from kommcert import bulk
@@ -28,7 +29,6 @@ from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
 from kommcert.reports.models import Report
 from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
-from kommcert.sharing.models import ShareTarget
 from kommcert.sharing.tlp import TLP
 
 MAX_BATCH = 10_000
@@ -56,10 +56,8 @@ class SightingResult:
     unknown: list[str] = field(default_factory=list)  # keys whose indicator the reporter cannot see
 
 
-def _resolve(db: Session, items: Sequence[SightingIn], owners: dict[int, int]
-             ) -> tuple[dict[str, int], list[tuple[int, int]]]:
-    """Map keys to indicator ids the reporter may see; anything else is "unknown" (no leak).
-    Also returns the (indicator, report) pairs looked up, for :func:`_publishers`."""
+def _resolve(db: Session, items: Sequence[SightingIn], owners: dict[int, int]) -> dict[str, int]:
+    """Map keys to indicator ids the reporter may see; anything else is "unknown" (no leak)."""
     by_value: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_id: dict[int, list[str]] = defaultdict(list)
     for item in items:
@@ -83,7 +81,7 @@ def _resolve(db: Session, items: Sequence[SightingIn], owners: dict[int, int]
         if ind_id in visible:
             for key in keys:
                 found[key] = ind_id
-    return found, pairs
+    return found
 
 
 def _visible_report_owners(db: Session, actor: Actor) -> dict[int, int]:
@@ -99,16 +97,6 @@ def _provenance_reports(db: Session, ids: set[int]) -> list[tuple[int, int]]:
         pairs += db.execute(select(Provenance.indicator_id, Provenance.report_id)
                             .where(Provenance.indicator_id.in_(wanted[start:start + 1000]))).all()
     return pairs
-
-
-def _publishers(actor: Actor, pairs: list[tuple[int, int]], owners: dict[int, int],
-                indicator_ids: set[int]) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = defaultdict(set)
-    for ind, rep in pairs:
-        owner = owners.get(rep)
-        if ind in indicator_ids and owner is not None and owner != actor.org_id:
-            out[ind].add(owner)
-    return out
 
 
 _STAGE_NAME = "_kc_sighting_stage"
@@ -134,7 +122,7 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
                            "Every sighting needs its own key (at most 120 characters).")
     result = SightingResult()
     owners = _visible_report_owners(db, actor)
-    resolved, pairs = _resolve(db, items, owners)
+    resolved = _resolve(db, items, owners)
     result.unknown = [i.key for i in items if i.key not in resolved]
     now = utcnow()
     rows = []
@@ -157,11 +145,6 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
         f"INSERT INTO sightings ({', '.join(_COLUMNS)}) SELECT {', '.join(_COLUMNS)} FROM {_STAGE_NAME} "  # noqa: S608
         "WHERE 1 = 1 ON CONFLICT (owner_org_id, idempotency_key) DO NOTHING RETURNING id, indicator_id, kind")).all()
     result.created, result.duplicates = len(created), len(rows) - len(created)
-    publishers = _publishers(actor, pairs, owners, {ind for _, ind, _ in created})
-    targets = [(Sighting.__share_type__, sid, org, False, now)
-               for sid, ind, _ in created for org in publishers.get(ind, ())]
-    bulk.insert_rows(db, ShareTarget.__table__, ["object_type", "object_id", "org_id", "include_subtree",
-                                                 "created_at"], targets)
     fp_indicators = {ind for _, ind, kind in created if kind == SightingKind.false_positive}
     if fp_indicators:
         _flag_for_review(db, fp_indicators, fp_threshold)
@@ -197,15 +180,26 @@ def _kreis_of() -> object:
             .where(Organization.kind.in_([k.value for k in KREIS_KINDS])).subquery())
 
 
-def summary(db: Session, *, indicator_id: int) -> SightingSummary:
-    """Counts for everyone who may see the indicator (the caller checked that)."""
+def summary(db: Session, *, actor: Actor, indicator_id: int) -> SightingSummary:
+    """Counts for everyone who may see the indicator (the caller checked that).
+
+    They cover the sightings the actor may see in detail, and the others' sightings made since the
+    actor could first see the indicator: before that the value was known only through reports the
+    actor may not see, and counts from that time would tell them so (an importer would learn that
+    "their" new value had been seen for weeks)."""
+    since = db.scalar(select(func.min(Provenance.created_at)).where(
+        Provenance.indicator_id == indicator_id,
+        Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor))))
+    counted = policy.visibility_clause(Sighting, actor)
+    if since is not None:
+        counted = or_(counted, Sighting.created_at >= since)
     kreis = _kreis_of()
     row = db.execute(
         select(func.count(func.distinct(Sighting.owner_org_id)), func.count(func.distinct(kreis.c.kreis_id)),
                func.min(Sighting.first_seen), func.max(Sighting.last_seen),
                func.count(func.distinct(func.nullif(Sighting.kind, SightingKind.seen.value))))
         .outerjoin(kreis, kreis.c.org_id == Sighting.owner_org_id)
-        .where(Sighting.indicator_id == indicator_id)
+        .where(Sighting.indicator_id == indicator_id, counted)
     ).one()
     return SightingSummary(row[0], row[1], row[2], row[3], row[4])
 

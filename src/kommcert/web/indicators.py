@@ -25,6 +25,7 @@ from kommcert.reports import service as reports_service
 from kommcert.reports.models import Report
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
+from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -50,12 +51,12 @@ def search_page(request: Request, db: DbSession, actor: PageActor, q: str = "", 
 
 
 @router.get("/indicators/import")
-def import_page(request: Request, db: DbSession, actor: PageActor, report: int | None = None) -> Response:
+def import_page(request: Request, db: DbSession, actor: PageActor, report: Id | None = None) -> Response:
     """The import form; with ``?report=ID`` it adds to that report of the actor's organisation."""
     return _import_form(request, db, actor, target=_target(db, actor, report))
 
 
-def _target(db, actor, report_id: int | None):  # noqa: ANN001, ANN202
+def _target(db, actor, report_id: Id | None):  # noqa: ANN001, ANN202
     """The existing report an import adds to: one the actor sees and may change, else 404/403."""
     if report_id is None:
         return None
@@ -70,9 +71,14 @@ def _import_form(request: Request, db, actor, status_code: int = 200, **ctx: obj
 
 def _options(title: str, tlp: str, orgs: list[str], strict: bool, skip_invalid: bool,
              target: Report | None) -> importing.ImportOptions:
-    org_ids = tuple(int(o) for o in orgs if o.isdigit())
+    """The import's options from the form; a value the form cannot have sent is refused, not guessed."""
+    if tlp not in _TLPS:
+        raise InvalidInput("Unbekannte TLP-Stufe.", "Unknown TLP level.")
+    org_ids = tuple(parse_id(o) for o in orgs)
+    if None in org_ids:
+        raise InvalidInput("Unbekannte Organisation im Empfängerkreis.", "Unknown organisation in the audience.")
     return importing.ImportOptions(
-        title=title or None, tlp=TLP(tlp) if tlp in _TLPS else TLP.amber, skip_invalid=skip_invalid,
+        title=title.strip() or None, tlp=TLP(tlp), skip_invalid=skip_invalid,
         report_id=target.id if target is not None else None,
         audience=Audience(orgs=() if strict else org_ids, orgs_without_subtree=org_ids if strict else ()))
 
@@ -93,16 +99,19 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
     type_column = str(form.get("type_column", "")).strip()[:100]
     keep = {"title": title, "tlp": tlp, "orgs": orgs, "strict": strict, "skip_invalid": skip_invalid, "format": fmt,
             "value_column": value_column, "type_column": type_column}
-    report_field = str(form.get("report", ""))
-    target = _target(db, actor, int(report_field) if report_field.isdigit() else None)
+    report_field = str(form.get("report", "")).strip()
+    report_id = parse_id(report_field) if report_field else None
+    target = _target(db, actor, report_id)
     # CSV needs a column mapping: the value column (default "value") and optionally the type column
     reader_options = {"value_column": value_column or "value", "type_column": type_column or None} \
         if fmt == ImportFormat.csv else {}
     feed_url = str(form.get("feed_url", "")).strip()[:2000]
     try:
+        if report_field and report_id is None:
+            raise InvalidInput("Die Meldung ist keine gültige Nummer.", "The report is not a valid number.")
+        options = _options(title, tlp, orgs, strict, skip_invalid, target)
         if feed_url:
-            return _import_feed(request, db, actor, settings, feed_url,
-                                _options(title, tlp, orgs, strict, skip_invalid, target), target)
+            return _import_feed(request, db, actor, settings, feed_url, options, target)
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
         if values:  # confirmed values from a free-text preview
@@ -111,7 +120,12 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
             data, name = text.encode(), "Freitext"
             fmt = ImportFormat.freetext
         elif carried:
-            data, name = base64.b64decode(carried), str(form.get("name", "upload"))
+            try:
+                data = base64.b64decode(carried, validate=True)
+            except ValueError:
+                raise InvalidInput("Die Datei aus der Vorschau ist beschädigt. Bitte erneut hochladen.",
+                                   "The file from the preview is damaged. Please upload it again.") from None
+            name = str(form.get("name", "upload"))
         elif isinstance(upload, UploadFile) and upload.filename:
             data, name = await upload.read(), upload.filename
         else:
@@ -119,7 +133,7 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
         if action == "import" or len(data) > PREVIEW_CARRY_BYTES:
             result = indicators_service.import_file(
                 db, actor=actor, settings=settings, fmt=fmt, stream=io.BytesIO(data), name=name,
-                options=_options(title, tlp, orgs, strict, skip_invalid, target),
+                options=options,
                 reader_options=reader_options if fmt == ImportFormat.csv else None)
             return render(request, "indicators/imported.html", {"result": result, "target": target})
         records, rejects, total = [], [], 0
@@ -159,16 +173,17 @@ def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN00
 
 
 @router.get("/indicators/{indicator_id}")
-def detail_page(indicator_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def detail_page(indicator_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     detail = indicators_service.get_indicator(db, actor=actor, indicator_id=indicator_id)
     return render(request, "indicators/detail.html", {
-        "d": detail, "i": detail.indicator, "summary": sightings_service.summary(db, indicator_id=indicator_id),
+        "d": detail, "i": detail.indicator,
+        "summary": sightings_service.summary(db, actor=actor, indicator_id=indicator_id),
         "sightings": sightings_service.visible_sightings(db, actor=actor, indicator_id=indicator_id)})
 
 
 @router.post("/indicators/{indicator_id}/sighting")
-def report_sighting(indicator_id: int, db: DbSession, actor: PageActor, kind: str = Form("seen"),
-                    count: int = Form(1), log_source: str = Form(""), key: str = Form("")) -> Response:
+def report_sighting(indicator_id: Id, db: DbSession, actor: PageActor, kind: str = Form("seen"),
+                    count: int = Form(1, le=10**9), log_source: str = Form(""), key: str = Form("")) -> Response:
     sightings_service.record_sightings(db, actor=actor, items=[SightingIn(
         key=key[:120] or f"web-{utcnow().isoformat()}", indicator_id=indicator_id,
         kind=kind if kind in ("seen", "false_positive") else "seen", count=max(1, count),
@@ -177,7 +192,7 @@ def report_sighting(indicator_id: int, db: DbSession, actor: PageActor, kind: st
 
 
 @router.post("/indicators/{indicator_id}/curation")
-def curation(indicator_id: int, db: DbSession, actor: PageActor, action: str = Form("")) -> Response:
+def curation(indicator_id: Id, db: DbSession, actor: PageActor, action: str = Form("")) -> Response:
     changes = {"block_anyway": {"warninglist_override": True}, "respect_list": {"warninglist_override": False},
                "false_positive": {"review_state": "false_positive"}, "confirm": {"review_state": "confirmed"}}
     indicators_service.curate(db, actor=actor, indicator_id=indicator_id, **changes.get(action, {}))
