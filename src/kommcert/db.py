@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,9 +69,44 @@ def import_models() -> None:
     from kommcert.sharing import models as _sharing  # noqa: F401
 
 
-def make_engine(database_url: str, **kwargs: Any) -> Engine:
+# SQLite transactions start as readers (BEGIN DEFERRED): in WAL mode readers never wait. A reader
+# that then writes (a feed GET writes its audit entry and the token's last use) cannot be upgraded
+# while another connection writes, or has written since its snapshot: SQLite answers "database is
+# locked" at once, without waiting for busy_timeout. So before the first write statement of a
+# transaction the reader's snapshot is dropped and the transaction restarts as BEGIN IMMEDIATE,
+# which queues for the write lock (busy_timeout). Nothing is lost: it has not written yet, and
+# its earlier reads simply were an older snapshot, as under PostgreSQL's READ COMMITTED.
+_SQLITE_TX = "kommcert.sqlite_tx"
+_READING, _WRITING = "reading", "writing"
+_SQLITE_READS = re.compile(
+    r"\s*(SELECT|EXPLAIN|RELEASE|ROLLBACK|SAVEPOINT|PRAGMA\s+[\w.]+\s*(\(|;|$)"
+    r"|WITH\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b))", re.IGNORECASE | re.DOTALL)
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class WriteLockTimeout(sqlite3.OperationalError):
+    """A reading SQLite transaction waited busy_timeout for the write lock in vain. It had written
+    nothing yet (the lock is taken before its first write), so it may be rolled back and retried
+    without losing work; SQLAlchemy raises it wrapped in ``OperationalError``."""
+
+
+def is_write_lock_timeout(exc: BaseException) -> bool:
+    return isinstance(getattr(exc, "orig", None), WriteLockTimeout)
+
+
+def _take_write_lock(dbapi_conn: Any) -> None:
+    dbapi_conn.execute("ROLLBACK")
+    try:
+        dbapi_conn.execute("BEGIN IMMEDIATE")  # waits up to busy_timeout for the writer before us
+    except sqlite3.OperationalError as exc:
+        dbapi_conn.execute("BEGIN")  # SQLAlchemy still holds a transaction open on this connection
+        raise WriteLockTimeout(*exc.args) from exc
+
+
+def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                **kwargs: Any) -> Engine:
     if database_url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": sqlite_busy_timeout_ms / 1000})
         engine = create_engine(database_url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -79,7 +116,7 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
             # WAL with synchronous=NORMAL is crash-safe (only the last commits may roll back on
             # power loss) and a large page cache keeps the indexes of big imports in memory.
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -89,7 +126,18 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+            immediate = bool(conn.get_execution_options().get("immediate"))
+            conn.info[_SQLITE_TX] = None  # the BEGIN below is no write
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            conn.info[_SQLITE_TX] = _WRITING if immediate else _READING
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_write_lock(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+            if conn.info.get(_SQLITE_TX) != _READING or _SQLITE_READS.match(statement):
+                return
+            conn.info[_SQLITE_TX] = _WRITING
+            if not conn.in_nested_transaction():  # a savepoint (the tests' outer transaction) must stay
+                _take_write_lock(conn.connection.dbapi_connection)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

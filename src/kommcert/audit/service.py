@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kommcert.audit.events import AuditEvent
 from kommcert.audit.models import AuditEntry
+from kommcert.db import is_write_lock_timeout, utcnow
 from kommcert.errors import PermissionDenied
 from kommcert.sharing.actor import Actor
 
+log = logging.getLogger("kommcert.audit")
 
-def record(db: Session, event: AuditEvent) -> AuditEntry:
-    entry = AuditEntry(
+
+def _entry(event: AuditEvent, created_at: datetime) -> AuditEntry:
+    return AuditEntry(
+        created_at=created_at,
         action=event.action,
         actor_user_id=event.actor_user_id,
         org_id=event.org_id,
@@ -25,9 +32,52 @@ def record(db: Session, event: AuditEvent) -> AuditEntry:
         ip=event.ip,
         detail=dict(event.detail),
     )
+
+
+class _Backlog:
+    """Entries a reading request could not write because a long writer (an import on SQLite) held
+    the write lock beyond busy_timeout. The read is answered anyway; the entry, with its own time,
+    is written after a later request (:func:`write_kept`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[tuple[AuditEvent, datetime]] = []
+
+    def put(self, items: list[tuple[AuditEvent, datetime]]) -> None:
+        with self._lock:
+            self._items.extend(items)
+            waiting = len(self._items)
+        log.warning("%d audit entries wait for the database's write lock", waiting)
+
+    def take(self) -> list[tuple[AuditEvent, datetime]]:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
+_backlog = _Backlog()
+
+
+def _write(db: Session, event: AuditEvent) -> tuple[AuditEntry, bool]:
+    """Add the entry to the caller's transaction; ``False`` if it went to the backlog instead."""
+    entry = _entry(event, utcnow())
     db.add(entry)
-    db.flush()
-    return entry
+    try:
+        db.flush()
+    except OperationalError as exc:
+        if not is_write_lock_timeout(exc):
+            raise
+        # The transaction had only read (SQLite takes the write lock before the first write), so
+        # rolling it back loses nothing but this entry, which waits in the backlog: an audit write
+        # never turns a read into an error.
+        db.rollback()
+        _backlog.put([(event, entry.created_at)])
+        return entry, False
+    return entry, True
+
+
+def record(db: Session, event: AuditEvent) -> AuditEntry:
+    return _write(db, event)[0]
 
 
 _KEPT = "kommcert.audit.kept"
@@ -37,17 +87,26 @@ def record_kept(db: Session, event: AuditEvent) -> AuditEntry:
     """Record an entry that must outlive the caller's transaction: a denied look at a RED report
     is answered with 404, and the error rolls the request back. :func:`write_kept` writes it again
     if that happened."""
-    db.info.setdefault(_KEPT, []).append(event)
-    return record(db, event)
+    entry, written = _write(db, event)
+    if written:
+        db.info.setdefault(_KEPT, []).append((event, entry.created_at))
+    return entry
 
 
 def write_kept(db: Session) -> None:
-    """After a transaction ended: write the kept entries it rolled back, in one of their own."""
-    kept = db.info.pop(_KEPT, None)
-    if kept:
-        for item in kept:
-            record(db, item)
+    """After a transaction ended: write the kept entries it rolled back, and the backlog, in a
+    transaction of their own."""
+    items = db.info.pop(_KEPT, []) + _backlog.take()
+    if not items:
+        return
+    db.add_all(_entry(event, created_at) for event, created_at in items)
+    try:
         db.commit()
+    except OperationalError as exc:
+        db.rollback()
+        if not is_write_lock_timeout(exc):
+            raise
+        _backlog.put(items)
 
 
 @event.listens_for(Session, "after_commit")
