@@ -22,6 +22,25 @@ pytest_plugins = ["tests.personas"]
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """``KOMMCERT_TEST_CLOCK_OFFSET_DAYS=N`` runs the whole suite N days ahead (from before collection,
+    so module-level dates move too; xdist workers inherit the variable and do the same)."""
+    from tests.timetravel import sitecustomize as clock
+
+    clock.start()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shifted_clock_for_child_processes() -> None:
+    """Processes the tests start (servers, CLI runs, spawned readers) get the shifted clock too. Only
+    here, where tests run, so xdist workers start without it (time_machine would be imported before
+    pytest could load it as a plugin)."""
+    from tests.timetravel import sitecustomize as clock
+
+    if clock.offset_days():
+        clock.export_to_children()
+
+
 def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("KOMMCERT_TEST_DATABASE_URL")
     if url:
