@@ -7,13 +7,16 @@ GV100AD file and a CSV file shipped in ``orgs/data``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import Role
+from kommcert.db import utcnow
 from kommcert.errors import Conflict
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import ContactRole, Organization
@@ -181,8 +184,12 @@ def _discussion(db: Session, *, gemeinde, kreis, portal) -> None:  # noqa: ANN00
     from kommcert.reports import discussion
     from kommcert.reports.discussion import Upload
 
-    excerpt = ("2026-11-16T03:12:44+01:00 portal sshd[2211]: Failed password for admin from 198.51.100.77\n"
-               "2026-11-16T03:12:47+01:00 portal sshd[2213]: Failed password for root from 198.51.100.77\n")
+    # The excerpt is from two nights before the demo is loaded: every date in the demo Land is relative to
+    # load time, so `make run` in a year still shows a current picture.
+    night = (utcnow() - timedelta(days=2)).astimezone(ZoneInfo("Europe/Berlin"))
+    night = night.replace(hour=3, minute=12, second=44, microsecond=0)
+    excerpt = "".join(f"{(night + timedelta(seconds=later)).isoformat()} portal sshd[{pid}]: Failed password for "
+                      f"{user} from 198.51.100.77\n" for later, pid, user in ((0, 2211, "admin"), (3, 2213, "root")))
     discussion.add_comment(db, actor=gemeinde, report=portal, max_bytes=2**20,
                            body="Auch bei uns: nächtliche Anmeldeversuche auf das Ratsinformationssystem, "
                                 "Auszug anbei. Die Adresse ist in der Firewall gesperrt.",

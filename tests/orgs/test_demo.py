@@ -39,3 +39,35 @@ def test_it_logs_in_every_demo_user(client, db) -> None:  # noqa: ANN001
         client.cookies.clear()
         web_login(client, login.email, login.password)
         assert client.get("/").status_code == 200
+
+
+def test_it_shows_a_live_demo_land_when_loaded_a_year_from_now(client, db) -> None:  # noqa: ANN001
+    """`make run` on a fresh clone in a year: feeds, sightings and the Lagebild are current, not expired."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from kommcert.accounts import service as accounts_service
+    from kommcert.accounts.models import TokenScope
+    from kommcert.indicators.models import Sighting
+    from kommcert.reports.models import Attachment
+
+    later = datetime.now(UTC) + timedelta(days=365)
+    with time_machine.travel(later, tick=True):
+        logins = {login.email: login for login in demo.load(db)}
+        seedorf = db.scalar(select(User).where(User.email == "buero@seedorf.example"))
+        token, _ = accounts_service.create_token(db, actor=None, user=seedorf, name="Firewall",
+                                                 scope=TokenScope.read, expires_at=None)
+        db.flush()
+        blocklist = client.get(f"/feeds/txt?token={token}").text.splitlines()
+        assert {"203.0.113.45", "198.51.100.23", "rechnung-stadtwerke.example"} <= set(blocklist)
+        generated = datetime.fromisoformat(blocklist[0].rsplit("generated ", 1)[1])
+        assert abs(generated - later) < timedelta(hours=1)
+        assert all(abs(s.last_seen - later) < timedelta(hours=1) for s in db.scalars(select(Sighting)))
+        excerpt = db.scalars(select(Attachment)).one().content.decode()
+        logged = datetime.fromisoformat(excerpt.split(" ", 1)[0])
+        assert timedelta(days=1) < later - logged < timedelta(days=3)
+        analyst = logins["analystin@lcert.musterland.example"]
+        web_login(client, analyst.email, analyst.password)
+        picture = client.get("/lagebild").text
+    assert "Keine Sichtungen" not in picture and "Beispielkreis" in picture and "340" in picture
