@@ -61,16 +61,50 @@ def test_it_keeps_tokens_of_other_orgs_out_of_reach(client, db, personas) -> Non
     assert client.get(f"/api/v1/tokens?user_id={personas.users['gemeinde_b1_member'].id}",
                       headers=headers).status_code == 404
     assert client.post("/api/v1/tokens", json={"name": "x", "user_id": personas.users["gemeinde_b1_member"].id},
-                       headers=headers).status_code == 404
+                       headers=headers).status_code == 403
     db.refresh(b_token)
     assert b_token.revoked_at is None
 
 
-def test_it_lets_an_admin_create_a_token_for_a_technical_user_of_the_org(client, db, personas) -> None:  # noqa: ANN001
+def test_it_creates_tokens_for_their_owner_only_not_even_for_an_admin(client, db, personas) -> None:  # noqa: ANN001
     member = personas.users["gemeinde_a1_member"]
-    response = client.post("/api/v1/tokens", json={"name": "SIEM", "user_id": member.id},
+    for admin in ("gemeinde_a1_admin", "land_cert_admin"):
+        response = client.post("/api/v1/tokens", json={"name": "SIEM", "user_id": member.id},
+                               headers=personas.auth(admin))
+        assert response.status_code == 403, admin
+    assert db.scalar(select(ApiToken).where(ApiToken.user_id == member.id)) is None
+    refused = db.scalars(select(AuditEntry).where(AuditEntry.action == "token_refused")).all()
+    assert [e.object_id for e in refused] == [str(member.id)] * 2
+    assert {e.actor_user_id for e in refused} == {personas.users["gemeinde_a1_admin"].id,
+                                                 personas.users["land_cert_admin"].id}
+
+
+def test_it_answers_unknown_and_foreign_user_ids_alike(client, personas) -> None:  # noqa: ANN001
+    headers = personas.auth("kreis_a_admin")
+    foreign = client.post("/api/v1/tokens", json={"name": "x", "user_id": personas.users["gemeinde_b1_member"].id},
+                          headers=headers)
+    unknown = client.post("/api/v1/tokens", json={"name": "x", "user_id": 987654}, headers=headers)
+    assert foreign.status_code == unknown.status_code == 403
+    assert foreign.json() == unknown.json()
+
+
+def test_it_accepts_the_own_user_id(client, personas) -> None:  # noqa: ANN001
+    me = personas.users["gemeinde_a1_admin"]
+    response = client.post("/api/v1/tokens", json={"name": "SIEM", "user_id": me.id},
                            headers=personas.auth("gemeinde_a1_admin"))
-    assert response.status_code == 201 and response.json()["user_id"] == member.id
+    assert response.status_code == 201 and response.json()["user_id"] == me.id
+
+
+def test_it_refuses_a_token_for_someone_else_on_the_page(client, db, personas, login) -> None:  # noqa: ANN001
+    login("gemeinde_a1_admin")
+    member = personas.users["gemeinde_a1_member"]
+    page = client.get(f"/tokens?user_id={member.id}")
+    assert page.status_code == 200 and 'method="post" action="/tokens"' not in page.text  # no form for them
+    response = client.post("/tokens", data={"csrf_token": csrf_from(page.text), "name": "x", "scope": "read",
+                                            "days": "30", "user_id": str(member.id)})
+    assert response.status_code == 403
+    assert db.scalar(select(ApiToken).where(ApiToken.user_id == member.id)) is None
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == "token_refused")) is not None
 
 
 def test_it_refuses_an_expiry_in_the_past(client, personas) -> None:  # noqa: ANN001

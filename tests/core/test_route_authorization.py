@@ -21,7 +21,7 @@ PUBLIC_API_GETS = {
     "/api/v1/indicators",  # lists TLP:CLEAR indicators only
 }
 # The feeds answer anonymous callers with TLP:CLEAR only (public exports); with a token, what its user may see.
-PUBLIC_PAGES = {"/login", "/healthz", "/api/docs", "/feeds/{fmt}", "/feeds/misp/manifest.json",
+PUBLIC_PAGES = {"/login", "/invitation", "/healthz", "/api/docs", "/feeds/{fmt}", "/feeds/misp/manifest.json",
                 "/feeds/misp/hashes.csv", "/feeds/misp/{event_file}"}
 
 

@@ -73,6 +73,28 @@ class UserSession(Base):
     user: Mapped[User] = relationship()
 
 
+class UserInvitation(Base):
+    """A one-time link with which the owner of an account created by someone else sets its password.
+
+    Only the SHA-256 of the link's secret is stored, so the creator never holds a working credential.
+    """
+
+    __tablename__ = "user_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and self.expires_at > now
+
+
 class ApiToken(Base):
     """A bearer token. Shown once; stored as SHA-256 (it is 256 random bits, so no slow hash)."""
 

@@ -148,27 +148,50 @@ def update_user(db: Session, *, actor: Actor, user_id: int, name: str | None = N
     return user
 
 
-def change_password(db: Session, *, user: User, old: str, new: str, ip: str | None) -> None:
+def change_password(db: Session, *, user: User, old: str, new: str, ip: str | None,
+                    keep_session_id: int | None = None) -> int:
+    """Set a new password and end every other session of the user (someone who knew the old
+    password may be logged in elsewhere). API tokens stay: they are separate credentials, listed
+    and revoked on the token page. Returns the number of sessions ended."""
     if not passwords.verify_password(user.password_hash, old):
         audit_service.record(db, AuditEvent(events.LOGIN_FAILED, org_id=user.org_id, subject=user.email, ip=ip,
                                             detail={"during": "password_change"}))
         raise InvalidInput("Das bisherige Passwort stimmt nicht.", "The current password is not correct.")
     validate_password(new)
     user.password_hash = passwords.hash_password(new)
+    ended = end_other_sessions(db, user_id=user.id, keep_session_id=keep_session_id)
     audit_service.record(db, AuditEvent(events.USER_UPDATED, actor_user_id=user.id, org_id=user.org_id,
-                                        object_type="user", object_id=user.id, detail={"password": "changed"}))
+                                        object_type="user", object_id=user.id, ip=ip,
+                                        detail={"password": "changed", "sessions_ended": ended}))
     db.flush()
+    return ended
+
+
+def end_other_sessions(db: Session, *, user_id: int, keep_session_id: int | None = None) -> int:
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_session_id is not None:
+        stmt = stmt.where(UserSession.id != keep_session_id)
+    return db.execute(stmt).rowcount or 0
 
 
 # --- login -------------------------------------------------------------------------------
 
+KNOWN_ADDRESS_DAYS = 90
+
+
 def _check_throttle(db: Session, *, email: str, ip: str | None, max_failures: int, window: timedelta) -> None:
+    """Hard limits are per (address, account) and per address, so a stranger elsewhere cannot lock
+    anyone out. The limit per account across all addresses (a distributed guess) stops only addresses
+    from which the account has never logged in: its owner at the usual desk still gets in."""
     since = utcnow() - window
-    if audit_service.count_since(db, action=events.LOGIN_FAILED, since=since, subject=email) >= max_failures:
+
+    def failures(**where: str | None) -> int:
+        return audit_service.count_since(db, action=events.LOGIN_FAILED, since=since, **where)
+
+    if ip and (failures(subject=email, ip=ip) >= max_failures or failures(ip=ip) >= max_failures * 4):
         raise Throttled()
-    if ip and audit_service.count_since(
-        db, action=events.LOGIN_FAILED, since=since, ip=ip
-    ) >= max_failures * 4:
+    if failures(subject=email) >= max_failures * 4 and not (ip and audit_service.count_since(
+            db, action=events.LOGIN, since=utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS), subject=email, ip=ip)):
         raise Throttled()
 
 
@@ -246,10 +269,11 @@ def create_token(
     db: Session, *, actor: Actor | None, user: User, name: str, scope: TokenScope,
     expires_at: datetime | None,
 ) -> tuple[str, ApiToken]:
-    """Returns the token text, which is shown once and never stored."""
-    if actor is not None and actor.user_id != user.id and not (
-            actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
-        raise NotFound("Benutzer nicht gefunden.", "User not found.")
+    """Returns the token text, which is shown once and never stored. A token is its owner's
+    credential: ``actor`` must be ``user`` (None: the personas and callers that proved ownership,
+    see :func:`create_token_with_password`)."""
+    if actor is not None and actor.user_id != user.id:
+        refuse_foreign_token(db, actor=actor, user_id=user.id)
     if actor is not None and not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
     name = name.strip()
@@ -270,6 +294,37 @@ def create_token(
         detail={"name": name, "scope": str(scope), "prefix": prefix, "for_user": user.id},
     ))
     return text, token
+
+
+def refuse_foreign_token(db: Session, *, actor: Actor, user_id: int | None) -> None:
+    """Nobody obtains another person's credential, administrators included: audited 403, the same
+    for every other id (it tells nothing about whether the user exists)."""
+    audit_service.record_kept(db, AuditEvent(
+        events.TOKEN_REFUSED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="user",
+        object_id=user_id, detail={"reason": "token_for_other_user"},
+    ))
+    raise PermissionDenied("Ein Token kann nur für das eigene Konto angelegt werden.",
+                           "A token can only be created for one's own account.")
+
+
+def create_own_token(
+    db: Session, *, actor: Actor, name: str, scope: TokenScope, expires_at: datetime | None,
+    for_user_id: int | None = None,
+) -> tuple[str, ApiToken]:
+    """The API's and the page's way: a token for the caller. A ``for_user_id`` of someone else is refused."""
+    if actor.user_id is None or (for_user_id is not None and for_user_id != actor.user_id):
+        refuse_foreign_token(db, actor=actor, user_id=for_user_id)
+    return create_token(db, actor=actor, user=get_user(db, actor.user_id), name=name,  # type: ignore[arg-type]
+                        scope=scope, expires_at=expires_at)
+
+
+def create_token_with_password(
+    db: Session, *, email: str, password: str, name: str, scope: TokenScope, expires_at: datetime | None,
+) -> tuple[str, ApiToken]:
+    """The CLI's way: whoever runs it proves to be the owner with the owner's password (throttled
+    and audited like a login)."""
+    user = authenticate(db, email=email, password=password, ip=None)
+    return create_token(db, actor=actor_for(db, user), user=user, name=name, scope=scope, expires_at=expires_at)
 
 
 def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:

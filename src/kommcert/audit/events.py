@@ -13,8 +13,12 @@ MFA_FAILED = "mfa_failed"
 TOKEN_CREATED = "token_created"  # noqa: S105
 TOKEN_REVOKED = "token_revoked"  # noqa: S105
 TOKEN_REJECTED = "token_rejected"  # noqa: S105
+TOKEN_REFUSED = "token_refused"  # noqa: S105 - a token asked for someone else
 USER_CREATED = "user_created"
 USER_UPDATED = "user_updated"
+USER_CREATED_ELSEWHERE = "user_created_elsewhere"  # by someone of another organisation
+INVITATION_SENT = "invitation_sent"
+INVITATION_ACCEPTED = "invitation_accepted"
 CSRF_REJECTED = "csrf_rejected"
 SHARED = "shared"
 EXPORTED = "exported"
@@ -50,8 +54,12 @@ LABELS_DE = {
     TOKEN_CREATED: "API-Token angelegt",
     TOKEN_REVOKED: "API-Token widerrufen",
     TOKEN_REJECTED: "API-Token abgewiesen",
+    TOKEN_REFUSED: "API-Token für eine andere Person verweigert",
     USER_CREATED: "Benutzer angelegt",
     USER_UPDATED: "Benutzer geändert",
+    USER_CREATED_ELSEWHERE: "Benutzer von einer anderen Organisation angelegt",
+    INVITATION_SENT: "Einladung verschickt",
+    INVITATION_ACCEPTED: "Einladung angenommen (Passwort gesetzt)",
     CSRF_REJECTED: "Formular ohne gültiges Sicherheitsmerkmal abgewiesen",
     SHARED: "Geteilt",
     EXPORTED: "Exportiert",

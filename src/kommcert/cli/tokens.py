@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -25,18 +26,25 @@ def _expiry(text: str | None) -> datetime | None:
 
 @app.command("create")
 def create(
-    user: str = typer.Option(..., "--user", help="E-Mail-Adresse des Benutzers, für den das Token gilt."),
+    user: str = typer.Option(..., "--user", help="Ihre E-Mail-Adresse: ein Token gilt nur für das eigene Konto."),
     name: str = typer.Option(..., "--name", help="Wofür? z. B. 'Firewall Rathaus'."),
     scope: TokenScope = typer.Option(TokenScope.read, "--scope", help="read oder read_write."),
     expires: str = typer.Option(None, "--expires", help="Gültigkeit, z. B. 90d (Standard: unbegrenzt)."),
+    password_file: Path = typer.Option(
+        None, "--password-file", help="Datei mit Ihrem Passwort (sonst wird es verdeckt abgefragt)."),
 ) -> None:
-    """Legt ein API-Token an und zeigt es einmal an (gespeichert wird nur ein Hash)."""
+    """Legt ein API-Token für Ihr eigenes Konto an (Ihr Passwort bestätigt es) und zeigt es einmal an.
+
+    Gespeichert wird nur ein Hash. Für andere Personen legt niemand Tokens an, auch kein Administrator.
+    """
+    expires_at = _expiry(expires)
+    if password_file:
+        password = password_file.read_text(encoding="utf-8").strip()
+    else:
+        password = typer.prompt(f"Passwort von {user}", hide_input=True)
     with unit_of_work() as db:
-        owner = accounts_service.get_user_by_email(db, user)
-        if owner is None:
-            fail(f"Benutzer {user} nicht gefunden.")
-        text, token = accounts_service.create_token(db, actor=None, user=owner, name=name, scope=scope,
-                                                    expires_at=_expiry(expires))
+        text, token = accounts_service.create_token_with_password(
+            db, email=user, password=password, name=name, scope=scope, expires_at=expires_at)
     console.print(f"Token {token.id} „{token.name}“ angelegt. Es wird nur jetzt angezeigt:")
     console.print(text, highlight=False, soft_wrap=True)
 

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 import typer
 from rich.table import Table
 
+from kommcert.accounts import invitations
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ROLE_LABELS_DE, Role
-from kommcert.cli.common import console, fail, unit_of_work
+from kommcert.cli.common import console, fail, settings, unit_of_work
 from kommcert.orgs import service as orgs_service
 
 app = typer.Typer(no_args_is_help=True)
@@ -20,19 +18,39 @@ def create(
     email: str = typer.Option(..., "--email", help="E-Mail-Adresse, zugleich Anmeldename."),
     name: str = typer.Option(..., "--name", help="Anzeigename."),
     role: Role = typer.Option(Role.member, "--role", help="admin, analyst, member oder reader."),
-    password_file: Path = typer.Option(None, "--password-file", help="Datei mit dem Passwort (sonst erzeugt)."),
 ) -> None:
-    """Legt einen Benutzer an. Ohne --password-file wird ein Passwort erzeugt und einmal angezeigt."""
-    password = password_file.read_text(encoding="utf-8").strip() if password_file else secrets.token_urlsafe(12)
+    """Legt einen Benutzer ohne Passwort an und lädt ihn ein.
+
+    Die Einladung geht per E-Mail an die Person (über den Worker) und wird hier einmal angezeigt.
+    Das Konto wird erst nutzbar, wenn die Person mit dem Link selbst ihr Passwort festlegt
+    (der Link gilt einmal und 7 Tage).
+    """
+    cfg = settings()
     with unit_of_work() as db:
         organisation = orgs_service.get_by_key(db, org)
         if organisation is None:
             fail(f"Organisation {org} nicht gefunden.")
-        user = accounts_service.create_user(db, actor=None, org=organisation, email=email, name=name, role=role,
-                                            password=password)
-        console.print(f"Benutzer {user.email} ({ROLE_LABELS_DE[role]}) bei {organisation.name} angelegt.")
-    if not password_file:
-        console.print(f"Erstes Passwort (nur jetzt sichtbar): [bold]{password}[/]", highlight=False)
+        user, link = invitations.invite_user(db, actor=None, org=organisation, email=email, name=name, role=role,
+                                             base_url=cfg.base_url)
+        console.print(f"Benutzer {user.email} ({ROLE_LABELS_DE[role]}) bei {organisation.name} angelegt und "
+                      "eingeladen (E-Mail).")
+    console.print("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):", highlight=False)
+    console.print(link, highlight=False, soft_wrap=True)
+
+
+@app.command("invite")
+def invite(
+    email: str = typer.Argument(..., help="E-Mail-Adresse eines Benutzers, der noch kein Passwort hat."),
+) -> None:
+    """Schickt eine neue Einladung (der alte Link verfällt); nur für Konten ohne Passwort."""
+    cfg = settings()
+    with unit_of_work() as db:
+        user = accounts_service.get_user_by_email(db, email)
+        if user is None:
+            fail(f"Benutzer {email} nicht gefunden.")
+        _, link = invitations.reinvite(db, actor=None, user_id=user.id, base_url=cfg.base_url)
+    console.print("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):", highlight=False)
+    console.print(link, highlight=False, soft_wrap=True)
 
 
 @app.command("list")

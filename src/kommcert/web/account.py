@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kommcert.accounts import invitations, totp
 from kommcert.accounts import service as accounts_service
-from kommcert.accounts import totp
 from kommcert.accounts.models import ROLE_LABELS_DE, Role
 from kommcert.deps import CurrentActor, DbSession, client_ip, current_session
 from kommcert.errors import DomainError
@@ -60,6 +60,29 @@ def _account_page(request: Request, user, status_code: int = 200, **extra: objec
                                                   **extra}, status_code=status_code)
 
 
+@router.get("/invitation")
+def invitation_form(request: Request, db: DbSession, token: str = "") -> Response:
+    """The one-time link of a new account: its owner sets the password (no login needed)."""
+    try:
+        invitation = invitations.open_invitation(db, token=token)
+    except DomainError as exc:
+        return render(request, "account/invitation.html", {"error": exc, "token": ""}, status_code=exc.status_code)
+    return render(request, "account/invitation.html", {"token": token, "user": invitation.user})
+
+
+@router.post("/invitation")
+def invitation_accept(request: Request, db: DbSession, token: str = Form(""), password: str = Form(""),
+                      repeat: str = Form("")) -> Response:
+    try:
+        invitations.accept_invitation(db, token=token, password=password, repeat=repeat, ip=client_ip(request))
+    except DomainError as exc:
+        ctx: dict[str, object] = {"error": exc, "token": ""}
+        if exc.status_code != 404:
+            ctx.update(token=token, user=invitations.open_invitation(db, token=token).user)
+        return render(request, "account/invitation.html", ctx, status_code=exc.status_code)
+    return RedirectResponse("/login?invited=1", status_code=303)
+
+
 @router.get("/account")
 def account(request: Request, db: DbSession, actor: PageActor) -> Response:
     return _account_page(request, accounts_service.get_user(db, actor.user_id))  # type: ignore[arg-type]
@@ -72,11 +95,14 @@ def change_password(request: Request, db: DbSession, actor: PageActor, old: str 
     try:
         if new != repeat:
             raise DomainError("Die beiden neuen Passwörter stimmen nicht überein.", "The new passwords differ.")
-        accounts_service.change_password(db, user=user, old=old, new=new, ip=client_ip(request))
+        session = current_session(request)
+        accounts_service.change_password(db, user=user, old=old, new=new, ip=client_ip(request),
+                                         keep_session_id=session.id if session is not None else None)
     except DomainError as exc:
         db.commit()
         return _account_page(request, user, 422, error=exc)
-    return _account_page(request, user, notice="Das Passwort wurde geändert.")
+    return _account_page(request, user, notice="Das Passwort wurde geändert. Alle anderen Anmeldungen sind beendet; "
+                                               "API-Tokens bleiben gültig (Seite „API-Tokens“).")
 
 
 @router.get("/account/totp")
