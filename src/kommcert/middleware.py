@@ -85,7 +85,23 @@ SECURITY_HEADERS = [
 ]
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def _served_over_tls(scope: Scope) -> bool:
+    """TLS here (uvicorn with a certificate), at a proxy uvicorn trusts (``--proxy-headers`` turns
+    X-Forwarded-Proto into the scheme), or a public base URL on https (browsers ignore HSTS on
+    plain-HTTP answers, so sending it there does no harm)."""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+    return bool(settings is not None and str(getattr(settings, "base_url", "")).startswith("https://"))
+
+
 class SecurityHeadersMiddleware:
+    """Security headers on every answer; pages are never stored by browsers or proxies (a shared
+    computer's back button or disk cache must not show a TLP:AMBER report after logout)."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
 
@@ -93,12 +109,18 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        tls = _served_over_tls(scope)
 
         async def add_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                existing = {k.lower() for k, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                existing = {k.lower(): v for k, v in headers}
                 extra = [(k, v) for k, v in SECURITY_HEADERS if k not in existing]
-                message["headers"] = list(message.get("headers", [])) + extra
+                if existing.get(b"content-type", b"").startswith(b"text/html") and b"cache-control" not in existing:
+                    extra.append((b"cache-control", b"no-store"))
+                if tls and HSTS[0] not in existing:
+                    extra.append(HSTS)
+                message["headers"] = headers + extra
             await send(message)
 
         await self.app(scope, receive, add_headers)

@@ -17,9 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kommcert.accounts import service as accounts_service
-from kommcert.audit import events
-from kommcert.audit import service as audit_service
-from kommcert.audit.events import AuditEvent
+from kommcert.audit import export as audit_export
 from kommcert.db import utcnow
 from kommcert.deps import DbSession, SettingsDep, client_ip, get_actor
 from kommcert.errors import AuthenticationFailed, NotFound
@@ -46,8 +44,7 @@ FeedActor = Annotated[Actor, Depends(feed_actor)]
 
 
 def _audit_feed(db, request: Request, actor: Actor, what: str) -> None:  # noqa: ANN001
-    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
-                                        object_type="feed", object_id=what, ip=client_ip(request)))
+    audit_export.record_export(db, actor=actor, what=what, ip=client_ip(request))
 
 
 @router.get("/misp/manifest.json", summary="MISP feed: manifest")
@@ -105,9 +102,8 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
     context = FeedContext(generated=now, producer=f"kommcert {settings.cert_name}",
                           zone=settings.rpz_zone, types=types, org_id=actor.org_id)
-    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
-                                        object_type="feed", object_id=fmt.value, ip=client_ip(request),
-                                        detail={"types": sorted(t.value for t in types or ())}))
+    audit_export.record_export(db, actor=actor, what=fmt.value, ip=client_ip(request),
+                               detail={"types": sorted(t.value for t in types or ())})
     factory = request.app.state.sessionmaker
 
     def body() -> Iterator[bytes]:

@@ -1,4 +1,5 @@
-"""CSV export of the audit entries an admin may read (itself recorded as an export)."""
+"""Exports and the log: the entry every export writes (feeds, CLI, the log's own CSV), and the CSV
+export of the audit entries an admin may read."""
 
 from __future__ import annotations
 
@@ -6,17 +7,27 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
-from kommcert.audit.models import AuditEntry
+from kommcert.audit.schemas import AuditRead
 from kommcert.sharing.actor import Actor
 
 COLUMNS = ["id", "created_at", "action", "actor_user_id", "org_id", "object_type", "object_id", "subject", "ip",
            "detail"]
+
+
+def record_export(db: Session, *, actor: Actor, what: str, ip: str | None = None, via: str = "http",
+                  detail: dict[str, Any] | None = None) -> None:
+    """Every export of shared data is logged, whichever way it leaves: a feed over HTTP, the
+    ``kommcert indicators export`` command, the MISP feed files."""
+    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type="feed", object_id=what, ip=ip,
+                                        detail={**(detail or {}), **({"via": via} if via != "http" else {})}))
 
 
 def _safe(value: str) -> str:
@@ -24,7 +35,7 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(db: Session, *, actor: Actor, entries: Sequence[AuditEntry]) -> str:
+def to_csv(db: Session, *, actor: Actor, entries: Sequence[AuditRead]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
