@@ -9,6 +9,7 @@ request had written in between. The server runs in its own process, as ``make ru
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import socket
@@ -260,3 +261,28 @@ def test_it_answers_a_read_while_a_long_writer_holds_the_lock_and_writes_its_aud
             assert polls(db) == 1  # written once
     finally:
         engine.dispose()
+
+
+def test_it_runs_the_load_benchmark_small_and_reports_every_request_kind(tmp_path: Path) -> None:
+    """bench/load_bench.py end to end on a tiny Land (the record runs 1M indicators, 2,500
+    appliances); no timings are asserted, only that it measured what it claims."""
+    base = os.environ.get("KOMMCERT_TEST_DATABASE_URL", "")
+    db, workers = ("postgresql", "2") if base.startswith("postgresql") else ("sqlite", "1")
+    out = tmp_path / "load.json"
+    run = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, str(Path(__file__).resolve().parents[2] / "bench" / "load_bench.py"), "--db", db,
+         "--indicators", "2000", "--feed-values", "1000", "--appliances", "50", "--municipalities", "5",
+         "--import-values", "300", "--burst", "2", "--full-polls", "2", "--analysts", "2", "--workers", workers,
+         "--workdir", str(tmp_path), "--json", str(out)],
+        env={**os.environ, "KOMMCERT_BENCH_PG": base}, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(out.read_text())
+    burst, priming = report["burst"]["kinds"], report["priming"]["kinds"]
+    assert report["burst"]["errors"] == report["priming"]["errors"] == 0, report
+    assert priming["full txt (priming)"]["requests"] == 5 and priming["full txt (priming)"]["values"] == 1000
+    assert burst["poll 304"]["statuses"] == {"304": 48}  # the import hid nothing the Gemeinden see
+    assert burst["full txt (burst)"]["requests"] == 2 and burst["search"]["requests"] >= 2
+    assert report["import_alone"]["imported"] == report["import_burst"]["imported"] == 300
+    for kind in (*burst.values(), *priming.values()):
+        assert {"per_second", "p50_ms", "p99_ms", "errors"} <= set(kind)
+    assert "## Load" in run.stdout and "p99 of a 304 poll" in run.stdout
