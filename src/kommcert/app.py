@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+import logging
+
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kommcert import __version__
@@ -12,6 +16,33 @@ from kommcert.config import Settings
 from kommcert.db import make_engine, make_sessionmaker
 from kommcert.errors import DomainError
 from kommcert.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+
+log = logging.getLogger("kommcert.web")
+
+
+class ErrorRead(BaseModel):
+    """Every error the API answers: the English message as ``detail`` and both languages."""
+
+    detail: str
+    de: str
+    en: str
+
+
+def _error(description: str) -> dict:
+    return {"model": ErrorRead, "description": description}
+
+
+# What any API route may answer besides its success: the schema lists them, so clients (and the
+# schemathesis run in the tests) know every status the API really returns.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    400: _error("Malformed request (e.g. a broken multipart body)"),
+    401: _error("Token missing, invalid, expired or revoked"),
+    403: _error("Read-only token, missing CSRF token, or no permission"),
+    404: _error("Not found, or not visible to the caller"),
+    409: _error("Conflicts with existing data"),
+    413: _error("Request body too large"),
+    422: _error("Invalid input (type, range, NUL character, unknown reference)"),
+}
 
 
 def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: ANN001
@@ -32,10 +63,12 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     from kommcert.api import router as api_router
     from kommcert.web import mount as mount_web
 
-    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(api_router, prefix="/api/v1", responses=ERROR_RESPONSES)
     from kommcert.api import feeds
+    from kommcert.deps import refuse_nul
 
-    app.include_router(feeds.router)
+    app.include_router(feeds.router, dependencies=[Depends(refuse_nul)], responses={
+        **ERROR_RESPONSES, 304: {"description": "Not modified (the ETag sent in If-None-Match is current)"}})
     mount_web(app)
 
     @app.get("/api/docs", include_in_schema=False)
@@ -102,6 +135,36 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             return render_error(request, 422, de, en)
         return JSONResponse({"detail": en, "de": de, "en": en}, status_code=422)
+
+    # The last line, not the main defence (bounded ids, NUL refusal, schema checks come first): a
+    # value the database cannot hold is the request's fault, never a 500. Logged without the
+    # statement's parameters, which may be TLP:RED content.
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: Exception) -> Response:
+        log.warning("database refused a value: %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return await domain_error(request, _UnstorableValue())
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: Exception) -> Response:
+        log.warning("database integrity refused a change on %s %s", request.method, request.url.path)
+        return await domain_error(request, _ConflictingChange())
+
+
+class _UnstorableValue(DomainError):
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__("Ein Wert ist ungültig (zu groß, NUL-Zeichen oder falsches Format).",
+                         "A value is invalid (too large, a NUL character, or the wrong format).")
+
+
+class _ConflictingChange(DomainError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__("Die Änderung widerspricht vorhandenen Daten (doppelt oder Verweis auf Unbekanntes).",
+                         "The change conflicts with existing data (a duplicate or a reference to something unknown).")
 
 
 _HTTP_TEXTS = {

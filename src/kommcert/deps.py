@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from kommcert.audit.events import AuditEvent
 from kommcert.config import Settings
 from kommcert.errors import AuthenticationFailed, DomainError
 from kommcert.sharing.actor import ANONYMOUS, Actor
+from kommcert.validation import NUL, has_nul
 
 log = logging.getLogger("kommcert.web")
 
@@ -163,6 +165,44 @@ async def verify_csrf(request: Request, actor: CurrentActor, db: DbSession) -> N
         ))
         db.commit()  # the rejection is kept although the request fails
         raise CsrfFailed()
+
+
+class NulCharacter(DomainError):
+    status_code = 422
+
+    def __init__(self) -> None:
+        super().__init__("Eingaben dürfen kein NUL-Zeichen (\\x00) enthalten.",
+                         "Input must not contain a NUL character (\\x00).")
+
+
+async def refuse_nul(request: Request) -> None:
+    """No request carries a NUL character into a handler: not in the path, the query, a JSON body
+    or a form field (files may hold any bytes). PostgreSQL cannot store NUL in text, and SQLite
+    would hand it on to the feeds; no text a person types contains one. The body is the one
+    FastAPI has read for the handler already (cached on the request), so this costs one scan."""
+    if "\x00" in request.scope.get("path", "") or b"%00" in request.scope.get("query_string", b""):
+        raise NulCharacter()
+    if request.method not in UNSAFE_METHODS:
+        return
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        body = await request.body()
+        if b"\\u0000" in body:  # a JSON escape; ruled out cheaply, parsed only when it may be one
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                return  # FastAPI answers malformed JSON itself (422)
+            if has_nul(parsed):
+                raise NulCharacter()
+    elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - a malformed form is FastAPI's 400, not ours to explain
+            return
+        for key, value in form.multi_items():
+            text = value if isinstance(value, str) else (value.filename or "")
+            if NUL in key or NUL in text:
+                raise NulCharacter()
 
 
 def file_download(data: bytes, filename: str) -> Response:

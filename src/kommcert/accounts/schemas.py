@@ -5,19 +5,20 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from kommcert.accounts.models import Role, TokenScope
+from kommcert.validation import Id, NonBlank
 
 
 class UserCreate(BaseModel):
-    org_id: int
+    org_id: Id
     email: str = Field(min_length=3, max_length=254)
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlank = Field(max_length=200)
     role: Role = Role.member
     password: str | None = Field(None, min_length=12, max_length=1000,
                                  description="Leave empty to generate one; it is returned once.")
 
 
 class UserUpdate(BaseModel):
-    name: str | None = Field(None, max_length=200)
+    name: NonBlank | None = Field(None, max_length=200)
     role: Role | None = None
     is_active: bool | None = None
     reset_totp: bool = False
@@ -42,10 +43,10 @@ class UserCreated(UserRead):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: NonBlank = Field(max_length=100)
     scope: TokenScope = TokenScope.read
     expires_at: datetime | None = None
-    user_id: int | None = Field(None, description="For admins: create the token for a user of their org.")
+    user_id: Id | None = Field(None, description="For admins: create the token for a user of their org.")
 
 
 class TokenRead(BaseModel):

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Depends
 
-from kommcert.deps import verify_csrf
+from kommcert.deps import refuse_nul, verify_csrf
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)])
 
 
 def _include() -> None:

@@ -6,13 +6,14 @@ from kommcert.api.auth import UserActor
 from kommcert.audit import service as audit_service
 from kommcert.audit.schemas import AuditPage, AuditRead
 from kommcert.deps import DbSession
+from kommcert.validation import Id
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage)
 def list_audit(db: DbSession, actor: UserActor, action: str | None = Query(None, max_length=64),
-               org_id: int | None = None, before_id: int | None = None,
+               org_id: Id | None = None, before_id: Id | None = None,
                limit: int = Query(100, ge=1, le=1000)) -> AuditPage:
     entries = audit_service.list_entries(db, actor=actor, org_id=org_id, action=action, limit=limit,
                                          before_id=before_id)

@@ -11,49 +11,50 @@ from kommcert.errors import InvalidInput
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import OrgKind
 from kommcert.orgs.schemas import ContactIn, ContactRead, ImportRead, OrgPage, OrgRead
+from kommcert.validation import Id
 
 router = APIRouter(prefix="/orgs", tags=["orgs"])
 
 
 @router.get("", response_model=OrgPage)
 def list_orgs(db: DbSession, actor: UserActor, q: str | None = Query(None, max_length=100),
-              kind: OrgKind | None = None, parent_id: int | None = None,
+              kind: OrgKind | None = None, parent_id: Id | None = None,
               limit: int = Query(200, ge=1, le=1000)) -> OrgPage:
     orgs = orgs_service.search(db, q=q, kind=kind, parent_id=parent_id, limit=limit)
     return OrgPage(items=[OrgRead.model_validate(o) for o in orgs])
 
 
 @router.get("/{org_id}", response_model=OrgRead)
-def read_org(org_id: int, db: DbSession, actor: UserActor) -> OrgRead:
+def read_org(org_id: Id, db: DbSession, actor: UserActor) -> OrgRead:
     return OrgRead.model_validate(orgs_service.get(db, org_id))
 
 
 @router.get("/{org_id}/children", response_model=OrgPage)
-def read_children(org_id: int, db: DbSession, actor: UserActor) -> OrgPage:
+def read_children(org_id: Id, db: DbSession, actor: UserActor) -> OrgPage:
     orgs_service.get(db, org_id)
     return OrgPage(items=[OrgRead.model_validate(o) for o in orgs_service.list_children(db, org_id)])
 
 
 @router.get("/{org_id}/contacts", response_model=list[ContactRead])
-def list_contacts(org_id: int, db: DbSession, actor: UserActor) -> list[ContactRead]:
+def list_contacts(org_id: Id, db: DbSession, actor: UserActor) -> list[ContactRead]:
     return [ContactRead.model_validate(c) for c in orgs_service.list_contacts(db, actor=actor, org_id=org_id)]
 
 
 @router.post("/{org_id}/contacts", response_model=ContactRead, status_code=201)
-def create_contact(org_id: int, contact_in: ContactIn, db: DbSession, actor: WriterActor) -> ContactRead:
+def create_contact(org_id: Id, contact_in: ContactIn, db: DbSession, actor: WriterActor) -> ContactRead:
     return ContactRead.model_validate(
         orgs_service.upsert_contact(db, actor=actor, org_id=org_id, contact_in=contact_in))
 
 
 @router.put("/{org_id}/contacts/{contact_id}", response_model=ContactRead)
-def update_contact(org_id: int, contact_id: int, contact_in: ContactIn, db: DbSession,
+def update_contact(org_id: Id, contact_id: Id, contact_in: ContactIn, db: DbSession,
                    actor: WriterActor) -> ContactRead:
     return ContactRead.model_validate(orgs_service.upsert_contact(
         db, actor=actor, org_id=org_id, contact_in=contact_in, contact_id=contact_id))
 
 
 @router.delete("/{org_id}/contacts/{contact_id}", status_code=204)
-def delete_contact(org_id: int, contact_id: int, db: DbSession, actor: WriterActor) -> None:
+def delete_contact(org_id: Id, contact_id: Id, db: DbSession, actor: WriterActor) -> None:
     orgs_service.delete_contact(db, actor=actor, org_id=org_id, contact_id=contact_id)
 
 
@@ -79,6 +80,6 @@ def import_csv(db: DbSession, actor: WriterActor, file: UploadFile = File(...)) 
 
 
 @router.put("/{org_id}/security", response_model=OrgSecurity)
-def update_security(org_id: int, security: OrgSecurity, db: DbSession, actor: WriterActor) -> OrgSecurity:
+def update_security(org_id: Id, security: OrgSecurity, db: DbSession, actor: WriterActor) -> OrgSecurity:
     org = orgs_service.set_require_totp(db, actor=actor, org_id=org_id, required=security.require_totp)
     return OrgSecurity(require_totp=org.require_totp)

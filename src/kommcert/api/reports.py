@@ -15,6 +15,7 @@ from kommcert.reports.schemas import (
     ReportPage,
     ReportRead,
 )
+from kommcert.validation import Id
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 @router.get("", response_model=ReportPage)
 def list_reports(
     db: DbSession, actor: CurrentActor, limit: int = Query(50, ge=1, le=500),
-    before_id: int | None = None,
+    before_id: Id | None = None,
 ) -> ReportPage:
     items = reports_service.list_reports(db, actor=actor, limit=limit, before_id=before_id)
     return ReportPage(
@@ -37,13 +38,13 @@ def create_report(db: DbSession, actor: WriterActor, report_in: ReportCreate) ->
 
 
 @router.get("/{report_id}", response_model=ReportRead)
-def read_report(report_id: int, request: Request, db: DbSession, actor: CurrentActor) -> ReportRead:
+def read_report(report_id: Id, request: Request, db: DbSession, actor: CurrentActor) -> ReportRead:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     return ReportRead.model_validate(report)
 
 
 @router.get("/{report_id}/discussion", response_model=DiscussionRead)
-def read_discussion(report_id: int, request: Request, db: DbSession, actor: CurrentActor) -> DiscussionRead:
+def read_discussion(report_id: Id, request: Request, db: DbSession, actor: CurrentActor) -> DiscussionRead:
     """The report's own files and its comments (each with its files), oldest first."""
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     found = discussion_service.discussion(db, report=report)
@@ -54,7 +55,7 @@ def read_discussion(report_id: int, request: Request, db: DbSession, actor: Curr
 
 @router.post("/{report_id}/comments", response_model=CommentRead, status_code=201)
 async def add_comment(
-    report_id: int, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
+    report_id: Id, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
     body: str = Form(""), files: list[UploadFile] | None = File(None),
 ) -> CommentRead:
     """A comment (multipart form: ``body`` and any number of ``files``) by an organisation that sees the report."""
@@ -67,7 +68,7 @@ async def add_comment(
 
 @router.post("/{report_id}/attachments", response_model=list[AttachmentRead], status_code=201)
 async def add_files(
-    report_id: int, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
+    report_id: Id, request: Request, db: DbSession, actor: WriterActor, settings: SettingsDep,
     files: list[UploadFile] = File(...),
 ) -> list[AttachmentRead]:
     """Files on the report itself, by the owner organisation's writers."""
@@ -79,7 +80,7 @@ async def add_files(
 
 @router.get("/{report_id}/attachments/{attachment_id}", response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}}})
-def download(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: CurrentActor) -> Response:
+def download(report_id: Id, attachment_id: Id, request: Request, db: DbSession, actor: CurrentActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     attachment = discussion_service.get_file(db, actor=actor, report=report, attachment_id=attachment_id,
                                              ip=client_ip(request))
@@ -87,13 +88,13 @@ def download(report_id: int, attachment_id: int, request: Request, db: DbSession
 
 
 @router.delete("/{report_id}/comments/{comment_id}", status_code=204)
-def delete_comment(report_id: int, comment_id: int, request: Request, db: DbSession, actor: WriterActor) -> None:
+def delete_comment(report_id: Id, comment_id: Id, request: Request, db: DbSession, actor: WriterActor) -> None:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     discussion_service.delete_comment(db, actor=actor, report=report, comment_id=comment_id)
 
 
 @router.delete("/{report_id}/attachments/{attachment_id}", status_code=204)
-def delete_file(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: WriterActor) -> None:
+def delete_file(report_id: Id, attachment_id: Id, request: Request, db: DbSession, actor: WriterActor) -> None:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     discussion_service.delete_file(db, actor=actor, report=report, attachment_id=attachment_id)
 

@@ -6,12 +6,13 @@ from kommcert.accounts import service as accounts_service
 from kommcert.accounts.schemas import TokenCreate, TokenCreated, TokenRead
 from kommcert.api.auth import UserActor, WriterActor
 from kommcert.deps import DbSession
+from kommcert.validation import Id
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 @router.get("", response_model=list[TokenRead])
-def list_tokens(db: DbSession, actor: UserActor, user_id: int | None = None) -> list[TokenRead]:
+def list_tokens(db: DbSession, actor: UserActor, user_id: Id | None = None) -> list[TokenRead]:
     user = accounts_service.get_user(db, user_id or actor.user_id)  # type: ignore[arg-type]
     return [TokenRead.model_validate(t) for t in accounts_service.list_tokens(db, actor=actor, user=user)]
 
@@ -25,6 +26,6 @@ def create_token(token_in: TokenCreate, db: DbSession, actor: WriterActor) -> To
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke_token(token_id: int, db: DbSession, actor: WriterActor) -> None:
+def revoke_token(token_id: Id, db: DbSession, actor: WriterActor) -> None:
     token = accounts_service.token_for(db, actor=actor, token_id=token_id)
     accounts_service.revoke_token(db, actor=actor, token=token)

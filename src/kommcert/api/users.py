@@ -9,12 +9,13 @@ from kommcert.accounts.schemas import UserCreate, UserCreated, UserRead, UserUpd
 from kommcert.api.auth import UserActor, WriterActor
 from kommcert.deps import DbSession
 from kommcert.orgs import service as orgs_service
+from kommcert.validation import Id
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", response_model=list[UserRead])
-def list_users(db: DbSession, actor: UserActor, org_id: int | None = None) -> list[UserRead]:
+def list_users(db: DbSession, actor: UserActor, org_id: Id | None = None) -> list[UserRead]:
     users = accounts_service.list_users(db, actor=actor, org_id=org_id or actor.org_id)  # type: ignore[arg-type]
     return [UserRead.model_validate(u) for u in users]
 
@@ -31,11 +32,11 @@ def create_user(user_in: UserCreate, db: DbSession, actor: WriterActor) -> UserC
 
 
 @router.get("/{user_id}", response_model=UserRead)
-def read_user(user_id: int, db: DbSession, actor: UserActor) -> UserRead:
+def read_user(user_id: Id, db: DbSession, actor: UserActor) -> UserRead:
     return UserRead.model_validate(accounts_service.managed_user(db, actor=actor, user_id=user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead)
-def update_user(user_id: int, user_in: UserUpdate, db: DbSession, actor: WriterActor) -> UserRead:
+def update_user(user_id: Id, user_in: UserUpdate, db: DbSession, actor: WriterActor) -> UserRead:
     user = accounts_service.update_user(db, actor=actor, user_id=user_id, **user_in.model_dump())
     return UserRead.model_validate(user)

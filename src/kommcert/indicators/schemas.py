@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from kommcert.indicators.models import SightingKind
 from kommcert.sharing.tlp import TLP
+from kommcert.validation import Id
 
 
 class IndicatorItem(BaseModel):
@@ -85,7 +86,7 @@ class ImportResultRead(BaseModel):
 
 class SightingWrite(BaseModel):
     key: str = Field(min_length=1, max_length=120, description="Idempotency key chosen by the client.")
-    indicator_id: int | None = None
+    indicator_id: Id | None = None
     type: str | None = Field(None, max_length=16)
     value: str | None = Field(None, max_length=2048)
     kind: SightingKind = SightingKind.seen
@@ -94,6 +95,18 @@ class SightingWrite(BaseModel):
     count: int = Field(1, ge=1, le=10**9)
     log_source: str | None = Field(None, max_length=200)
     system: str | None = Field(None, max_length=200)
+
+
+    @model_validator(mode="after")
+    def _seen_in_order(self) -> SightingWrite:
+        first, last = self.first_seen, self.last_seen
+        if first is not None and last is not None and _aware(last) < _aware(first):
+            raise ValueError("last_seen is before first_seen")
+        return self
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class SightingBatch(BaseModel):

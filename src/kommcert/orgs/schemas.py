@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kommcert.orgs.models import ContactRole, OrgKind
+from kommcert.validation import NonBlank
 
 
 class OrgRead(BaseModel):
@@ -24,7 +25,7 @@ class OrgPage(BaseModel):
 
 class ContactIn(BaseModel):
     role: ContactRole
-    name: str = Field(min_length=1, max_length=200)
+    name: NonBlank = Field(max_length=200)
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=64)
     phone_out_of_band: str | None = Field(None, max_length=64)

@@ -6,15 +6,16 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from kommcert.sharing.tlp import TLP
+from kommcert.validation import Id, NonBlank
 
 
 class ReportCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
+    title: NonBlank = Field(max_length=300)
     summary: str = Field("", max_length=100_000)
     tlp: TLP = TLP.amber
-    audience_orgs: list[int] = Field(default_factory=list, description="Addressed, with subtree.")
-    audience_orgs_strict: list[int] = Field(default_factory=list, description="Addressed, without subtree.")
-    audience_users: list[int] = Field(default_factory=list)
+    audience_orgs: list[Id] = Field(default_factory=list, description="Addressed, with subtree.")
+    audience_orgs_strict: list[Id] = Field(default_factory=list, description="Addressed, without subtree.")
+    audience_users: list[Id] = Field(default_factory=list)
     upward: bool = False
 
 

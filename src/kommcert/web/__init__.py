@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from kommcert.deps import verify_csrf
+from kommcert.deps import refuse_nul, verify_csrf
 
 STATIC = Path(__file__).parent / "static"
 
@@ -15,7 +15,7 @@ STATIC = Path(__file__).parent / "static"
 def mount(app: FastAPI) -> None:
     from kommcert.web import account, audit, indicators, orgs, pages, reports, tokens, users
 
-    router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+    router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)], include_in_schema=False)
     for module in (pages, account, orgs, reports, indicators, users, tokens, audit):
         router.include_router(module.router)
     app.include_router(router)

@@ -11,6 +11,7 @@ from kommcert.audit import export as audit_export
 from kommcert.audit import service as audit_service
 from kommcert.deps import DbSession
 from kommcert.orgs.models import Organization
+from kommcert.validation import Id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -19,7 +20,7 @@ router = APIRouter()
 
 @router.get("/audit")
 def audit_page(request: Request, db: DbSession, actor: PageActor, action: str | None = None,
-               before_id: int | None = None) -> Response:
+               before_id: Id | None = None) -> Response:
     entries = audit_service.list_entries(db, actor=actor, action=action or None, before_id=before_id, limit=200)
     org_ids = {e.org_id for e in entries if e.org_id is not None}
     org_names = dict(db.execute(select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all())

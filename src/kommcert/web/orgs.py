@@ -11,6 +11,7 @@ from kommcert.errors import DomainError
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import CONTACT_ROLE_LABELS_DE, ContactRole
 from kommcert.orgs.schemas import ContactIn
+from kommcert.validation import Id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -26,13 +27,13 @@ def tree(request: Request, db: DbSession, actor: PageActor, q: str | None = None
 
 
 @router.get("/orgs/{org_id}/children")
-def children(org_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def children(org_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     orgs_service.get(db, org_id)
     return render(request, "orgs/_children.html", {"children": orgs_service.list_children(db, org_id),
                                                    "own_path": set(actor.org_path)})
 
 
-def _detail(request: Request, db, actor, org_id: int, error: DomainError | None = None,  # noqa: ANN001
+def _detail(request: Request, db, actor, org_id: Id, error: DomainError | None = None,  # noqa: ANN001
             status_code: int = 200) -> Response:
     org = orgs_service.get(db, org_id)
     contacts_visible = orgs_service.can_see_contacts(db, actor, org)
@@ -48,15 +49,15 @@ def _detail(request: Request, db, actor, org_id: int, error: DomainError | None 
 
 
 @router.get("/orgs/{org_id}")
-def detail(org_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def detail(org_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     return _detail(request, db, actor, org_id)
 
 
 @router.post("/orgs/{org_id}/contacts")
 def save_contact(
-    org_id: int, request: Request, db: DbSession, actor: PageActor, role: str = Form(""), name: str = Form(""),
+    org_id: Id, request: Request, db: DbSession, actor: PageActor, role: str = Form(""), name: str = Form(""),
     email: str = Form(""), phone: str = Form(""), phone_out_of_band: str = Form(""), notes: str = Form(""),
-    contact_id: int | None = Form(None),
+    contact_id: Id | None = Form(None),
 ) -> Response:
     try:
         contact_in = ContactIn(role=role, name=name, email=email, phone=phone,
@@ -76,13 +77,13 @@ def save_contact(
 
 
 @router.post("/orgs/{org_id}/contacts/{contact_id}/delete")
-def remove_contact(org_id: int, contact_id: int, db: DbSession, actor: PageActor) -> Response:
+def remove_contact(org_id: Id, contact_id: Id, db: DbSession, actor: PageActor) -> Response:
     orgs_service.delete_contact(db, actor=actor, org_id=org_id, contact_id=contact_id)
     return RedirectResponse(f"/orgs/{org_id}#kontakte", status_code=303)
 
 
 @router.get("/orgs/{org_id}/notfallkarte")
-def emergency_card(org_id: int, request: Request, db: DbSession, actor: PageActor,
+def emergency_card(org_id: Id, request: Request, db: DbSession, actor: PageActor,
                    settings: SettingsDep) -> Response:
     contacts = orgs_service.list_contacts(db, actor=actor, org_id=org_id)
     org = orgs_service.get(db, org_id)

@@ -18,6 +18,7 @@ from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing import policy
 from kommcert.sharing import service as sharing_service
 from kommcert.sharing.tlp import TLP
+from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -50,7 +51,9 @@ async def report_create(request: Request, db: DbSession, actor: PageActor, setti
     values = {"title": title, "summary": summary, "tlp": tlp, "more_keys": more_keys, "users": users,
               "picked": picked, "strict": strict, "upward": upward}
     try:
-        org_ids = [int(v) for v in picked if v.isdigit()]
+        org_ids = [i for i in map(parse_id, picked) if i is not None]
+        if len(org_ids) != len(picked):
+            raise InvalidInput("Unbekannte Organisation im Empfängerkreis.", "Unknown organisation in the audience.")
         org_ids += sharing_service.org_ids_by_keys(db, more_keys.replace(";", ",").split(","))
         user_ids = sharing_service.user_ids_by_emails(db, users.replace(";", ",").split(","))
         try:
@@ -72,7 +75,7 @@ async def report_create(request: Request, db: DbSession, actor: PageActor, setti
 
 
 @router.get("/reports/{report_id}")
-def report_detail(report_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def report_detail(report_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     return _detail(request, db, actor, report)
 
@@ -91,7 +94,7 @@ def _detail(request: Request, db, actor, report, *, status_code: int = 200,  # n
 
 
 @router.post("/reports/{report_id}/comments")
-async def comment_add(report_id: int, request: Request, db: DbSession, actor: PageActor,
+async def comment_add(report_id: Id, request: Request, db: DbSession, actor: PageActor,
                       settings: SettingsDep) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     form = await request.form()
@@ -107,7 +110,7 @@ async def comment_add(report_id: int, request: Request, db: DbSession, actor: Pa
 
 
 @router.post("/reports/{report_id}/attachments")
-async def files_add(report_id: int, request: Request, db: DbSession, actor: PageActor,
+async def files_add(report_id: Id, request: Request, db: DbSession, actor: PageActor,
                     settings: SettingsDep) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     form = await request.form()
@@ -121,7 +124,7 @@ async def files_add(report_id: int, request: Request, db: DbSession, actor: Page
 
 
 @router.get("/reports/{report_id}/attachments/{attachment_id}")
-def file_get(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def file_get(report_id: Id, attachment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     attachment = discussion_service.get_file(db, actor=actor, report=report, attachment_id=attachment_id,
                                              ip=client_ip(request))
@@ -129,14 +132,14 @@ def file_get(report_id: int, attachment_id: int, request: Request, db: DbSession
 
 
 @router.post("/reports/{report_id}/comments/{comment_id}/delete")
-def comment_delete(report_id: int, comment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def comment_delete(report_id: Id, comment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     discussion_service.delete_comment(db, actor=actor, report=report, comment_id=comment_id)
     return RedirectResponse(f"/reports/{report.id}#comments", status_code=303)
 
 
 @router.post("/reports/{report_id}/attachments/{attachment_id}/delete")
-def file_delete(report_id: int, attachment_id: int, request: Request, db: DbSession, actor: PageActor) -> Response:
+def file_delete(report_id: Id, attachment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     report = reports_service.get_report(db, actor=actor, report_id=report_id, ip=client_ip(request))
     discussion_service.delete_file(db, actor=actor, report=report, attachment_id=attachment_id)
     return RedirectResponse(f"/reports/{report.id}#files", status_code=303)

@@ -12,6 +12,7 @@ from kommcert.accounts.models import TokenScope
 from kommcert.db import utcnow
 from kommcert.deps import DbSession
 from kommcert.errors import DomainError
+from kommcert.validation import Id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -19,7 +20,7 @@ router = APIRouter()
 _SCOPES = frozenset(s.value for s in TokenScope)
 
 
-def _page(request: Request, db, actor, user_id: int | None, **extra: object) -> Response:  # noqa: ANN001
+def _page(request: Request, db, actor, user_id: Id | None, **extra: object) -> Response:  # noqa: ANN001
     user = accounts_service.get_user(db, user_id or actor.user_id)
     tokens = accounts_service.list_tokens(db, actor=actor, user=user)
     org_users = accounts_service.list_users(db, actor=actor, org_id=actor.org_id) if actor.is_admin else []
@@ -29,13 +30,14 @@ def _page(request: Request, db, actor, user_id: int | None, **extra: object) -> 
 
 
 @router.get("/tokens")
-def token_list(request: Request, db: DbSession, actor: PageActor, user_id: int | None = None) -> Response:
+def token_list(request: Request, db: DbSession, actor: PageActor, user_id: Id | None = None) -> Response:
     return _page(request, db, actor, user_id)
 
 
 @router.post("/tokens")
 def token_create(request: Request, db: DbSession, actor: PageActor, name: str = Form(""),
-                 scope: str = Form("read"), days: int = Form(365), user_id: int | None = Form(None)) -> Response:
+                 scope: str = Form("read"), days: int = Form(365, le=3650),
+                 user_id: Id | None = Form(None)) -> Response:
     user = accounts_service.get_user(db, user_id or actor.user_id)  # type: ignore[arg-type]
     expires = utcnow() + timedelta(days=days) if days > 0 else None
     try:
@@ -50,7 +52,7 @@ def token_create(request: Request, db: DbSession, actor: PageActor, name: str = 
 
 
 @router.post("/tokens/{token_id}/revoke")
-def token_revoke(token_id: int, db: DbSession, actor: PageActor) -> Response:
+def token_revoke(token_id: Id, db: DbSession, actor: PageActor) -> Response:
     token = accounts_service.token_for(db, actor=actor, token_id=token_id)
     accounts_service.revoke_token(db, actor=actor, token=token)
     return RedirectResponse(f"/tokens?user_id={token.user_id}", status_code=303)

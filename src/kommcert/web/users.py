@@ -12,6 +12,7 @@ from kommcert.accounts.models import ROLE_LABELS_DE, Role
 from kommcert.deps import DbSession
 from kommcert.errors import DomainError
 from kommcert.orgs import service as orgs_service
+from kommcert.validation import Id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -19,7 +20,7 @@ router = APIRouter()
 _ROLES = frozenset(r.value for r in Role)
 
 
-def _page(request: Request, db, actor, org_id: int, **extra: object) -> Response:  # noqa: ANN001
+def _page(request: Request, db, actor, org_id: Id, **extra: object) -> Response:  # noqa: ANN001
     users = accounts_service.list_users(db, actor=actor, org_id=org_id)
     org = orgs_service.get(db, org_id)
     status = extra.pop("status_code", 200)
@@ -29,12 +30,12 @@ def _page(request: Request, db, actor, org_id: int, **extra: object) -> Response
 
 
 @router.get("/users")
-def user_list(request: Request, db: DbSession, actor: PageActor, org_id: int | None = None) -> Response:
+def user_list(request: Request, db: DbSession, actor: PageActor, org_id: Id | None = None) -> Response:
     return _page(request, db, actor, org_id or actor.org_id)  # type: ignore[arg-type]
 
 
 @router.post("/users")
-def user_create(request: Request, db: DbSession, actor: PageActor, org_id: int = Form(...),
+def user_create(request: Request, db: DbSession, actor: PageActor, org_id: Id = Form(...),
                 email: str = Form(""), name: str = Form(""), role: str = Form("member")) -> Response:
     accounts_service.list_users(db, actor=actor, org_id=org_id)  # 404 unless the actor administers it
     password = secrets.token_urlsafe(12)
@@ -48,7 +49,7 @@ def user_create(request: Request, db: DbSession, actor: PageActor, org_id: int =
 
 
 @router.post("/users/{user_id}")
-def user_update(user_id: int, request: Request, db: DbSession, actor: PageActor, role: str = Form(""),
+def user_update(user_id: Id, request: Request, db: DbSession, actor: PageActor, role: str = Form(""),
                 action: str = Form("")) -> Response:
     user = accounts_service.managed_user(db, actor=actor, user_id=user_id)
     try:
@@ -61,6 +62,6 @@ def user_update(user_id: int, request: Request, db: DbSession, actor: PageActor,
 
 
 @router.post("/users/org-security/{org_id}")
-def org_security(org_id: int, db: DbSession, actor: PageActor, require_totp: str = Form("")) -> Response:
+def org_security(org_id: Id, db: DbSession, actor: PageActor, require_totp: str = Form("")) -> Response:
     orgs_service.set_require_totp(db, actor=actor, org_id=org_id, required=require_totp == "on")
     return RedirectResponse(f"/users?org_id={org_id}", status_code=303)
