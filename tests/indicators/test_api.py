@@ -21,16 +21,25 @@ def test_it_imports_a_bundle_through_the_api(client, personas) -> None:  # noqa:
 def test_it_answers_a_bad_file_with_one_line_and_imports_nothing(client, personas) -> None:  # noqa: ANN001
     headers = personas.auth("land_cert_analyst")
     response = _upload(client, headers, b'{"type": "bundle", "objects": [{"type": "indicator", ')
-    assert response.status_code == 422 and "Invalid JSON" in response.json()["en"]
+    assert response.status_code == 422 and "bundle.json: invalid JSON" in response.json()["en"]
     assert client.get("/api/v1/indicators", headers=headers).json()["items"] == []
 
 
 def test_it_lists_rejects_with_skip_invalid(client, personas) -> None:  # noqa: ANN001
     response = _upload(client, personas.auth("land_cert_analyst"),
-                       stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[file:name = 'a.exe']"]),
+                       stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[ipv4-addr:value = '999.1.1.1']"]),
                        skip_invalid="true")
     body = response.json()
-    assert body["imported"] == 1 and "file:name" in body["rejects"][0]["en"]
+    assert body["imported"] == 1 and "999.1.1.1" in body["rejects"][0]["en"] and body["rejected_count"] == 1
+
+
+def test_it_names_what_it_skipped_and_still_imports_without_skip_invalid(client, personas) -> None:  # noqa: ANN001
+    response = _upload(client, personas.auth("land_cert_analyst"),
+                       stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[file:name = 'a.exe']"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["imported"] == 1 and body["rejects"] == [] and body["skipped_count"] == 1
+    assert "file:name" in body["skipped"][0]["en"] and "indicator--" in body["skipped"][0]["where"]
 
 
 def test_it_refuses_imports_without_write_rights(client, personas) -> None:  # noqa: ANN001

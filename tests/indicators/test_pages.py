@@ -68,7 +68,8 @@ def test_a_bad_record_after_the_first_batch_leaves_nothing_behind(client, db, pe
     monkeypatch.setattr(importing, "BATCH", 2)
     login("land_cert_analyst")
     page = client.get("/indicators/import")
-    body = stix_bundle([f"[ipv4-addr:value = '198.51.100.{n}']" for n in range(1, 6)] + ["[process:pid = 4]"])
+    body = stix_bundle([f"[ipv4-addr:value = '198.51.100.{n}']" for n in range(1, 6)]
+                       + ["[ipv4-addr:value = '198.51.100.256']"])
     response = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
                                                        "action": "import", "tlp": "green"},
                            files={"file": ("b.json", body, "application/json")})
@@ -118,7 +119,7 @@ def test_it_names_the_error_of_a_bad_file_in_german(client, personas, login) -> 
     response = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
                                                        "action": "import"},
                            files={"file": ("b.json", b'{"objects": [', "application/json")})
-    assert response.status_code == 422 and "Kein gültiges JSON" in response.text
+    assert response.status_code == 422 and "b.json: kein gültiges JSON" in response.text
 
 
 def test_it_shows_the_feed_addresses_and_the_picture(client, personas, login, settings) -> None:  # noqa: ANN001

@@ -93,7 +93,9 @@ def import_indicators(
                                             reader_options=reader_options)
     return ImportResultRead(imported=result.imported, new_indicators=result.new_indicators,
                             duplicates=result.duplicates, warninglisted=result.warninglisted, reports=result.reports,
-                            rejects=[RejectRead(where=r.where, de=r.de, en=r.en) for r in result.rejects])
+                            rejects=[RejectRead(where=r.where, de=r.de, en=r.en) for r in result.rejects],
+                            rejected_count=result.rejected_count, skipped_count=result.skipped_count,
+                            skipped=[RejectRead(where=r.where, de=r.de, en=r.en) for r in result.skipped])
 
 
 

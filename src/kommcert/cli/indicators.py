@@ -71,7 +71,15 @@ def import_(
     console.print(f"{result.imported} Indikatoren übernommen ({result.new_indicators} neu, {result.duplicates} "
                   f"doppelt, {result.warninglisted} auf Warnlisten), Meldung(en) {reports}.")
     for reject in result.rejects:
-        console.print(f"  übersprungen: {reject.de}", highlight=False)
+        console.print(f"  fehlerhaft, übersprungen: {reject.de}", highlight=False)
+    if result.rejected_count > len(result.rejects):
+        console.print(f"  … und {result.rejected_count - len(result.rejects)} weitere fehlerhafte Einträge",
+                      highlight=False)
+    for skip in result.skipped:
+        console.print(f"  nicht blockierbar, übersprungen: {skip.de}", highlight=False)
+    if result.skipped_count > len(result.skipped):
+        console.print(f"  … und {result.skipped_count - len(result.skipped)} weitere nicht blockierbare Einträge",
+                      highlight=False)
 
 
 @app.command("export")
@@ -82,6 +90,7 @@ def export(
     output: Path = typer.Option(None, "--output", "-o", help="Datei (bei misp-feed: Verzeichnis); sonst stdout."),
 ) -> None:
     """Exportiert Indikatoren nach der Weitergaberegel des Benutzers (wie die Feeds im Web)."""
+    from kommcert.audit import export as audit_export
     from kommcert.indicators import service as indicators_service
 
     cfg = settings()
@@ -94,11 +103,14 @@ def export(
                 fail("--output VERZEICHNIS fehlt.")
             output.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
             misp_feed.write_feed(indicators_service.misp_events(db, actor=actor), output)  # type: ignore[arg-type]
+            audit_export.record_export(db, actor=actor, what="misp-feed", via="cli")
             console.print(f"MISP-Feed geschrieben nach {output}.")
             return
         if fmt not in {f.value for f in FeedFormat}:
             fail(f"Unbekanntes Format: {fmt}")
         spec = FEEDS[FeedFormat(fmt)]
+        audit_export.record_export(db, actor=actor, what=fmt, via="cli",
+                                   detail={"types": sorted(t.value for t in types or ())})
         context = FeedContext(generated=datetime.now(UTC), producer=f"kommcert {cfg.cert_name}", zone=cfg.rpz_zone,
                               types=frozenset(types) if types else None)
         rows = indicators_service.export_rows(db, actor=actor, blocking=spec.blocking, types=types or None,

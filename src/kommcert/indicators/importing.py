@@ -1,9 +1,11 @@
 """Import a stream of indicator records into reports, in batches, inside the caller's transaction.
 
-Readers (STIX, MISP, CSV, free text) yield records; this module groups them into reports by TLP,
-stages each batch, and lets the database add the new values as :class:`Indicator` rows and join the
-batch to its :class:`Provenance` rows (see :meth:`_Importer.flush`). Nothing is committed here: on a reject without
-``skip_invalid`` the caller rolls back and nothing stays behind.
+Readers (STIX, MISP, CSV, free text) yield records; this module groups them into reports by TLP
+(and by source group: each MISP event of a feed gets reports of its own), stages each batch, and
+lets the database add the new values as :class:`Indicator` rows and join the batch to its
+:class:`Provenance` rows (see :meth:`_Importer.flush`). Nothing is committed here: on a reject
+without ``skip_invalid`` the caller rolls back and nothing stays behind. Skips (valid entries
+with nothing to block) never fail an import; the result names them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from kommcert.audit.events import AuditEvent
 from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, PermissionDenied
 from kommcert.indicators import warninglists
-from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, Skip
 from kommcert.indicators.models import Indicator, ReviewState
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
@@ -35,7 +37,8 @@ from kommcert.sharing.tlp import TLP
 BATCH = 5000
 PROVENANCE_COLUMNS = ("report_id", "indicator_id", "valid_from", "valid_until", "confidence", "block", "comment",
                       "source", "source_ref", "tags", "created_at")
-MAX_REJECTS_LISTED = 1000
+MAX_REJECTS_LISTED = 1000  # rejects and skips each: the counts go on, the lists stop
+NAMED_IN_ERROR = 5  # entries an "imports nothing" error names in its one line
 
 
 @dataclass
@@ -58,6 +61,9 @@ class ImportResult:
     warninglisted: int = 0
     rejects: list[Reject] = field(default_factory=list)
     reports: list[int] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)  # valid, but nothing to block: never an error
+    skipped_count: int = 0
+    rejected_count: int = 0
 
 
 class _Importer:
@@ -67,8 +73,9 @@ class _Importer:
         self.db, self.actor, self.options = db, actor, options
         self.result = ImportResult()
         self.group = GroupInfo()
-        self.reports: dict[TLP, Report] = {}
+        self.reports: dict[TLP, Report] = {}  # of the current group
         self.report_ids: dict[str, int] = {}  # by TLP value, for the per-record loop
+        self.target: Report | None = None  # the existing report this import extends
         self.lifetimes: dict[str, timedelta] = {}
         self.seen: set[tuple[int, str, str]] = set()
         self.match = warninglists.matcher(db)
@@ -91,6 +98,7 @@ class _Importer:
             from kommcert.reports import service as reports_service
 
             report = reports_service.get_report_to_extend(db, actor=actor, report_id=options.report_id)
+            self.target = report
             self.reports[TLP(report.tlp)] = report
             self.report_ids[report.tlp] = report.id
             # Records that name no TLP of their own belong to the report they are added to.
@@ -99,11 +107,17 @@ class _Importer:
         self.extends_existing = options.report_id is not None
         self.sql = _stage_sql(self.dialect, extends_existing=self.extends_existing)
         STAGE.fill(db.connection(), STAGE.payload(self.dialect, []))  # created and empty; each batch empties it again
+        # What the importer could see before: "new" counts values new *to them*. Counted against
+        # every report, the answer would tell which values others hold in reports they may not see.
+        from kommcert.sharing import policy
+
+        bulk.stage_rows(db, KNOWN, [(rid,) for rid in db.scalars(policy.visible(select(Report.id), Report, actor))])
         # PostgreSQL works on one batch while Python prepares the next (the writer thread waits on
         # the socket, without the GIL). Only one thread uses the session at a time: the main thread
         # waits for the writer before it touches the database itself (a new report, the end).
         self.writer = ThreadPoolExecutor(max_workers=1) if self.is_pg else None
         self.pending: Future | None = None
+        self.batch_values: list[int] = []  # distinct values of each staged batch, in order
         self.db_duplicates = 0
 
     def report_for(self, tlp: TLP) -> Report:
@@ -113,6 +127,8 @@ class _Importer:
 
             self._wait()  # the writer thread must be idle while this thread uses the session
             title = self.options.title or self.group.title or f"Import {self.options.source}"
+            if self.group.starts_report and self.group.title and self.options.title:
+                title = f"{self.options.title}: {self.group.title}"  # one report per event: keep the event's info
             if self.reports:
                 title = f"{title} ({tlp.label})"
             report = reports_service.create_report(self.db, actor=self.actor, report_in=ReportCreate(
@@ -123,6 +139,7 @@ class _Importer:
             self.reports[tlp] = report
             self.report_ids[tlp.value] = report.id
             self.result.reports.append(report.id)
+            KNOWN.write(self.db.connection(), KNOWN.payload(self.dialect, [(report.id,)]))
         return report
 
     def lifetime(self, kind: str) -> timedelta:
@@ -134,15 +151,32 @@ class _Importer:
     def reject(self, item: Reject) -> None:
         if not self.options.skip_invalid:
             raise InvalidInput(item.de, item.en)
+        self.result.rejected_count += 1
         if len(self.result.rejects) < MAX_REJECTS_LISTED:
             self.result.rejects.append(item)
+
+    def skip(self, item: Skip) -> None:
+        self.result.skipped_count += 1
+        if len(self.result.skipped) < MAX_REJECTS_LISTED:
+            self.result.skipped.append(item)
+
+    def start_group(self, item: GroupInfo) -> None:
+        """A new source group (a MISP event): what follows gets reports of its own, under its own TLP
+        (or the import's) and title. The caller has flushed the group before."""
+        self._wait()
+        self.group = GroupInfo(title=item.title, summary=item.summary, tlp=item.tlp,
+                               source=item.source or self.group.source, starts_report=True)
+        self.reports, self.report_ids = {}, {}
+        if self.target is not None:  # records under the target's TLP still extend it
+            self.reports[TLP(self.target.tlp)] = self.target
+            self.report_ids[self.target.tlp] = self.target.id
 
     def _wait(self) -> None:
         pending, self.pending = self.pending, None
         if pending is not None:
             pending.result()  # re-raises the writer's error here
 
-    def run(self, items: Iterable[IndicatorRecord | Reject | GroupInfo]) -> ImportResult:
+    def run(self, items: Iterable[IndicatorRecord | Reject | Skip | GroupInfo]) -> ImportResult:
         try:
             self._run(items)
             self._wait()
@@ -154,7 +188,7 @@ class _Importer:
         self.result.duplicates += self.db_duplicates
         return self.result
 
-    def _run(self, items: Iterable[IndicatorRecord | Reject | GroupInfo]) -> None:
+    def _run(self, items: Iterable[IndicatorRecord | Reject | Skip | GroupInfo]) -> None:
         batch: list[IndicatorRecord] = []
         for item in items:
             if isinstance(item, IndicatorRecord):
@@ -164,6 +198,13 @@ class _Importer:
                     batch = []
             elif isinstance(item, Reject):
                 self.reject(item)
+            elif isinstance(item, Skip):
+                self.skip(item)
+            elif item.starts_report:
+                if batch:
+                    self.flush(batch)
+                    batch = []
+                self.start_group(item)
             else:
                 self.group.title = self.group.title or item.title
                 self.group.summary = self.group.summary or item.summary
@@ -200,8 +241,11 @@ class _Importer:
             ))
         if not staged:
             return
+        values = {(row[0], row[1]): row[2] for row in staged}
+        self.result.warninglisted += sum(1 for hit in values.values() if hit is not None)
+        self.batch_values.append(len(values))
         payload = STAGE.payload(self.dialect, staged)
-        script = [self.sql.new_indicators]
+        script = [KNOWN_SQL, self.sql.new_indicators]
         self.staged_rows += len(staged)
         if self.is_pg and self.staged_rows >= self.next_analyze:
             # Let the planner see how big the tables became (ANALYZE sees this transaction's rows),
@@ -219,9 +263,9 @@ class _Importer:
         conn = self.db.connection()
         STAGE.write(conn, payload)
         results = bulk.run_script(conn, script)
-        added, flagged = self.sql.count_new(results[0])
-        self.result.new_indicators += added
-        self.result.warninglisted += flagged
+        # Values the importer could not see before: new to the platform, or known only through
+        # reports hidden from them (the second kind must look like the first).
+        self.result.new_indicators += self.batch_values.pop(0) - results[0][1][0][0]
         inserted = results[-2][0]
         self.db_duplicates += count - inserted
         self.result.imported += inserted
@@ -234,6 +278,12 @@ STAGE = bulk.Stage("_kc_import_stage", (
     "SELECT i.type, i.value, i.warninglist, p.report_id, p.valid_from, p.valid_until, p.confidence, p.block, "
     "p.comment, p.source, p.source_ref, p.tags, p.created_at FROM indicators i, provenances p WHERE 1 = 0"),
     STAGE_COLUMNS)
+# The reports the importer may see (and those this import makes): one id per row.
+KNOWN = bulk.Stage("_kc_known_reports", "SELECT id FROM reports WHERE 1 = 0", ("id",))
+KNOWN_SQL = (
+    f"SELECT count(*) FROM (SELECT DISTINCT s.type, s.value FROM {STAGE.name} s "  # noqa: S608
+    "JOIN indicators i ON i.type = s.type AND i.value = s.value WHERE EXISTS (SELECT 1 FROM provenances p "
+    f"WHERE p.indicator_id = i.id AND p.report_id IN (SELECT id FROM {KNOWN.name}))) known")
 # An RFC 4122 version-4 UUID as the 32 hex digits SQLAlchemy's Uuid type stores on SQLite.
 _SQLITE_UUID4 = ("lower(hex(randomblob(6))) || '4' || substr(lower(hex(randomblob(2))), 2) || "
                  "substr('89ab', 1 + abs(random()) % 4, 1) || substr(lower(hex(randomblob(2))), 2) || "
@@ -295,14 +345,36 @@ def indicator_ids(db: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, st
     return found
 
 
-def import_records(db: Session, *, actor: Actor, items: Iterable[IndicatorRecord | Reject | GroupInfo],
+def _named(items: list[Skip] | list[Reject], count: int, lang: str) -> str:
+    shown = [item.de if lang == "de" else item.en for item in items[:NAMED_IN_ERROR]]
+    if count > len(shown):
+        shown.append(f"… und {count - len(shown)} weitere" if lang == "de" else f"… and {count - len(shown)} more")
+    return "; ".join(shown)
+
+
+def _nothing_imported(result: ImportResult) -> InvalidInput:
+    """"The file holds no indicators", naming what was left out and why."""
+    de, en = "Die Datei enthält keine Indikatoren.", "The file holds no indicators."
+    if result.skipped_count:
+        de = (f"Die Datei enthält keine blockierbaren Indikatoren; übersprungen ({result.skipped_count}): "
+              f"{_named(result.skipped, result.skipped_count, 'de')}")
+        en = (f"The file holds no blockable indicators; skipped ({result.skipped_count}): "
+              f"{_named(result.skipped, result.skipped_count, 'en')}")
+    if result.rejected_count:
+        de += f" Fehlerhaft ({result.rejected_count}): {_named(result.rejects, result.rejected_count, 'de')}"
+        en += f" Invalid ({result.rejected_count}): {_named(result.rejects, result.rejected_count, 'en')}"
+    return InvalidInput(de, en)
+
+
+def import_records(db: Session, *, actor: Actor, items: Iterable[IndicatorRecord | Reject | Skip | GroupInfo],
                    options: ImportOptions) -> ImportResult:
     result = _Importer(db, actor, options).run(items)
     if not result.reports and not result.imported:
-        raise InvalidInput("Die Datei enthält keine Indikatoren.", "The file holds no indicators.")
+        raise _nothing_imported(result)
     audit_service.record(db, AuditEvent(events.SHARED, actor_user_id=actor.user_id, org_id=actor.org_id,
                                         object_type="indicator_import", detail={
                                             "source": options.source[:200], "imported": result.imported,
-                                            "new": result.new_indicators, "rejected": len(result.rejects),
+                                            "new": result.new_indicators, "rejected": result.rejected_count,
+                                            "skipped": result.skipped_count,
                                             "reports": result.reports}))
     return result

@@ -82,6 +82,10 @@ class ImportResultRead(BaseModel):
     warninglisted: int
     reports: list[int]
     rejects: list[RejectRead]
+    rejected_count: int = 0
+    skipped: list[RejectRead] = Field(default_factory=list,
+                                      description="Valid entries with nothing blockable (first 1000).")
+    skipped_count: int = 0
 
 
 class SightingWrite(BaseModel):

@@ -3,6 +3,10 @@
 Built-in lists ship in ``indicators/data``; MISP warninglist JSON files can be imported. The
 :class:`Matcher` answers "which list is this value on?" fast enough for a million-row import:
 CIDR ranges as sorted integer intervals (bisect), names by label-boundary suffix lookup.
+
+A list applies to the indicator types it was written for: ``cidr`` lists to addresses, ranges and
+URL hosts, ``hostname`` lists to domains, host names and URL hosts (not to the domain part of an
+e-mail address), ``string``/``substring``/``regex`` lists to the whole value of any type.
 """
 
 from __future__ import annotations
@@ -124,8 +128,9 @@ class Matcher:
         elif kind == IndicatorType.url:
             host = (urlsplit(value).hostname or "").strip("[]")
             hit = self._ip_hit(host) or self._name_hit(host)
-        elif kind == IndicatorType.email:
-            hit = self._name_hit(value.rpartition("@")[2])
+        # A list applies to the type it was written for: host name lists (common domains, special-use
+        # names) to names and URL hosts, never to the domain of an e-mail address. Everyone's
+        # mail provider is on "Very common domains"; evil.sender@outlook.com is still evil.
         if hit:
             return hit
         lowered = value.lower()

@@ -9,7 +9,7 @@ import pytest
 
 from kommcert.errors import InvalidInput
 from kommcert.indicators.formats.misp import read_event
-from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, Skip
 from kommcert.indicators.types import IndicatorType as T
 from kommcert.sharing.tlp import TLP
 
@@ -65,16 +65,18 @@ def test_it_reads_the_fixture_event_in_order_with_group_info_first() -> None:
     assert records[8].source_ref == records[9].source_ref == "a0000001-0000-4000-8000-000000000009"
 
 
-def test_it_rejects_unknown_detection_types_and_bad_values_naming_the_attribute() -> None:
+def test_it_skips_unknown_detection_types_and_rejects_bad_values_naming_the_attribute() -> None:
     with FIXTURE.open("rb") as stream:
-        rejects = [r for r in read_event(stream) if isinstance(r, Reject)]
-    # link (a reference) and text without to_ids are skipped silently; mutex with to_ids is not
-    assert [r.where for r in rejects] == ["Attribut a0000001-0000-4000-8000-00000000000c",
-                                          "Attribut a0000001-0000-4000-8000-00000000000d"]
-    assert "unknown MISP attribute type 'mutex'" in rejects[0].en
-    assert "mutex" in rejects[0].de
-    assert "a0000001-0000-4000-8000-00000000000d" in rejects[1].en
-    assert "MD5" in rejects[1].en
+        out = list(read_event(stream))
+    rejects = [r for r in out if isinstance(r, Reject)]
+    skips = [r for r in out if isinstance(r, Skip)]
+    # link (a reference) and text without to_ids are left out silently; mutex with to_ids is named
+    assert [r.where for r in skips] == ["Attribut a0000001-0000-4000-8000-00000000000c"]
+    assert "MISP attribute type 'mutex' is not blockable" in skips[0].en
+    assert "mutex" in skips[0].de
+    # a malformed value is a reject
+    assert [r.where for r in rejects] == ["Attribut a0000001-0000-4000-8000-00000000000d"]
+    assert "MD5" in rejects[0].en
 
 
 def test_it_accepts_a_bare_event_and_an_api_response_with_several_events() -> None:

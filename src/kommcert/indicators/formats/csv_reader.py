@@ -33,6 +33,44 @@ TYPE_ALIASES: dict[str, IndicatorType | None] = {
     "sha-1": IndicatorType.sha1, "sha-256": IndicatorType.sha256,
 }
 _TAG_SPLIT = re.compile(r"[,;|]")
+FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default, kept explicit
+
+
+def _bounded_lines(stream: IO[str], place: str) -> Iterator[str]:
+    """Physical lines of at most FIELD_LIMIT characters: a file without line breaks must not become
+    one string in memory."""
+    number = 1
+    while line := stream.readline(FIELD_LIMIT + 1):
+        number += 1
+        if len(line) > FIELD_LIMIT:
+            raise InvalidInput(f"{place}Zeile {number}: länger als {FIELD_LIMIT} Zeichen",
+                               f"{place}line {number}: longer than {FIELD_LIMIT} characters")
+        yield line
+
+
+def _checked(reader: Iterator[list[str]], place: str) -> Iterator[list[str]]:
+    """The reader's rows; its errors become :class:`InvalidInput` naming the line."""
+    line = getattr(reader, "line_num", 0)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            line = getattr(reader, "line_num", 0) + 1
+            raise InvalidInput(f"{place}Zeile {line}: kein UTF-8-Text (andere Zeichenkodierung oder Binärdatei)",
+                               f"{place}line {line}: not UTF-8 text (another encoding or a binary file)") from None
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            reason = str(exc)
+            if "field larger" in reason:
+                de, en = f"Feld länger als {FIELD_LIMIT} Zeichen", f"field longer than {FIELD_LIMIT} characters"
+            elif "NUL" in reason:
+                de, en = "NUL-Zeichen (Binärdatei?)", "NUL character (a binary file?)"
+            else:
+                de, en = f"CSV-Fehler: {reason[:100]}", f"CSV error: {reason[:100]}"
+            raise InvalidInput(f"{place}Zeile {line}: {de}", f"{place}line {line}: {en}") from None
+        yield row
 
 
 def parse_type(text: str) -> IndicatorType | None:
@@ -78,25 +116,38 @@ def read_csv(
     comment_column: str | None = None,
     tags_column: str | None = None,
     delimiter: str | None = None,
+    name: str | None = None,
 ) -> Iterator[IndicatorRecord | Reject]:
     """Yield one record or reject per data row, in file order.
 
     The type comes from the type column, else ``default_type``, else it is detected per value.
-    A missing header or a mapped column absent from it raises ``InvalidInput`` (nothing can be read).
+    A missing header or a mapped column absent from it raises ``InvalidInput`` (nothing can be read),
+    as does text that is not UTF-8, a NUL character or a field over the csv module's limit (131,072
+    characters), each naming the line.
     """
-    first = stream.readline()
+    place = f"{name}, " if name else ""
+    try:
+        first = stream.readline(FIELD_LIMIT)
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{place}Zeile 1: kein UTF-8-Text", f"{place}line 1: not UTF-8 text") from None
     if not first.strip():
-        raise InvalidInput("Zeile 1: Kopfzeile fehlt (leere Datei)", "line 1: header missing (empty file)")
+        raise InvalidInput(f"{place}Zeile 1: Kopfzeile fehlt (leere Datei)",
+                           f"{place}line 1: header missing (empty file)")
+    if len(first) >= FIELD_LIMIT and not first.endswith("\n"):
+        raise InvalidInput(f"{place}Zeile 1: Kopfzeile länger als {FIELD_LIMIT} Zeichen",
+                           f"{place}line 1: header longer than {FIELD_LIMIT} characters")
     first = first.removeprefix("\ufeff")
-    reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter or sniff_delimiter(first))
-    header = next(reader)
+    reader = csv.reader(itertools.chain([first], _bounded_lines(stream, place)),
+                        delimiter=delimiter or sniff_delimiter(first))
+    rows = _checked(reader, place)
+    header = next(rows)
     width = len(header)
     value_at = _column(header, value_column, "Wert/value")
     type_at = _column(header, type_column, "Typ/type")
     tlp_at = _column(header, tlp_column, "TLP")
     comment_at = _column(header, comment_column, "Kommentar/comment")
     tags_at = _column(header, tags_column, "Tags")
-    for row in reader:
+    for row in rows:
         line = reader.line_num
         where = f"Zeile {line}"
         if not any(cell.strip() for cell in row):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kommcert.indicators.normalize import InvalidIndicator, normalize, normalize_ip
+from kommcert.indicators.normalize import REFANG_RULES, InvalidIndicator, normalize, normalize_ip
 from kommcert.indicators.types import HASH_LENGTHS, IndicatorType
 
 
@@ -49,14 +49,7 @@ _DEFANG_MARK = re.compile(
     r"|\[:\]|\(:\)|\[://\]",
     re.IGNORECASE,
 )
-_REFANG = [
-    (re.compile(r" ?[\[({](?:\.|dot)[\])}] ?", re.IGNORECASE), "."),
-    (re.compile(r" ?[\[({](?:@|at)[\])}] ?", re.IGNORECASE), "@"),
-    (re.compile(r"\[://\]"), "://"),
-    (re.compile(r"[\[(]:[\])]"), ":"),
-    (re.compile(r"^h(?:xx|\*\*)p", re.IGNORECASE), "http"),
-    (re.compile(r"^fxp", re.IGNORECASE), "ftp"),
-]
+_REFANG = REFANG_RULES
 _EXTENSIONS = (
     "pdf exe dll doc docx docm xls xlsx xlsm ppt pptx pptm rtf odt ods txt csv log json xml yml yaml ini cfg conf "
     "html htm php asp aspx jsp js vbs vbe ps1 psm1 bat cmd hta lnk scr msi iso img vhd vhdx zip rar gz tgz tar bz2 "

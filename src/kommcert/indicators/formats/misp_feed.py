@@ -24,6 +24,7 @@ from typing import IO, Any
 import httpx
 
 from kommcert.errors import InvalidInput
+from kommcert.indicators.formats import guard
 from kommcert.indicators.formats.misp import Record, read_event
 from kommcert.indicators.formats.records import ExportRow
 from kommcert.indicators.types import IndicatorType
@@ -31,6 +32,7 @@ from kommcert.sharing.tlp import TLP
 
 HTTP_TIMEOUT = 30.0
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one event file or manifest from a remote feed
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # ~200 bytes an event: some 300,000 events
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # ---------------------------------------------------------------------------------------- reader
@@ -85,7 +87,7 @@ def read_manifest(stream: IO[bytes], name: str) -> list[str]:
     """Event uuids named by a manifest, in manifest order. Keys must be uuids: they become file
     names, and a key like ``../../etc/passwd`` must not."""
     try:
-        manifest = json.load(stream)
+        manifest = json.loads(guard.read_json_bytes(stream, name=name, max_bytes=MAX_MANIFEST_BYTES))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
         raise InvalidInput(f"{name}: kein gültiges JSON ({reason})", f"{name}: invalid JSON ({reason})") from None
@@ -100,7 +102,8 @@ def read_manifest(stream: IO[bytes], name: str) -> list[str]:
 
 
 def read_feed(base: str, *, fetch: Callable[[str], bytes] | None = None) -> Iterator[Record]:
-    """Yield the records of every event of a feed, event by event (each starts with its GroupInfo).
+    """Yield the records of every event of a feed, event by event (each starts with its GroupInfo;
+    with several events, each becomes reports of its own).
 
     ``base`` is a directory or an http(s) URL; ``fetch(url) -> bytes`` replaces the HTTP client
     (tests, proxies, caching). A missing event file or a bad manifest raises ``InvalidInput``.
@@ -109,10 +112,11 @@ def read_feed(base: str, *, fetch: Callable[[str], bytes] | None = None) -> Iter
     name, stream = open_("manifest.json")
     with stream:
         uuids = read_manifest(stream, name)
+    several = len(uuids) > 1
     for uuid in uuids:
         name, stream = open_(f"{uuid}.json")
         with stream:
-            yield from read_event(stream, name=name)
+            yield from read_event(stream, name=name, starts_report=several)
 
 
 # ---------------------------------------------------------------------------------------- writer

@@ -46,14 +46,30 @@ def _record(kind: str, value: str, valid_from: datetime | None, valid_until: dat
 
 @dataclass(slots=True)
 class Reject:
+    """A malformed entry: a value that does not parse as its type, a field of the wrong JSON type.
+    It fails a strict import; ``--skip-invalid`` leaves it out and lists it."""
+
     where: str  # "Objekt indicator--… " / "Zeile 17"
     de: str
     en: str
 
 
 @dataclass(slots=True)
+class Skip:
+    """A valid entry that carries nothing a blocklist can use (a STIX pattern on ``file:name``, a
+    Sigma rule, a MISP ``filename`` attribute). Never fails an import; every import names it."""
+
+    where: str
+    de: str
+    en: str
+
+
+@dataclass(slots=True)
 class GroupInfo:
-    """What a source says about the report its indicators belong to."""
+    """What a source says about the report its indicators belong to.
+
+    With ``starts_report`` (a MISP event) the records that follow, up to the next such group, form
+    reports of their own: their own TLP and title, never those of the group before."""
 
     title: str | None = None
     summary: str | None = None
@@ -61,6 +77,7 @@ class GroupInfo:
     source: str | None = None
     external_id: str | None = None
     tags: list[str] = field(default_factory=list)
+    starts_report: bool = False
 
 
 @dataclass(slots=True)

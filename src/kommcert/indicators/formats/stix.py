@@ -3,22 +3,25 @@
 Reads ``indicator`` objects with STIX patterns (:mod:`stix_pattern`), the cyber observables
 themselves (ipv4-addr, ipv6-addr, domain-name, url, email-addr, file hashes), TLP 1.0 and 2.0
 marking definitions, identities (producer names) and reports or groupings (title). Other objects are
-skipped.
+ignored. An indicator that is valid STIX but tests nothing blockable (``file:name``, a Sigma or YARA
+rule) becomes a :class:`Skip`; one with fields of the wrong type or an unreadable pattern a
+:class:`Reject`. The stream passes a :class:`guard.JsonGuard` first: nesting and object size are
+bounded before ijson builds anything.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 
 import ijson
 
 from kommcert.errors import InvalidInput
-from kommcert.indicators.formats import stix_pattern
-from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, records_for
+from kommcert.indicators.formats import guard, stix_pattern
+from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, Skip, records_for
 from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
@@ -51,6 +54,9 @@ SCO_TYPES = {
     "url": IndicatorType.url,
     "email-addr": IndicatorType.email,
 }
+MAX_OBJECT_BYTES = 16 * 1024 * 1024  # one STIX object (an indicator is a few hundred bytes)
+# Validity outside these years is a broken timestamp, not a plan (and year 9999 + a lifetime overflows).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 FILE_HASHES = {"MD5": IndicatorType.md5, "SHA-1": IndicatorType.sha1, "SHA1": IndicatorType.sha1,
                "SHA-256": IndicatorType.sha256, "SHA256": IndicatorType.sha256}
 
@@ -75,8 +81,41 @@ def _parse_time(text: str) -> datetime | None:
     return value if value.tzinfo else None
 
 
+class _Malformed(Exception):  # noqa: N818 - becomes a Reject, never leaves this module
+    def __init__(self, de: str, en: str) -> None:
+        super().__init__(en)
+        self.de, self.en = de, en
+
+
+def _field(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], what_de: str, what_en: str) -> Any:
+    """``obj[key]`` if absent or of the expected JSON type; else the object is malformed."""
+    value = obj.get(key)
+    if value is None or isinstance(value, kind):
+        return value
+    raise _Malformed(f"„{key}“ ist {what_de}", f"'{key}' is {what_en}")
+
+
+def _strings(obj: dict[str, Any], key: str) -> list[str]:
+    value = _field(obj, key, list, "keine Liste", "not a list") or []
+    if not all(isinstance(v, str) for v in value):
+        raise _Malformed(f"„{key}“ enthält etwas anderes als Texte", f"'{key}' holds something other than strings")
+    return value
+
+
+def _time(obj: dict[str, Any], key: str) -> datetime | None:
+    text = _field(obj, key, str, "kein Text", "not a string")
+    if not text:
+        return None
+    value = parse_time(text)
+    if value is None:
+        raise _Malformed(f"„{key}“ ist kein Zeitpunkt nach RFC 3339", f"'{key}' is not an RFC 3339 timestamp")
+    if not EARLIEST <= value < LATEST:
+        raise _Malformed(f"„{key}“ liegt außerhalb der Jahre 1970–2199", f"'{key}' lies outside the years 1970–2199")
+    return value
+
+
 def _tlp_of(obj: dict[str, Any], extra_markings: dict[str, TLP]) -> TLP | None:
-    refs = obj.get("object_marking_refs") or []
+    refs = _strings(obj, "object_marking_refs")
     if len(refs) == 1 and refs[0] in TLP_MARKINGS:  # the usual case: one TLP marking
         return TLP_MARKINGS[refs[0]]
     found = [TLP_MARKINGS.get(r) or extra_markings.get(r) for r in refs if isinstance(r, str)]
@@ -84,57 +123,107 @@ def _tlp_of(obj: dict[str, Any], extra_markings: dict[str, TLP]) -> TLP | None:
 
 
 def _tags(obj: dict[str, Any]) -> tuple[str, ...]:
-    tags = [str(label) for label in obj.get("labels") or [] if isinstance(label, str)]
-    for phase in obj.get("kill_chain_phases") or []:
-        if isinstance(phase, dict) and phase.get("phase_name"):
+    tags = list(_strings(obj, "labels"))
+    for phase in _field(obj, "kill_chain_phases", list, "keine Liste", "not a list") or []:
+        if isinstance(phase, dict) and isinstance(phase.get("phase_name"), str):
             tags.append(f"kill-chain:{phase['phase_name']}")
     return tuple(tags[:50])
 
 
-def _indicator(obj: dict[str, Any], tlp: TLP | None) -> Iterator[IndicatorRecord | Reject]:
-    where = f"Objekt {obj.get('id', '?')}"
-    where_en = f"object {obj.get('id', '?')}"
-    if obj.get("pattern_type", "stix") != "stix":
-        yield Reject(where, f"{where}: Mustertyp {obj.get('pattern_type')} wird nicht unterstützt",
-                     f"{where_en}: pattern type {obj.get('pattern_type')} is not supported")
+def _indicator(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
+               ) -> Iterator[IndicatorRecord | Reject | Skip]:
+    pattern_type = _field(obj, "pattern_type", str, "kein Text", "not a string") or "stix"
+    pattern = _field(obj, "pattern", str, "kein Text", "not a string")
+    if pattern_type != "stix":  # Sigma, YARA, Snort …: detection content, but no blockable value
+        yield Skip(where, f"{where}: Mustersprache {pattern_type[:40]} enthält keine blockierbaren Werte",
+                   f"{where_en}: pattern language {pattern_type[:40]} holds no blockable values")
         return
-    pattern = obj.get("pattern")
-    if not isinstance(pattern, str):
+    if pattern is None:
         yield Reject(where, f"{where}: Muster fehlt", f"{where_en}: pattern missing")
         return
     try:
         pairs = stix_pattern.parse(pattern)
     except stix_pattern.UnsupportedPattern as exc:
-        yield Reject(where, f"{where}: {exc.de}", f"{where_en}: {exc.en}")
+        kind = Reject if exc.malformed else Skip
+        yield kind(where, f"{where}: {exc.de}", f"{where_en}: {exc.en}")
         return
     confidence = obj.get("confidence")
+    description = _field(obj, "description", str, "kein Text", "not a string")
+    name = _field(obj, "name", str, "kein Text", "not a string")
     common = {
-        "valid_from": parse_time(obj.get("valid_from")),
-        "valid_until": parse_time(obj.get("valid_until")),
+        "valid_from": _time(obj, "valid_from"),
+        "valid_until": _time(obj, "valid_until"),
         "confidence": confidence if isinstance(confidence, int) and 0 <= confidence <= 100 else None,
         "tlp": tlp,
         "tags": _tags(obj),
-        "comment": (obj.get("description") or obj.get("name") or None),
+        "comment": description or name or None,
         "source_ref": obj.get("id"),
     }
     yield from records_for(pairs, where_de=where, where_en=where_en, **common)
 
 
-def _observable(obj: dict[str, Any], tlp: TLP | None) -> Iterator[IndicatorRecord | Reject]:
-    where = f"Objekt {obj.get('id', '?')}"
+def _observable(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
+                ) -> Iterator[IndicatorRecord | Reject | Skip]:
     pairs: list[tuple[IndicatorType, str]] = []
     if obj["type"] == "file":
-        for algo, value in (obj.get("hashes") or {}).items():
+        hashes = _field(obj, "hashes", dict, "kein Objekt", "not an object") or {}
+        for algo, value in hashes.items():
             kind = FILE_HASHES.get(str(algo).upper())
-            if kind is not None and isinstance(value, str):
+            if kind is not None:
+                if not isinstance(value, str):
+                    raise _Malformed(f"Prüfsumme {algo} ist kein Text", f"hash {algo} is not a string")
                 pairs.append((kind, value))
-    elif isinstance(obj.get("value"), str):
-        pairs.append((SCO_TYPES[obj["type"]], obj["value"]))
-    yield from records_for(pairs, where_de=where, where_en=f"Object {obj.get('id', '?')}", tlp=tlp,
-                           source_ref=obj.get("id"))
+        if not pairs:
+            yield Skip(where, f"{where}: Datei ohne MD5-, SHA-1- oder SHA-256-Prüfsumme",
+                       f"{where_en}: file without an MD5, SHA-1 or SHA-256 hash")
+            return
+    else:
+        value = _field(obj, "value", str, "kein Text", "not a string")
+        if value is None:
+            raise _Malformed("„value“ fehlt", "'value' missing")
+        pairs.append((SCO_TYPES[obj["type"]], value))
+    yield from records_for(pairs, where_de=where, where_en=where_en, tlp=tlp, source_ref=obj.get("id"))
 
 
-def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord | Reject | GroupInfo]:
+def _object(obj: dict[str, Any], extra_markings: dict[str, TLP], source: str
+            ) -> Iterator[IndicatorRecord | Reject | Skip | GroupInfo]:
+    """The records of one object; a field of the wrong type raises :class:`_Malformed`."""
+    kind = obj["type"]
+    if kind == "indicator":
+        where, where_en = _where(obj)
+        yield from _indicator(obj, _tlp_of(obj, extra_markings), where, where_en)
+    elif kind in SCO_TYPES or kind == "file":
+        where, where_en = _where(obj)
+        yield from _observable(obj, _tlp_of(obj, extra_markings), where, where_en)
+    elif kind == "marking-definition":
+        definition = _field(obj, "definition", dict, "kein Objekt", "not an object") or {}
+        tlp_name = definition.get("tlp") if obj.get("definition_type") == "tlp" else None
+        name = obj.get("name") or tlp_name
+        marking_id = obj.get("id")
+        if isinstance(marking_id, str) and marking_id not in TLP_MARKINGS and isinstance(name, str):
+            with contextlib.suppress(ValueError):  # a marking that is no TLP
+                extra_markings[marking_id] = TLP.parse(name)
+    elif kind in ("report", "grouping"):  # MISP exports an event as a grouping
+        title = obj.get("name")
+        summary = obj.get("description")
+        yield GroupInfo(title=title if isinstance(title, str) else None,
+                        summary=summary if isinstance(summary, str) else None,
+                        tlp=_tlp_of(obj, extra_markings), source=source,
+                        external_id=obj.get("id") if isinstance(obj.get("id"), str) else None,
+                        tags=list(_tags(obj)))
+    elif kind == "identity" and isinstance(obj.get("name"), str) and obj["name"]:
+        yield GroupInfo(source=obj["name"])
+
+
+def _where(obj: dict[str, Any]) -> tuple[str, str]:
+    ref = obj.get("id")
+    if not isinstance(ref, str):
+        raise _Malformed("„id“ ist kein Text", "'id' is not a string")
+    ref = ref[:100]
+    return f"Objekt {ref}", f"object {ref}"
+
+
+def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord | Reject | Skip | GroupInfo]:
     """Yield records in file order. Malformed JSON raises :class:`InvalidInput` naming the place.
 
     Marking definitions other than the TLP ones must come before the objects that use them (as
@@ -142,35 +231,29 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
     """
     extra_markings: dict[str, TLP] = {}
     index = -1
+    checked = guard.GuardedStream(stream, guard.JsonGuard(source, item_depth=3, max_object_bytes=MAX_OBJECT_BYTES))
     try:
-        for index, obj in enumerate(ijson.items(stream, "objects.item", use_float=True)):
+        for index, obj in enumerate(ijson.items(checked, "objects.item", use_float=True)):
             if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
                 yield Reject(f"Objekt Nr. {index + 1}", f"Objekt Nr. {index + 1}: kein STIX-Objekt",
                              f"object no. {index + 1}: not a STIX object")
                 continue
-            kind = obj["type"]
-            if kind == "indicator":
-                yield from _indicator(obj, _tlp_of(obj, extra_markings))
-            elif kind in SCO_TYPES or kind == "file":
-                yield from _observable(obj, _tlp_of(obj, extra_markings))
-            elif kind == "marking-definition":
-                tlp_name = (obj.get("definition") or {}).get("tlp") if obj.get("definition_type") == "tlp" else None
-                name = obj.get("name") or tlp_name
-                if obj.get("id") not in TLP_MARKINGS and isinstance(name, str):
-                    with contextlib.suppress(ValueError):  # a marking that is no TLP
-                        extra_markings[obj["id"]] = TLP.parse(name)
-            elif kind in ("report", "grouping"):  # MISP exports an event as a grouping
-                yield GroupInfo(title=obj.get("name"), summary=obj.get("description"),
-                                tlp=_tlp_of(obj, extra_markings), source=source, external_id=obj.get("id"),
-                                tags=list(_tags(obj)))
-            elif kind == "identity" and obj.get("name"):
-                yield GroupInfo(source=str(obj["name"]))
+            try:
+                # An object is read whole before its records go out: a broken field rejects all of it.
+                yield from list(_object(obj, extra_markings, source))
+            except _Malformed as exc:
+                ref = obj.get("id") if isinstance(obj.get("id"), str) else f"Nr. {index + 1}"
+                ref_en = ref if isinstance(obj.get("id"), str) else f"no. {index + 1}"
+                yield Reject(f"Objekt {ref[:100]}", f"Objekt {ref[:100]}: {exc.de}", f"object {ref_en[:100]}: {exc.en}")
     except ijson.JSONError as exc:
-        reason = (str(exc).splitlines() or ["?"])[0]
+        reason = (str(exc).splitlines() or ["?"])[0][:200]
         raise InvalidInput(
-            f"Kein gültiges JSON nach Objekt Nr. {index + 1}: {reason}",
-            f"Invalid JSON after object no. {index + 1}: {reason}",
+            f"{source}: kein gültiges JSON nach Objekt Nr. {index + 1}: {reason}",
+            f"{source}: invalid JSON after object no. {index + 1}: {reason}",
         ) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{source}: keine UTF-8-Datei (nach Objekt Nr. {index + 1})",
+                           f"{source}: not a UTF-8 file (after object no. {index + 1})") from None
     if index < 0:
         raise InvalidInput("Die Datei enthält kein STIX-Bundle mit Objekten ('objects').",
                            "The file holds no STIX bundle with objects ('objects').")

@@ -62,10 +62,15 @@ _TOKEN = re.compile(
 
 
 class UnsupportedPattern(ValueError):
-    def __init__(self, de: str, en: str) -> None:
+    """A pattern kommcert cannot turn into blockable values. ``malformed`` says it is not even a
+    readable STIX pattern (the object is broken); otherwise it is valid STIX that tests something no
+    blocklist can use (a file name, a subject line, a sequence of observations): skipped, not refused."""
+
+    def __init__(self, de: str, en: str, *, malformed: bool = False) -> None:
         super().__init__(en)
         self.de = de
         self.en = en
+        self.malformed = malformed
 
 
 def _path_key(path: str) -> str:
@@ -112,12 +117,13 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
     objects: set[str] = set()  # the object types it compares
     text = pattern.strip()
     if not text:
-        raise UnsupportedPattern("leeres Muster", "empty pattern")
+        raise UnsupportedPattern("leeres Muster", "empty pattern", malformed=True)
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
             snippet = text[pos:pos + 30]
-            raise UnsupportedPattern(f"nicht lesbares Muster bei „{snippet}“", f"unreadable pattern at '{snippet}'")
+            raise UnsupportedPattern(f"nicht lesbares Muster bei „{snippet}“", f"unreadable pattern at '{snippet}'",
+                                     malformed=True)
         pos = m.end()
         if m.group("open"):
             depth += 1
@@ -125,7 +131,7 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
         elif m.group("close"):
             depth -= 1
             if depth < 0:
-                raise UnsupportedPattern("Klammern passen nicht", "unbalanced brackets")
+                raise UnsupportedPattern("Klammern passen nicht", "unbalanced brackets", malformed=True)
             _end_observation(joins, described, found, objects)
             # a qualifier after ] (WITHIN, START …) is caught as "bad" below
         elif m.group("or") or m.group("and"):
@@ -134,7 +140,7 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
                 raise UnsupportedPattern("AND zwischen Beobachtungen kann nicht in einzelne Indikatoren zerlegt "
                                          "werden", "AND between observations cannot be split into single indicators")
             if expect_term:
-                raise UnsupportedPattern(f"{word} ohne Vergleich", f"{word} without comparison")
+                raise UnsupportedPattern(f"{word} ohne Vergleich", f"{word} without comparison", malformed=True)
             joins.add(word)
             expect_term = True
         elif m.group("bad"):
@@ -153,7 +159,7 @@ def parse_tokens(pattern: str) -> list[tuple[IndicatorType, str]]:
                 found += 1
             expect_term = False
     if depth != 0 or expect_term:
-        raise UnsupportedPattern("unvollständiges Muster", "incomplete pattern")
+        raise UnsupportedPattern("unvollständiges Muster", "incomplete pattern", malformed=True)
     return out
 
 
@@ -169,7 +175,8 @@ def _comparison(m: re.Match[str]) -> tuple[IndicatorType, str] | None:
                                  f"object path {m.group('path')} is not supported")
     raw = m.group("str")
     if not raw.startswith("'"):
-        raise UnsupportedPattern(f"{m.group('path')}: Zahl statt Text", f"{m.group('path')}: number instead of text")
+        raise UnsupportedPattern(f"{m.group('path')}: Zahl statt Text", f"{m.group('path')}: number instead of text",
+                                 malformed=True)
     value = _unquote(raw)
     if op == "ISSUBSET" and kind in (IndicatorType.ipv4, IndicatorType.ipv6):
         kind = IndicatorType.ipv4_cidr if kind == IndicatorType.ipv4 else IndicatorType.ipv6_cidr
