@@ -94,8 +94,8 @@ class SightingKind(StrEnum):
 class Sighting(Shared, Base):
     """An organisation saw an indicator (or reports it as a false positive).
 
-    Shared upward by default: the reporting org, its ancestors, the CERTs and the indicator's
-    publishers (addressed in the audience) see it; everyone else only counts.
+    Shared upward: the reporting org, its ancestors and the CERTs see it; everyone else who sees the
+    indicator (its publishers too) only counts.
     """
 
     __tablename__ = "sightings"
