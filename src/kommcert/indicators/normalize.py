@@ -157,6 +157,8 @@ def normalize(kind: IndicatorType | str, value: str) -> tuple[IndicatorType, str
     """Normalise a value of a declared type. IP types may turn into their single-address or
     range form (``10.0.0.1/32`` is ``ipv4``); everything else keeps its type."""
     kind = IndicatorType(kind)
+    if "\x00" in value:  # PostgreSQL cannot store it, and a feed would hand it on to appliances
+        raise _bad(value.replace("\x00", "\\x00"), "NUL-Zeichen im Wert", "NUL character in the value")
     # Fast paths for values that are already canonical (nearly all values of real feeds).
     if kind == IndicatorType.ipv4 and _PLAIN_IPV4.fullmatch(value):
         return kind, value
