@@ -10,6 +10,7 @@ SQLite and PostgreSQL in well under 90 s; everything written is rolled back with
 from __future__ import annotations
 
 import json
+import os
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -17,7 +18,8 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import status_code_conformance
 
 OPENAPI = "/api/v1/openapi.json"
-EXAMPLES = 12  # per operation, generation mode and id source: ~1,900 requests
+# per operation, generation mode and id source: ~1,900 requests; KOMMCERT_FUZZ_EXAMPLES=200 for a deep run
+EXAMPLES = int(os.environ.get("KOMMCERT_FUZZ_EXAMPLES", "12"))
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 
