@@ -202,3 +202,12 @@ def test_a_read_only_token_meets_the_same_refusals_first(client, db, personas) -
     fine = client.post("/api/v1/reports", headers=headers, json={"title": "Phishing"})
     assert (nul.status_code, fine.status_code) == (422, 403)
     assert _counts(db) == (0, 0, 0)
+
+
+def test_a_form_body_that_cannot_be_read_is_a_400(client, db, personas, login) -> None:  # noqa: ANN001
+    login("kreis_a_admin")
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=xx"):
+        response = client.post("/indicators/import", content=b"--xx\r\nnot a part", headers={
+            "content-type": content_type, "accept": "text/html"})
+        assert response.status_code == 400, content_type
+    assert _counts(db) == (0, 0, 0)
