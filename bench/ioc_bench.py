@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +44,15 @@ def pattern(n: int) -> str:
 
 
 def write_bundle(path: Path, count: int) -> None:
+    # Dated a day before the run: with fixed dates the default lifetimes expired every value a few
+    # months later, and the blocking exports measured nothing.
+    day = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
     with path.open("w", encoding="utf-8") as out:
         out.write(f'{{"type": "bundle", "id": "bundle--{uuid.uuid4()}", "objects": [\n')
         for n in range(count):
             obj = {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.UUID(int=n + 1, version=4)}",
-                   "created": "2026-11-01T00:00:00.000Z", "modified": "2026-11-01T00:00:00.000Z",
-                   "pattern": pattern(n), "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z",
+                   "created": f"{day}.000Z", "modified": f"{day}.000Z",
+                   "pattern": pattern(n), "pattern_type": "stix", "valid_from": f"{day}Z",
                    "indicator_types": ["malicious-activity"],
                    "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}
             out.write(("," if n else "") + json.dumps(obj) + "\n")

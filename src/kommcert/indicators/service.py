@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -232,14 +231,19 @@ def export_rows(db: Session, *, actor: Actor, blocking: bool = True, types: Sequ
                    Provenance.report_id, Provenance.comment, Provenance.created_at)
         stmt = _export_stmt(columns, actor, window, blocking, types, report_id, now).order_by(
             Indicator.id, _TLP_RANK, Provenance.report_id)
-        rows = db.execute(stmt).all()
-        if not rows:
+        groups: list[list[Any]] = []
+        current = None
+        for row in db.execute(stmt):
+            if row[0] != current:
+                current, group = row[0], [row]
+                groups.append(group)
+            elif row[3] == group[0][3]:  # at the best TLP too; worse ones are left out
+                group.append(row)
+        if not groups:
             continue
-        best = [list(group) for _, group in itertools.groupby(rows, key=lambda r: r[0])]
-        best = [[r for r in group if r[3] == group[0][3]] for group in best]
         reports = {rid: (title, str(uuid_)) for rid, title, uuid_ in db.execute(
-            select(Report.id, Report.title, Report.uuid).where(Report.id.in_({g[0][10] for g in best})))}
-        for group in best:
+            select(Report.id, Report.title, Report.uuid).where(Report.id.in_({g[0][10] for g in groups})))}
+        for group in groups:
             yield _export_row(group, reports)
 
 
@@ -268,6 +272,15 @@ def _blocking_filter(now: Any) -> tuple[Any, ...]:
 
 def _export_row(group: list[Any], reports: dict[int, tuple[str, str]]) -> ExportRow:
     """One indicator from its provenances at the best visible TLP (ordered by report id)."""
+    if len(group) == 1:  # most values have one source: no merging
+        ind_id, kind, value, rank, uuid_, updated, valid_from, valid_until, confidence, tags, rep_id, comment, \
+            created = group[0]
+        title, rep_uuid = reports[rep_id]
+        return ExportRow(
+            id=ind_id, uuid=str(uuid_), type=_TYPES[kind], value=value, tlp=TLP_ORDER[rank], created=created,
+            modified=max(updated, created), valid_from=valid_from, valid_until=valid_until, confidence=confidence,
+            tags=tuple(t for t in tags.split("\n") if t) if tags else (), report_uuid=rep_uuid, report_title=title,
+            comment=comment or None)
     ind_id, kind, value, rank, uuid_, updated = group[0][:6]
     title, rep_uuid = reports[group[0][10]]
     untils = [r[7] for r in group]
