@@ -45,3 +45,19 @@ def import_stix(db, personas, settings):  # noqa: ANN001, ANN201
             options=importing.ImportOptions(audience=audience or Audience(), skip_invalid=skip_invalid))
 
     return _import
+
+
+def stix_report_bundle(value: str, tlp: TLP, *, title: str, description: str = "", label: str = "x",
+                       kind: str = "domain-name", at: datetime | None = None) -> bytes:
+    """One STIX report (its name becomes the report title) carrying one indicator with a description
+    and a label, both marked ``tlp``; dated an hour before ``at`` (default now)."""
+    stamp = ((at or datetime.now(UTC)).replace(microsecond=0) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    indicator = f"indicator--{uuid.uuid4()}"
+    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [
+        {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}", "created": stamp,
+         "modified": stamp, "name": title, "published": stamp, "object_refs": [indicator],
+         "object_marking_refs": [TLP_IDS[tlp]]},
+        {"type": "indicator", "spec_version": "2.1", "id": indicator, "created": stamp, "modified": stamp,
+         "name": title, "description": description, "labels": [label], "pattern_type": "stix",
+         "pattern": f"[{kind}:value = '{value}']", "valid_from": stamp, "object_marking_refs": [TLP_IDS[tlp]]},
+    ]}).encode()

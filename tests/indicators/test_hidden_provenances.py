@@ -7,9 +7,6 @@ import answers, indicator pages, sighting details and feed ETags that moved with
 from __future__ import annotations
 
 import io
-import json
-import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,28 +14,18 @@ from sqlalchemy import select
 from kommcert.indicators import importing
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
-from kommcert.indicators.formats.stix import TLP_IDS
 from kommcert.indicators.models import Indicator
 from kommcert.indicators.sightings import SightingIn
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
+from tests.indicators.conftest import stix_report_bundle
 from tests.personas import web_login
 
 VALUE = "zz-mixed.example"
 
 
 def _bundle(value: str, tlp: TLP, *, title: str, description: str, label: str) -> bytes:
-    now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    indicator = f"indicator--{uuid.uuid4()}"
-    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [
-        {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}", "created": stamp,
-         "modified": stamp, "name": title, "published": stamp, "object_refs": [indicator],
-         "object_marking_refs": [TLP_IDS[tlp]]},
-        {"type": "indicator", "spec_version": "2.1", "id": indicator, "created": stamp, "modified": stamp,
-         "name": title, "description": description, "labels": [label], "pattern_type": "stix",
-         "pattern": f"[domain-name:value = '{value}']", "valid_from": stamp, "object_marking_refs": [TLP_IDS[tlp]]},
-    ]}).encode()
+    return stix_report_bundle(value, tlp, title=title, description=description, label=label)
 
 
 def _import(db, personas, settings, who: str, body: bytes, audience: Audience | None = None,  # noqa: ANN001
