@@ -29,6 +29,7 @@ from kommcert.indicators import importing
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.feeds import FEEDS, FeedContext, FeedFormat
+from kommcert.indicators.formats import misp_feed
 from kommcert.indicators.models import Indicator
 from kommcert.indicators.sightings import SightingIn
 from kommcert.orgs.models import OrgAncestry
@@ -44,7 +45,7 @@ READERS = ["gemeinde_a1_member", "kreis_a_admin", "gemeinde_b1_member", "kreis_b
            "land_cert_analyst"]
 ORGS = ["kreis_a", "kreis_b", "vg_a", "gemeinde_b1"]
 # Formats that carry the fields an export may merge (title, description, tags, validity, times).
-FORMATS = [FeedFormat.csv, FeedFormat.stix, FeedFormat.zeek, FeedFormat.txt, FeedFormat.suricata]
+FORMATS = [FeedFormat.csv, FeedFormat.stix, FeedFormat.zeek, FeedFormat.txt, FeedFormat.suricata, FeedFormat.rpz]
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ def _observe(db: Session, personas, reader: str, settings_) -> dict:  # noqa: AN
                                          for o in json.loads(text)["objects"])
             else:
                 seen[fmt.value] = sorted(_VOLATILE.sub("#", text).splitlines())
+        seen["misp"] = sorted(_VOLATILE.sub("#", "".join(misp_feed.event_chunks(event)))
+                              for event in indicators_service.misp_events(db, actor=actor))
         seen["all"] = sorted((r.value, r.tlp, r.created, r.modified, r.valid_from, r.valid_until, r.tags,
                               r.report_title, r.comment)
                              for r in indicators_service.export_rows(db, actor=actor, blocking=False))
@@ -200,5 +203,6 @@ def test_the_worlds_really_differ_for_someone_who_may_see_more(db, personas, set
     with world(db):
         _import(db, personas, settings, 0, spec)
         one = _observe(db, personas, "gemeinde_b1_member", settings)
-    assert {k for k in one if one[k] != empty[k]} >= {"csv", "stix", "txt", "all", "search", "details", "import"}
+    assert {k for k in one if one[k] != empty[k]} >= {"csv", "stix", "txt", "rpz", "misp", "all", "search", "details",
+                                                      "import"}
     assert db.scalar(select(Indicator).where(Indicator.value == "alpha.example")) is None  # rolled back
