@@ -12,6 +12,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -51,6 +52,23 @@ def world(live_server):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
+def stix_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The MISP export with its dates moved by whole days so that it was published yesterday: its
+    indicators' default lifetimes count from valid_from, and the feeds must show them whenever this runs."""
+    bundle = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    stamped = re.compile(r"\d{4}-\d{2}-\d{2}T")
+    published = min(datetime.fromisoformat(o["valid_from"]) for o in bundle["objects"] if "valid_from" in o)
+    shift = timedelta(days=(datetime.now(UTC) - published).days - 1)
+    for obj in bundle["objects"]:
+        for key, value in obj.items():
+            if isinstance(value, str) and stamped.match(value):  # the time of day stays, only the date moves
+                obj[key] = f"{datetime.fromisoformat(value) + shift:%Y-%m-%d}{value[10:]}"
+    path = tmp_path_factory.mktemp("stix") / FIXTURE.name
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
 def misp_feed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("feed") / "feed"
     write_feed(_events(), root)
@@ -80,13 +98,13 @@ def _new_token(page, live_server, name: str, scope: str) -> str:  # noqa: ANN001
 
 
 def test_the_land_imports_and_a_gemeinde_blocks_reports_and_is_seen(browser, live_server, world,  # noqa: ANN001
-                                                                     misp_feed) -> None:  # noqa: ANN001
+                                                                     misp_feed, stix_export) -> None:  # noqa: ANN001
     cert = live_server.logged_in(browser, world["land_cert_analyst"])
 
     # A MISP STIX 2.1 export: preview first, nothing written, then the import.
     cert.goto(live_server.url + "/indicators/import")
     cert.select_option("#format", "stix")
-    cert.set_input_files("#file", str(FIXTURE))
+    cert.set_input_files("#file", str(stix_export))
     cert.click("form.stack button[type=submit]")
     assert "10 Indikatoren gefunden, 0 fehlerhafte Einträge." in cert.inner_text("main")
     cert.click("text=Jetzt importieren")
