@@ -13,8 +13,6 @@ class UserCreate(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     name: NonBlank = Field(max_length=200)
     role: Role = Role.member
-    password: str | None = Field(None, min_length=12, max_length=1000,
-                                 description="Leave empty to generate one; it is returned once.")
 
 
 class UserUpdate(BaseModel):
@@ -39,14 +37,16 @@ class UserRead(BaseModel):
 
 
 class UserCreated(UserRead):
-    initial_password: str | None = None
+    invitation_url: str = Field(description="Shown once; also mailed to the user. The account can log in only "
+                                            "after its owner has set a password with this one-time link.")
 
 
 class TokenCreate(BaseModel):
     name: NonBlank = Field(max_length=100)
     scope: TokenScope = TokenScope.read
     expires_at: datetime | None = None
-    user_id: Id | None = Field(None, description="For admins: create the token for a user of their org.")
+    user_id: Id | None = Field(None, description="Only the caller's own id: a token is created for its owner "
+                                                  "only; anyone else's id is refused with 403.")
 
 
 class TokenRead(BaseModel):

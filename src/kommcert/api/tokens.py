@@ -19,9 +19,8 @@ def list_tokens(db: DbSession, actor: UserActor, user_id: Id | None = None) -> l
 
 @router.post("", response_model=TokenCreated, status_code=201)
 def create_token(token_in: TokenCreate, db: DbSession, actor: WriterActor) -> TokenCreated:
-    user = accounts_service.get_user(db, token_in.user_id or actor.user_id)  # type: ignore[arg-type]
-    text, token = accounts_service.create_token(db, actor=actor, user=user, name=token_in.name,
-                                                scope=token_in.scope, expires_at=token_in.expires_at)
+    text, token = accounts_service.create_own_token(db, actor=actor, name=token_in.name, scope=token_in.scope,
+                                                    expires_at=token_in.expires_at, for_user_id=token_in.user_id)
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=text)
 
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
+from kommcert.accounts import invitations
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.schemas import UserCreate, UserCreated, UserRead, UserUpdate
 from kommcert.api.auth import UserActor, WriterActor
-from kommcert.deps import DbSession
+from kommcert.deps import DbSession, SettingsDep
 from kommcert.orgs import service as orgs_service
 from kommcert.validation import Id
 
@@ -21,14 +21,12 @@ def list_users(db: DbSession, actor: UserActor, org_id: Id | None = None) -> lis
 
 
 @router.post("", response_model=UserCreated, status_code=201)
-def create_user(user_in: UserCreate, db: DbSession, actor: WriterActor) -> UserCreated:
+def create_user(user_in: UserCreate, db: DbSession, actor: WriterActor, settings: SettingsDep) -> UserCreated:
     accounts_service.list_users(db, actor=actor, org_id=user_in.org_id)  # 404 unless the actor administers it
-    password = user_in.password or secrets.token_urlsafe(12)
-    user = accounts_service.create_user(db, actor=actor, org=orgs_service.get(db, user_in.org_id),
-                                        email=user_in.email, name=user_in.name, role=user_in.role, password=password)
-    created = UserCreated.model_validate(user)
-    created.initial_password = None if user_in.password else password
-    return created
+    user, link = invitations.invite_user(db, actor=actor, org=orgs_service.get(db, user_in.org_id),
+                                         email=user_in.email, name=user_in.name, role=user_in.role,
+                                         base_url=settings.base_url)
+    return UserCreated(**UserRead.model_validate(user).model_dump(), invitation_url=link)
 
 
 @router.get("/{user_id}", response_model=UserRead)
@@ -40,3 +38,14 @@ def read_user(user_id: Id, db: DbSession, actor: UserActor) -> UserRead:
 def update_user(user_id: Id, user_in: UserUpdate, db: DbSession, actor: WriterActor) -> UserRead:
     user = accounts_service.update_user(db, actor=actor, user_id=user_id, **user_in.model_dump())
     return UserRead.model_validate(user)
+
+
+class InvitationRead(BaseModel):
+    invitation_url: str = Field(description="Shown once; also mailed to the user. The previous link stops working.")
+
+
+@router.post("/{user_id}/invitation", response_model=InvitationRead, status_code=201)
+def reinvite_user(user_id: Id, db: DbSession, actor: WriterActor, settings: SettingsDep) -> InvitationRead:
+    """A new invitation for an account whose owner has not set a password yet."""
+    _, link = invitations.reinvite(db, actor=actor, user_id=user_id, base_url=settings.base_url)
+    return InvitationRead(invitation_url=link)

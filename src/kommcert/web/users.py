@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kommcert.accounts import invitations
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ROLE_LABELS_DE, Role
-from kommcert.deps import DbSession
+from kommcert.deps import DbSession, SettingsDep
 from kommcert.errors import DomainError
 from kommcert.orgs import service as orgs_service
 from kommcert.validation import Id
@@ -35,17 +34,26 @@ def user_list(request: Request, db: DbSession, actor: PageActor, org_id: Id | No
 
 
 @router.post("/users")
-def user_create(request: Request, db: DbSession, actor: PageActor, org_id: Id = Form(...),
+def user_create(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep, org_id: Id = Form(...),
                 email: str = Form(""), name: str = Form(""), role: str = Form("member")) -> Response:
     accounts_service.list_users(db, actor=actor, org_id=org_id)  # 404 unless the actor administers it
-    password = secrets.token_urlsafe(12)
     try:
-        user = accounts_service.create_user(db, actor=actor, org=orgs_service.get(db, org_id), email=email,
-                                            name=name, role=Role(role) if role in _ROLES else Role.member,
-                                            password=password)
+        user, link = invitations.invite_user(db, actor=actor, org=orgs_service.get(db, org_id), email=email,
+                                             name=name, role=Role(role) if role in _ROLES else Role.member,
+                                             base_url=settings.base_url)
     except DomainError as exc:
         return _page(request, db, actor, org_id, error=exc, status_code=exc.status_code)
-    return _page(request, db, actor, org_id, created=user, initial_password=password)
+    return _page(request, db, actor, org_id, created=user, invitation_url=link)
+
+
+@router.post("/users/{user_id}/invitation")
+def user_reinvite(user_id: Id, request: Request, db: DbSession, actor: PageActor, settings: SettingsDep) -> Response:
+    user = accounts_service.managed_user(db, actor=actor, user_id=user_id)
+    try:
+        user, link = invitations.reinvite(db, actor=actor, user_id=user_id, base_url=settings.base_url)
+    except DomainError as exc:
+        return _page(request, db, actor, user.org_id, error=exc, status_code=exc.status_code)
+    return _page(request, db, actor, user.org_id, created=user, invitation_url=link)
 
 
 @router.post("/users/{user_id}")
