@@ -39,6 +39,12 @@ def set_audience(db: Session, obj: Any, audience: Audience) -> None:
         if known != org_ids:
             raise InvalidInput("Unbekannte Organisation im Empfängerkreis.",
                                "Unknown organisation in the audience.")
+    user_ids = set(audience.users)
+    if user_ids:
+        from kommcert.accounts.models import User
+
+        if set(db.scalars(select(User.id).where(User.id.in_(user_ids)))) != user_ids:
+            raise InvalidInput("Unbekannte Person im Empfängerkreis.", "Unknown person in the audience.")
     share_type = type(obj).__share_type__
     db.execute(delete(ShareTarget).where(
         ShareTarget.object_type == share_type, ShareTarget.object_id == obj.id
@@ -91,14 +97,39 @@ def org_ids_by_keys(db: Session, keys: Iterable[str]) -> list[int]:
     return [found[k] for k in keys]
 
 
-def user_ids_by_emails(db: Session, emails: Iterable[str]) -> list[int]:
+def _addressable(actor: Actor) -> Any:
+    """The persons an actor may name in an audience: everyone for a CERT; otherwise the people of
+    the own organisation, the organisations above and below it, and the CERTs. The same answer
+    for an unknown address and for one outside this range, so the field confirms no address."""
+    from sqlalchemy import and_, or_
+
+    from kommcert.accounts.models import User
+    from kommcert.orgs.models import CERT_KINDS, OrgAncestry
+
+    active = User.is_active.is_(True)
+    if actor.is_cert:
+        return active
+    below = select(OrgAncestry.org_id).where(OrgAncestry.ancestor_id == actor.org_id)
+    certs = select(Organization.id).where(Organization.kind.in_([str(k) for k in CERT_KINDS]))
+    return and_(active, or_(User.org_id.in_(actor.org_path), User.org_id.in_(below), User.org_id.in_(certs)))
+
+
+def _not_addressable(shown: list[str]) -> InvalidInput:
+    return InvalidInput(f"Diese Personen können Sie nicht adressieren (unbekannt oder außerhalb Ihres Bereichs): "
+                        f"{', '.join(shown[:5])}",
+                        f"You cannot address these persons (unknown or outside your range): {', '.join(shown[:5])}")
+
+
+def user_ids_by_emails(db: Session, emails: Iterable[str], *, actor: Actor) -> list[int]:
     from kommcert.accounts.models import User
 
     wanted = [e.strip().lower() for e in emails if e.strip()]
-    found = dict(db.execute(select(User.email, User.id).where(User.email.in_(wanted))).all())
+    if not wanted:
+        return []
+    found = dict(db.execute(select(User.email, User.id).where(User.email.in_(wanted), _addressable(actor))).all())
     unknown = [e for e in wanted if e not in found]
     if unknown:
-        raise InvalidInput(f"Unbekannte Benutzer: {', '.join(unknown[:5])}", f"Unknown users: {', '.join(unknown[:5])}")
+        raise _not_addressable(unknown)
     return [found[e] for e in wanted]
 
 

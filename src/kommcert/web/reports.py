@@ -55,7 +55,7 @@ async def report_create(request: Request, db: DbSession, actor: PageActor, setti
         if len(org_ids) != len(picked):
             raise InvalidInput("Unbekannte Organisation im Empfängerkreis.", "Unknown organisation in the audience.")
         org_ids += sharing_service.org_ids_by_keys(db, more_keys.replace(";", ",").split(","))
-        user_ids = sharing_service.user_ids_by_emails(db, users.replace(";", ",").split(","))
+        user_ids = sharing_service.user_ids_by_emails(db, users.replace(";", ",").split(","), actor=actor)
         try:
             report_in = ReportCreate(
                 title=title, summary=summary, tlp=TLP.parse(tlp) if tlp else TLP.amber,
