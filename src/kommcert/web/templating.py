@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import Markup, escape
 
 from kommcert import i18n
 from kommcert.deps import LANG_COOKIE, PRE_CSRF_COOKIE, current_viewer, expected_csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+# Bidirectional controls (embeddings, overrides, isolates, marks): "exe.txt" can be stored as
+# "\u202etxt.exe" and shown reversed. Values and titles show them escaped and flagged instead.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return _escaped_char(match.group())
+
+
+def bidi_plain(value: object) -> str:
+    """The text with every bidi control written as ``\\u202e`` (for <title> and attributes)."""
+    return BIDI_CONTROLS.sub(_escaped, "" if value is None else str(value))
+
+
+@pass_context
+def bidi(ctx: Any, value: object) -> Markup:
+    """Escaped HTML of a stored value; bidi controls are shown as ``\\u202e`` and the value is flagged."""
+    text = "" if value is None else str(value)
+    if not BIDI_CONTROLS.search(text):
+        return escape(text)
+    parts = [escape(part) if i % 2 == 0 else Markup('<mark class="ctrl">%s</mark>') % _escaped_char(part)
+             for i, part in enumerate(re.split(f"({BIDI_CONTROLS.pattern})", text))]
+    gettext = ctx.get("_") or (lambda s: s)
+    return Markup("").join(parts) + Markup(' <span class="error" role="note">(%s)</span>') % gettext(
+        "enthält Steuerzeichen")
+
+
+def _escaped_char(char: str) -> str:
+    return f"\\u{ord(char):04x}"
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +56,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["bidi"] = bidi
+    env.filters["bidi_plain"] = bidi_plain
     return env
 
 
