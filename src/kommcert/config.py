@@ -43,7 +43,8 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, ge=1024, description="Largest accepted request body in bytes."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Failed logins per account (or 4× per address) before throttling."
+        5, ge=1, description="Failed logins per account from one address (4× per address; 4× per account from "
+                             "addresses it never logged in from) before throttling."
     )
     login_window_minutes: int = Field(15, ge=1, description="Window for counting failed logins.")
     cert_hotline: str = Field(
