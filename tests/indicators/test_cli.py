@@ -91,3 +91,34 @@ def test_it_adds_to_an_existing_report_of_the_own_organisation_only(cli_db: Path
         reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     assert {"portal-scan.example", "198.51.100.79", "scan-bot.example"} <= values
     assert reports == 4  # the demo's four, no new one
+
+
+def test_it_imports_each_misp_feed_event_as_its_own_report_with_its_own_tlp(cli_db: Path) -> None:
+    _demo(cli_db)
+    feed = cli_db / "partnerfeed"
+    feed.mkdir()
+    events = {"a6000000-0000-4000-8000-00000000000a": ("Öffentlich", "public-one.example.net", ["tlp:clear"]),
+              "b6000000-0000-4000-8000-00000000000b": ("Intern", "secret-two.example.net", [])}
+    for uuid, (info, value, tags) in events.items():
+        (feed / f"{uuid}.json").write_text(json.dumps({"Event": {
+            "uuid": uuid, "info": info, "Tag": [{"name": t} for t in tags],
+            "Attribute": [{"uuid": uuid[:-3] + "100", "type": "domain", "to_ids": True, "value": value}]}}))
+    (feed / "manifest.json").write_text(json.dumps({uuid: {"info": info} for uuid, (info, _, _) in events.items()}))
+    result = runner.invoke(app, ["indicators", "import", str(feed), "--format", "misp-feed", "--as", CERT])
+    assert result.exit_code == 0, result.output
+    assert "Meldung(en)" in result.output and result.output.count(",") >= 1  # two reports named
+    out = cli_db / "seedorf.txt"
+    assert runner.invoke(app, ["indicators", "export", "--as", "buero@seedorf.example", "--format", "txt",
+                               "--type", "domain", "-o", str(out)]).exit_code == 0
+    listed = out.read_text()
+    assert "public-one.example.net" in listed and "secret-two.example.net" not in listed
+
+
+def test_it_names_skipped_objects_on_the_command_line(cli_db: Path) -> None:
+    _demo(cli_db)
+    bundle = cli_db / "b.json"
+    bundle.write_bytes(stix_bundle(["[ipv4-addr:value = '203.0.113.9']", "[email-message:subject = 'Rechnung']"]))
+    result = runner.invoke(app, ["indicators", "import", str(bundle), "--as", CERT])
+    assert result.exit_code == 0, result.output
+    assert "nicht blockierbar, übersprungen: Objekt indicator--" in result.output
+    assert "email-message:subject" in result.output

@@ -72,3 +72,27 @@ def test_canonical_email_addresses_take_the_fast_path_with_the_same_result(local
     value = f"{local}@{'.'.join(labels)}.{tld}"
     expected = _outcome(IndicatorType.email, value, lambda v: normalize_email(refang(v)))
     assert _fast(IndicatorType.email, value) == expected
+
+
+# Characters of URL paths and queries, without the defanging marks ([.], (dot), [@], [:] …).
+plain_path = st.lists(st.sampled_from([*"abcXYZ019/._-~%@:;=&+!$,'*?#()[] \\", "http:/", "https://", "dot", "at"]),
+                      max_size=30).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@example("http:/203.0.113.57/xx/vbc.exe")  # a URL inside the path stays as written
+@example("a(b)c[d]")
+@given(plain_path)
+def test_refang_of_a_url_without_defanging_marks_is_the_identity(tail: str) -> None:
+    value = f"http://203.0.113.57:33136/{tail}".strip()
+    if any(mark in value for mark in ("[.]", "(.)", "[@]", "(@)", "[:]", "(:)", "[dot]", "(dot)", "[at]", "(at)")):
+        return
+    assert refang(value) == value
+
+
+def test_refang_changes_only_the_defanged_parts() -> None:
+    assert refang("hxxp://203.0.113.57:33136/http:/203.0.113.57/xx/vbc.exe") == \
+        "http://203.0.113.57:33136/http:/203.0.113.57/xx/vbc.exe"
+    assert refang("hxxps[://]evil[.]example/a/b?c=d") == "https://evil.example/a/b?c=d"
+    assert refang("rechnung[@]evil(dot)example") == "rechnung@evil.example"
+    assert refang("fxp://198.51.100[.]7/x") == "ftp://198.51.100.7/x"

@@ -71,12 +71,12 @@ def import_(
     console.print(f"{result.imported} Indikatoren übernommen ({result.new_indicators} neu, {result.duplicates} "
                   f"doppelt, {result.warninglisted} auf Warnlisten), Meldung(en) {reports}.")
     for reject in result.rejects:
-        console.print(f"  fehlerhaft, übersprungen: {reject.de}", highlight=False)
+        console.print(f"  fehlerhaft, übersprungen: {reject.de}", highlight=False, soft_wrap=True, markup=False)
     if result.rejected_count > len(result.rejects):
         console.print(f"  … und {result.rejected_count - len(result.rejects)} weitere fehlerhafte Einträge",
                       highlight=False)
     for skip in result.skipped:
-        console.print(f"  nicht blockierbar, übersprungen: {skip.de}", highlight=False)
+        console.print(f"  nicht blockierbar, übersprungen: {skip.de}", highlight=False, soft_wrap=True, markup=False)
     if result.skipped_count > len(result.skipped):
         console.print(f"  … und {result.skipped_count - len(result.skipped)} weitere nicht blockierbare Einträge",
                       highlight=False)

@@ -59,7 +59,7 @@ def _lines(stream: IO[bytes], name: str) -> Iterator[tuple[int, str | None]]:
             text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
         except UnicodeDecodeError:
             raise not_utf8(name, line_no) from None
-        yield line_no, (text if len(text) <= MAX_LINE_CHARS + 2 else None)
+        yield line_no, (text if len(text.rstrip("\r\n")) <= MAX_LINE_CHARS else None)
 
 
 def read_lines(stream: IO[bytes], *, name: str = "Liste") -> Iterator[Item]:

@@ -88,15 +88,15 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _column(header: list[str], name: str | None, role: str) -> int | None:
+def _column(header: list[str], name: str | None, role: str, place: str = "") -> int | None:
     if name is None:
         return None
     wanted = name.strip().lower()
     for index, cell in enumerate(header):
         if cell.strip().lower() == wanted:
             return index
-    raise InvalidInput(f"Zeile 1: Spalte „{name}“ ({role}) fehlt in der Kopfzeile",
-                       f"line 1: column '{name}' ({role}) is missing from the header")
+    raise InvalidInput(f"{place}Zeile 1: Spalte „{name[:100]}“ ({role}) fehlt in der Kopfzeile",
+                       f"{place}line 1: column '{name[:100]}' ({role}) is missing from the header")
 
 
 def _value(kind: IndicatorType | None, raw: str) -> tuple[IndicatorType, str]:
@@ -142,41 +142,41 @@ def read_csv(
     rows = _checked(reader, place)
     header = next(rows)
     width = len(header)
-    value_at = _column(header, value_column, "Wert/value")
-    type_at = _column(header, type_column, "Typ/type")
-    tlp_at = _column(header, tlp_column, "TLP")
-    comment_at = _column(header, comment_column, "Kommentar/comment")
-    tags_at = _column(header, tags_column, "Tags")
+    value_at = _column(header, value_column, "Wert/value", place)
+    type_at = _column(header, type_column, "Typ/type", place)
+    tlp_at = _column(header, tlp_column, "TLP", place)
+    comment_at = _column(header, comment_column, "Kommentar/comment", place)
+    tags_at = _column(header, tags_column, "Tags", place)
     for row in rows:
         line = reader.line_num
         where = f"Zeile {line}"
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            yield Reject(where, f"{where}: {len(row)} Spalten statt {width}",
-                         f"line {line}: {len(row)} columns instead of {width}")
+            yield Reject(where, f"{place}{where}: {len(row)} Spalten statt {width}",
+                         f"{place}line {line}: {len(row)} columns instead of {width}")
             continue
         raw = row[value_at]  # type: ignore[index]
         if not raw.strip():
-            yield Reject(where, f"{where}: Wert fehlt", f"line {line}: value missing")
+            yield Reject(where, f"{place}{where}: Wert fehlt", f"{place}line {line}: value missing")
             continue
         try:
             tlp = TLP.parse(row[tlp_at]) if tlp_at is not None and row[tlp_at].strip() else None
         except ValueError:
-            yield Reject(where, f"{where}: unbekannte TLP-Stufe „{row[tlp_at][:40]}“",  # type: ignore[index]
-                         f"line {line}: unknown TLP level '{row[tlp_at][:40]}'")  # type: ignore[index]
+            yield Reject(where, f"{place}{where}: unbekannte TLP-Stufe „{row[tlp_at][:40]}“",  # type: ignore[index]
+                         f"{place}line {line}: unknown TLP level '{row[tlp_at][:40]}'")  # type: ignore[index]
             continue
         typed = type_at is not None and row[type_at].strip()  # type: ignore[index]
         try:
             kind_hint = parse_type(row[type_at]) if typed else default_type  # type: ignore[index]
         except ValueError:
-            yield Reject(where, f"{where}: unbekannter Typ „{row[type_at][:40]}“",  # type: ignore[index]
-                         f"line {line}: unknown type '{row[type_at][:40]}'")  # type: ignore[index]
+            yield Reject(where, f"{place}{where}: unbekannter Typ „{row[type_at][:40]}“",  # type: ignore[index]
+                         f"{place}line {line}: unknown type '{row[type_at][:40]}'")  # type: ignore[index]
             continue
         try:
             kind, value = _value(kind_hint, raw) if typed or kind_hint is not None else detect(raw)
         except InvalidIndicator as exc:
-            yield Reject(where, f"{where}: {exc.de}", f"line {line}: {exc.en}")
+            yield Reject(where, f"{place}{where}: {exc.de}", f"{place}line {line}: {exc.en}")
             continue
         comment = row[comment_at].strip() if comment_at is not None else ""
         tags = tuple(t.strip() for t in _TAG_SPLIT.split(row[tags_at]) if t.strip()) if tags_at is not None else ()

@@ -246,7 +246,12 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
                 ref_en = ref if isinstance(obj.get("id"), str) else f"no. {index + 1}"
                 yield Reject(f"Objekt {ref[:100]}", f"Objekt {ref[:100]}: {exc.de}", f"object {ref_en[:100]}: {exc.en}")
     except ijson.JSONError as exc:
-        reason = (str(exc).splitlines() or ["?"])[0][:200]
+        reason = exc.args[0] if exc.args else "?"
+        reason = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        reason = (reason.splitlines() or ["?"])[0][:200]
+        if "UTF8" in reason:
+            raise InvalidInput(f"{source}: keine UTF-8-Datei (nach Objekt Nr. {index + 1})",
+                               f"{source}: not a UTF-8 file (after object no. {index + 1})") from None
         raise InvalidInput(
             f"{source}: kein gültiges JSON nach Objekt Nr. {index + 1}: {reason}",
             f"{source}: invalid JSON after object no. {index + 1}: {reason}",
@@ -255,5 +260,5 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
         raise InvalidInput(f"{source}: keine UTF-8-Datei (nach Objekt Nr. {index + 1})",
                            f"{source}: not a UTF-8 file (after object no. {index + 1})") from None
     if index < 0:
-        raise InvalidInput("Die Datei enthält kein STIX-Bundle mit Objekten ('objects').",
-                           "The file holds no STIX bundle with objects ('objects').")
+        raise InvalidInput(f"{source}: Die Datei enthält kein STIX-Bundle mit Objekten ('objects').",
+                           f"{source}: The file holds no STIX bundle with objects ('objects').")
