@@ -377,3 +377,15 @@ def test_a_utf16_export_is_scanned_like_any_log(tmp_path: Path) -> None:
     assert code == 1
     assert [(h["line"], h["indicator"], h["format"], h["log_time"]) for h in hits] == [
         (1, "evil.example", "windows-dns", "2026-11-22T08:15:02Z")]
+
+
+def test_it_finds_an_e_mail_address_at_a_common_mail_provider_in_a_postfix_log(tmp_path: Path) -> None:
+    feed = tmp_path / "absender.txt"
+    feed.write_text("evil.sender@outlook.com\nrechnung@t-online.de\n")
+    log = tmp_path / "mail.log"
+    log.write_text("Dec  1 08:00:01 mx postfix/qmgr[812]: 4F3A21C0: from=<evil.sender@outlook.com>, size=4711, "
+                   "nrcpt=1 (queue active)\n")
+    code, out, err = scan(str(log), "--feed", str(feed), "--format", "jsonl")
+    assert code == 1, err
+    assert [json.loads(line)["indicator"] for line in out.splitlines()] == ["evil.sender@outlook.com"]
+    assert "Warnlisten" not in err

@@ -156,10 +156,8 @@ def scan(
         else:
             if not feed.exists():
                 out.fail(f"Datei nicht gefunden: {feed}", f"File not found: {feed}")
-            compiled, stats = indicator_set.from_file(feed, now=now)
             set_dir = remote.cache_dir_for(root, f"file:{feed.resolve()}")
-            if jobs > 1:
-                compiled.save(set_dir)
+            compiled, stats = indicator_set.from_file(feed, now=now, cache_dir=set_dir)  # saved there
             if stats.expired or stats.warninglisted:
                 out.err.print(out.t("{loaded} Indikatoren geladen ({expired} abgelaufen, {wl} auf Warnlisten "
                                     "übersprungen).", loaded=stats.loaded, expired=stats.expired,
