@@ -211,3 +211,27 @@ def test_a_form_body_that_cannot_be_read_is_a_400(client, db, personas, login) -
             "content-type": content_type, "accept": "text/html"})
         assert response.status_code == 400, content_type
     assert _counts(db) == (0, 0, 0)
+
+
+def test_a_search_far_above_the_newest_id_costs_no_more_than_a_first_page(client, engine, personas,  # noqa: ANN001
+                                                                         monkeypatch) -> None:  # noqa: ANN001
+    """Found by the schemathesis run: ``before_id`` near 2**31 walked the empty id windows above the
+    newest indicator one query each (10 s and more), a cheap way to keep a worker busy."""
+    from sqlalchemy import event
+
+    from kommcert.indicators import service as indicators_service
+
+    monkeypatch.setattr(indicators_service, "SEARCH_WINDOW", 2**24)  # 128 empty windows below 2**31
+    headers = personas.auth("kreis_a_admin")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/api/v1/indicators", headers=headers, params={"before_id": 2**31 - 1})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.json()["items"] == []
+    assert len(statements) < 20

@@ -110,7 +110,8 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
     # show the first hundred took seconds; a window groups at most SEARCH_WINDOW of them.
     wanted = min(max(limit, 1), 1000)
     first, last = _id_range(db)
-    hi = before_id or last + 1
+    # A before_id far above the newest id would walk empty windows up there one query each (seconds).
+    hi = min(before_id, last + 1) if before_id else last + 1
     out: list[IndicatorListItem] = []
     while hi > first and len(out) < wanted:
         lo = max(hi - SEARCH_WINDOW, first)
