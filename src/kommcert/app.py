@@ -121,6 +121,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         de, en = _HTTP_TEXTS.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        if exc.status_code == 400:  # Starlette's body parsers say what was wrong, in English
+            de, en = f"Die Anfrage ist nicht lesbar ({exc.detail}).", f"The request could not be read ({exc.detail})."
         if _wants_html(request):
             return render_error(request, exc.status_code, de, en)
         return JSONResponse({"detail": en, "de": de, "en": en}, status_code=exc.status_code)
