@@ -103,10 +103,13 @@ def _strings(obj: dict[str, Any], key: str) -> list[str]:
 
 
 def _time(obj: dict[str, Any], key: str) -> datetime | None:
-    text = _field(obj, key, str, "kein Text", "not a string")
+    text = obj.get(key)
     if not text:
         return None
-    value = parse_time(text)
+    value = _parse_time(text) if type(text) is str else None
+    if value is not None and EARLIEST <= value < LATEST:  # the usual case, checked first
+        return value
+    _field(obj, key, str, "kein Text", "not a string")
     if value is None:
         raise _Malformed(f"„{key}“ ist kein Zeitpunkt nach RFC 3339", f"'{key}' is not an RFC 3339 timestamp")
     if not EARLIEST <= value < LATEST:
@@ -115,14 +118,18 @@ def _time(obj: dict[str, Any], key: str) -> datetime | None:
 
 
 def _tlp_of(obj: dict[str, Any], extra_markings: dict[str, TLP]) -> TLP | None:
+    refs = obj.get("object_marking_refs")
+    if type(refs) is list and len(refs) == 1 and type(refs[0]) is str and refs[0] in TLP_MARKINGS:
+        return TLP_MARKINGS[refs[0]]  # the usual case: one TLP marking
     refs = _strings(obj, "object_marking_refs")
-    if len(refs) == 1 and refs[0] in TLP_MARKINGS:  # the usual case: one TLP marking
-        return TLP_MARKINGS[refs[0]]
     found = [TLP_MARKINGS.get(r) or extra_markings.get(r) for r in refs if isinstance(r, str)]
     return strictest([t for t in found if t is not None])
 
 
 def _tags(obj: dict[str, Any]) -> tuple[str, ...]:
+    labels, phases = obj.get("labels"), obj.get("kill_chain_phases")
+    if labels is None and phases is None:
+        return ()
     tags = list(_strings(obj, "labels"))
     for phase in _field(obj, "kill_chain_phases", list, "keine Liste", "not a list") or []:
         if isinstance(phase, dict) and isinstance(phase.get("phase_name"), str):
@@ -131,25 +138,27 @@ def _tags(obj: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _indicator(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
-               ) -> Iterator[IndicatorRecord | Reject | Skip]:
-    pattern_type = _field(obj, "pattern_type", str, "kein Text", "not a string") or "stix"
-    pattern = _field(obj, "pattern", str, "kein Text", "not a string")
+               ) -> list[IndicatorRecord | Reject | Skip]:
+    pattern_type = obj.get("pattern_type", "stix")
+    pattern = obj.get("pattern")
+    if type(pattern_type) is not str or type(pattern) is not str:
+        pattern_type = _field(obj, "pattern_type", str, "kein Text", "not a string") or "stix"
+        pattern = _field(obj, "pattern", str, "kein Text", "not a string")
     if pattern_type != "stix":  # Sigma, YARA, Snort …: detection content, but no blockable value
-        yield Skip(where, f"{where}: Mustersprache {pattern_type[:40]} enthält keine blockierbaren Werte",
-                   f"{where_en}: pattern language {pattern_type[:40]} holds no blockable values")
-        return
+        return [Skip(where, f"{where}: Mustersprache {pattern_type[:40]} enthält keine blockierbaren Werte",
+                     f"{where_en}: pattern language {pattern_type[:40]} holds no blockable values")]
     if pattern is None:
-        yield Reject(where, f"{where}: Muster fehlt", f"{where_en}: pattern missing")
-        return
+        return [Reject(where, f"{where}: Muster fehlt", f"{where_en}: pattern missing")]
     try:
         pairs = stix_pattern.parse(pattern)
     except stix_pattern.UnsupportedPattern as exc:
         kind = Reject if exc.malformed else Skip
-        yield kind(where, f"{where}: {exc.de}", f"{where_en}: {exc.en}")
-        return
+        return [kind(where, f"{where}: {exc.de}", f"{where_en}: {exc.en}")]
     confidence = obj.get("confidence")
-    description = _field(obj, "description", str, "kein Text", "not a string")
-    name = _field(obj, "name", str, "kein Text", "not a string")
+    description, name = obj.get("description"), obj.get("name")
+    if not (description is None or type(description) is str) or not (name is None or type(name) is str):
+        description = _field(obj, "description", str, "kein Text", "not a string")
+        name = _field(obj, "name", str, "kein Text", "not a string")
     common = {
         "valid_from": _time(obj, "valid_from"),
         "valid_until": _time(obj, "valid_until"),
@@ -159,11 +168,11 @@ def _indicator(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
         "comment": description or name or None,
         "source_ref": obj.get("id"),
     }
-    yield from records_for(pairs, where_de=where, where_en=where_en, **common)
+    return list(records_for(pairs, where_de=where, where_en=where_en, **common))
 
 
 def _observable(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
-                ) -> Iterator[IndicatorRecord | Reject | Skip]:
+                ) -> list[IndicatorRecord | Reject | Skip]:
     pairs: list[tuple[IndicatorType, str]] = []
     if obj["type"] == "file":
         hashes = _field(obj, "hashes", dict, "kein Objekt", "not an object") or {}
@@ -174,28 +183,27 @@ def _observable(obj: dict[str, Any], tlp: TLP | None, where: str, where_en: str
                     raise _Malformed(f"Prüfsumme {algo} ist kein Text", f"hash {algo} is not a string")
                 pairs.append((kind, value))
         if not pairs:
-            yield Skip(where, f"{where}: Datei ohne MD5-, SHA-1- oder SHA-256-Prüfsumme",
-                       f"{where_en}: file without an MD5, SHA-1 or SHA-256 hash")
-            return
+            return [Skip(where, f"{where}: Datei ohne MD5-, SHA-1- oder SHA-256-Prüfsumme",
+                         f"{where_en}: file without an MD5, SHA-1 or SHA-256 hash")]
     else:
         value = _field(obj, "value", str, "kein Text", "not a string")
         if value is None:
             raise _Malformed("„value“ fehlt", "'value' missing")
         pairs.append((SCO_TYPES[obj["type"]], value))
-    yield from records_for(pairs, where_de=where, where_en=where_en, tlp=tlp, source_ref=obj.get("id"))
+    return list(records_for(pairs, where_de=where, where_en=where_en, tlp=tlp, source_ref=obj.get("id")))
 
 
 def _object(obj: dict[str, Any], extra_markings: dict[str, TLP], source: str
-            ) -> Iterator[IndicatorRecord | Reject | Skip | GroupInfo]:
-    """The records of one object; a field of the wrong type raises :class:`_Malformed`."""
+            ) -> list[IndicatorRecord | Reject | Skip | GroupInfo]:
+    """The records of one object, all or none: a field of the wrong type raises :class:`_Malformed`."""
     kind = obj["type"]
     if kind == "indicator":
         where, where_en = _where(obj)
-        yield from _indicator(obj, _tlp_of(obj, extra_markings), where, where_en)
-    elif kind in SCO_TYPES or kind == "file":
+        return _indicator(obj, _tlp_of(obj, extra_markings), where, where_en)
+    if kind in SCO_TYPES or kind == "file":
         where, where_en = _where(obj)
-        yield from _observable(obj, _tlp_of(obj, extra_markings), where, where_en)
-    elif kind == "marking-definition":
+        return _observable(obj, _tlp_of(obj, extra_markings), where, where_en)
+    if kind == "marking-definition":
         definition = _field(obj, "definition", dict, "kein Objekt", "not an object") or {}
         tlp_name = definition.get("tlp") if obj.get("definition_type") == "tlp" else None
         name = obj.get("name") or tlp_name
@@ -206,13 +214,14 @@ def _object(obj: dict[str, Any], extra_markings: dict[str, TLP], source: str
     elif kind in ("report", "grouping"):  # MISP exports an event as a grouping
         title = obj.get("name")
         summary = obj.get("description")
-        yield GroupInfo(title=title if isinstance(title, str) else None,
-                        summary=summary if isinstance(summary, str) else None,
-                        tlp=_tlp_of(obj, extra_markings), source=source,
-                        external_id=obj.get("id") if isinstance(obj.get("id"), str) else None,
-                        tags=list(_tags(obj)))
+        return [GroupInfo(title=title if isinstance(title, str) else None,
+                          summary=summary if isinstance(summary, str) else None,
+                          tlp=_tlp_of(obj, extra_markings), source=source,
+                          external_id=obj.get("id") if isinstance(obj.get("id"), str) else None,
+                          tags=list(_tags(obj)))]
     elif kind == "identity" and isinstance(obj.get("name"), str) and obj["name"]:
-        yield GroupInfo(source=obj["name"])
+        return [GroupInfo(source=obj["name"])]
+    return []
 
 
 def _where(obj: dict[str, Any]) -> tuple[str, str]:
@@ -239,8 +248,11 @@ def read(stream: IO[bytes], *, source: str = "STIX") -> Iterator[IndicatorRecord
                              f"object no. {index + 1}: not a STIX object")
                 continue
             try:
-                # An object is read whole before its records go out: a broken field rejects all of it.
-                yield from list(_object(obj, extra_markings, source))
+                if obj["type"] == "indicator" and type(obj.get("id")) is str:  # the hot path, one call less
+                    ref = obj["id"][:100]
+                    yield from _indicator(obj, _tlp_of(obj, extra_markings), f"Objekt {ref}", f"object {ref}")
+                else:
+                    yield from _object(obj, extra_markings, source)
             except _Malformed as exc:
                 ref = obj.get("id") if isinstance(obj.get("id"), str) else f"Nr. {index + 1}"
                 ref_en = ref if isinstance(obj.get("id"), str) else f"no. {index + 1}"
