@@ -79,7 +79,7 @@ def import_models() -> None:
 _SQLITE_TX = "kommcert.sqlite_tx"
 _READING, _WRITING = "reading", "writing"
 _SQLITE_READS = re.compile(
-    r"\s*(SELECT|EXPLAIN|RELEASE|ROLLBACK|SAVEPOINT|PRAGMA\s+[\w.]+\s*(\(|;|$)"
+    r"\s*(SELECT|EXPLAIN|RELEASE|ROLLBACK|PRAGMA\s+[\w.]+\s*(\(|;|$)"
     r"|WITH\b(?!.*\b(INSERT|UPDATE|DELETE|REPLACE)\b))", re.IGNORECASE | re.DOTALL)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -135,9 +135,10 @@ def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_
         def _sqlite_write_lock(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
             if conn.info.get(_SQLITE_TX) != _READING or _SQLITE_READS.match(statement):
                 return
+            # A SAVEPOINT counts as a write (one is opened to write), so a reading transaction has
+            # none open that the restart could drop.
             conn.info[_SQLITE_TX] = _WRITING
-            if not conn.in_nested_transaction():  # a savepoint (the tests' outer transaction) must stay
-                _take_write_lock(conn.connection.dbapi_connection)
+            _take_write_lock(conn.connection.dbapi_connection)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -230,6 +230,25 @@ def test_it_lets_a_reading_transaction_write_after_another_connection_committed(
         engine.dispose()
 
 
+def test_it_lets_a_reading_transaction_write_in_a_savepoint_after_another_connection_committed(
+        tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'nested.sqlite3'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE polls (n INTEGER)"))
+        with make_sessionmaker(engine)() as reader, engine.connect() as writer:
+            assert reader.execute(text("SELECT count(*) FROM polls")).scalar() == 0
+            with writer.begin():
+                writer.execute(text("INSERT INTO polls VALUES (1)"))
+            with reader.begin_nested():  # a best-effort write (e.g. a token's last use)
+                reader.execute(text("INSERT INTO polls VALUES (2)"))
+            reader.commit()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM polls")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
 def test_it_answers_a_read_while_a_long_writer_holds_the_lock_and_writes_its_audit_entry_later(
         tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'busy.sqlite3'}"
