@@ -225,3 +225,16 @@ def test_the_guard_lets_many_small_objects_through() -> None:
     for start in range(0, len(body), 4096):
         guard.feed(body.encode()[start:start + 4096])
     assert guard.depth == 0
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"name": "x", "type": "string", "list": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", "nested deeper than 64"),
+    ("{\"name\": \"Böse\", \"list\": []}".encode("latin-1"), "not a UTF-8 file"),
+    (gzip.compress(b'{"name": "x", "list": []}', mtime=0), "gzip file instead of text"),
+])
+def test_a_warninglist_file_is_refused_with_a_clear_reason(db, body: bytes, reason: str) -> None:  # noqa: ANN001
+    from kommcert.indicators import warninglists
+
+    with pytest.raises(InvalidInput) as exc:
+        warninglists.import_file(db, io.BytesIO(body), source="liste.json")
+    assert reason in exc.value.en and exc.value.en.startswith("liste.json: ")

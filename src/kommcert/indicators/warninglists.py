@@ -31,6 +31,7 @@ from kommcert.indicators.types import IndicatorType
 
 TYPES = ("string", "substring", "hostname", "cidr", "regex")
 MAX_ENTRIES = 1_000_000
+MAX_FILE_BYTES = 128 * 1024 * 1024  # a million entries of ~100 characters
 
 
 @dataclass
@@ -164,10 +165,14 @@ def parse_misp(data: dict[str, Any], *, source: str) -> tuple[str, str, int, str
 
 def import_file(db: Session, stream: IO[bytes], *, source: str, builtin: bool = False,
                 enabled: bool = True) -> Warninglist:
+    from kommcert.indicators.formats import guard
+
     try:
-        data = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(guard.read_json_bytes(stream, name=source, max_bytes=MAX_FILE_BYTES))
+    except json.JSONDecodeError as exc:
         raise InvalidInput(f"{source}: kein gültiges JSON ({exc})", f"{source}: invalid JSON ({exc})") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{source}: keine UTF-8-Datei", f"{source}: not a UTF-8 file") from None
     name, description, version, kind, entries = parse_misp(data, source=source)
     wl = db.scalar(select(Warninglist).where(Warninglist.name == name))
     if wl is None:

@@ -31,7 +31,7 @@ from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
 HTTP_TIMEOUT = 30.0
-MAX_FILE_BYTES = 256 * 1024 * 1024  # one event file or manifest from a remote feed
+MAX_FILE_BYTES = 64 * 1024 * 1024  # one event file or manifest from a remote feed (misp.MAX_EVENT_BYTES)
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # ~200 bytes an event: some 300,000 events
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
