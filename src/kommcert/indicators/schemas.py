@@ -100,7 +100,6 @@ class SightingWrite(BaseModel):
     log_source: str | None = Field(None, max_length=200)
     system: str | None = Field(None, max_length=200)
 
-
     @model_validator(mode="after")
     def _seen_in_order(self) -> SightingWrite:
         first, last = self.first_seen, self.last_seen
