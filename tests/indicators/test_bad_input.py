@@ -62,6 +62,7 @@ EXPECTED = {
     "misp__latin1.json": "not a UTF-8 text file",
     "misp__md5_wrong_length.json": "not a valid MD5 hash",
     "misp__not_an_event.json": "not a MISP event",
+    "misp__nul_in_comment.json": "NUL character (\\u0000) in a string",
     "misp__object_attribute_number.json": "'Attribute' is not a list",
     "misp__object_dict.json": "'Object' is not a list",
     "misp__tag_name_number.json": "'Tag' holds a name that is not a string",
@@ -90,6 +91,7 @@ EXPECTED = {
     "stix__nested_100000_deep.json": "nested deeper than 64 levels",
     "stix__nested_in_an_indicator.json": "nested deeper than 64 levels",
     "stix__no_objects.json": "holds no STIX bundle",
+    "stix__nul_in_name.json": "NUL character (\\u0000) in a string",
     "stix__pattern_number.json": "'pattern' is not a string",
     "stix__top_level_list.json": "holds no STIX bundle",
     "stix__truncated.json": "invalid JSON after object no. 0",
@@ -238,3 +240,20 @@ def test_a_warninglist_file_is_refused_with_a_clear_reason(db, body: bytes, reas
     with pytest.raises(InvalidInput) as exc:
         warninglists.import_file(db, io.BytesIO(body), source="liste.json")
     assert reason in exc.value.en and exc.value.en.startswith("liste.json: ")
+
+
+@pytest.mark.parametrize("cut", range(1, 12))
+def test_the_guard_finds_an_escaped_nul_cut_between_two_chunks(cut: int) -> None:
+    body = b'{"objects": [{"name": "b\\u0000se"}]}'
+    at = body.index(b"\\u0000") + cut - 5
+    guard = JsonGuard("cut.json")
+    with pytest.raises(InvalidInput) as exc:
+        guard.feed(body[:at])
+        guard.feed(body[at:])
+    assert "NUL character" in exc.value.en
+
+
+def test_the_guard_lets_an_escaped_backslash_before_u0000_through() -> None:
+    guard = JsonGuard("ok.json")
+    guard.feed(b'{"objects": [{"name": "C:\\\\u0000\\u00e4"}]}')  # a backslash, then the text u0000; an umlaut
+    assert guard.depth == 0

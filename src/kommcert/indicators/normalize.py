@@ -39,6 +39,7 @@ REFANG_RULES = [
 ]
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
 _HEX = re.compile(r"^[0-9a-f]+$")
+_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")  # white space and control characters (NUL cannot be stored)
 
 
 class InvalidIndicator(InvalidInput):
@@ -114,7 +115,7 @@ def normalize_url(value: str) -> str:
         raise _bad(value, "keine gültige URL", "not a valid URL") from exc
     scheme = parts.scheme.lower()
     host = parts.hostname or ""
-    if not scheme or not host or any(c.isspace() for c in text):
+    if not scheme or not host or _CONTROL.search(text):
         raise _bad(value, "keine gültige URL", "not a valid URL")
     try:
         kind, ip = normalize_ip(host)
@@ -130,7 +131,7 @@ def normalize_url(value: str) -> str:
 def normalize_email(value: str) -> str:
     text = value.strip().lower()
     local, sep, domain = text.rpartition("@")
-    if not sep or not local or len(local) > 64 or any(c.isspace() for c in local):
+    if not sep or not local or len(local) > 64 or _CONTROL.search(local):
         raise _bad(value, "keine gültige E-Mail-Adresse", "not a valid e-mail address")
     return f"{local}@{normalize_name(domain)}"
 
@@ -146,7 +147,7 @@ _PLAIN_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[
 # Already canonical: lower-case scheme and host name, no port, no user, a path, nothing to refang;
 # normalize_url would return it unchanged (a test compares both on many URLs).
 _PLAIN_URL = re.compile(r"(?:https?|ftp)://((?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9])"
-                        r"(/[^\s?#\[\](){}\\]*)")
+                        r"(/[^\s?#\[\](){}\\\x00-\x1f\x7f]*)")
 _PLAIN_NAME = re.compile(r"(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z][a-z0-9-]{0,62}[a-z0-9]")
 _PLAIN_EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@(?=.{4,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+"
                           r"[a-z][a-z0-9-]{0,62}[a-z0-9]")

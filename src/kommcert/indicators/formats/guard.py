@@ -22,6 +22,10 @@ from kommcert.errors import InvalidInput
 MAX_DEPTH = 64
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)  # a backslash and the character it escapes
 _STRING = re.compile(rb'"[^"]*"')  # once escapes are gone
+# A NUL character written as an escape (raw control characters are invalid JSON): PostgreSQL text
+# cannot hold it, so it must not get past the reader. An escape starts after an even run of backslashes.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_NUL_START = re.compile(rb"(?<!\\)(?:\\\\)*\\u(0{0,3})\Z")  # an escape cut by the chunk's end
 _STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 _KEEP = b'"[]{}'
 _NOT_KEPT = bytes(b for b in range(256) if b not in _KEEP)
@@ -57,9 +61,11 @@ class JsonGuard:
         self.odd_backslash = False
         self.object_bytes = 0
         self.offset = 0
+        self.nul_zeros: int | None = None  # the chunk before ended in "\u" and this many zeros
 
     def feed(self, chunk: bytes) -> None:
         size = len(chunk)
+        self._refuse_nul(chunk)
         if self.odd_backslash and chunk:  # the chunk before ended inside an escape
             chunk, self.odd_backslash = chunk[1:], False
         if b"\\" in chunk:  # backslashes occur in strings only: drop every escape pair
@@ -89,6 +95,18 @@ class JsonGuard:
             self.depth = max(0, self.depth + depths[-1])
         self._grow(size, lowest)
         self.offset += size
+
+    def _refuse_nul(self, chunk: bytes) -> None:
+        zeros, self.nul_zeros = self.nul_zeros, None
+        found = (zeros is not None and chunk.startswith(b"0" * (4 - zeros))) \
+            or (self.odd_backslash and chunk.startswith(b"u0000"))
+        if b"\\u" in chunk:
+            found = found or (b"u0000" in chunk and _NUL_ESCAPE.search(chunk[1:] if self.odd_backslash else chunk))
+            if b"\\u" in chunk[-5:] and (cut := _NUL_START.search(chunk, max(0, len(chunk) - 256))):
+                self.nul_zeros = len(cut.group(1))
+        if found:
+            raise InvalidInput(f"{self.name}: NUL-Zeichen (\\u0000) in einem Text (bei Byte {self.offset})",
+                               f"{self.name}: NUL character (\\u0000) in a string (at byte {self.offset})")
 
     def _grow(self, size: int, lowest: int) -> None:
         if self.item_depth is None or self.max_object_bytes is None:
