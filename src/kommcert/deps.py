@@ -107,7 +107,7 @@ def get_actor(request: Request, db: DbSession) -> Actor:
             raise AuthenticationFailed(
                 "Token ungültig, abgelaufen oder widerrufen.", "Token invalid, expired or revoked."
             )
-        actor = accounts_service.actor_for(db, token.user, token=token)
+        actor = accounts_service.actor_for_token(db, token)
     else:
         session = accounts_service.resolve_session(db, request.cookies.get(SESSION_COOKIE))
         if session is not None:

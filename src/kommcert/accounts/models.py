@@ -96,12 +96,19 @@ class UserInvitation(Base):
 
 
 class ApiToken(Base):
-    """A bearer token. Shown once; stored as SHA-256 (it is 256 random bits, so no slow hash)."""
+    """A bearer token. Shown once; stored as SHA-256 (it is 256 random bits, so no slow hash).
+
+    A token belongs either to a person (``user_id``) or, as a service token for appliances, to an
+    organisation (``org_id``, read-only): that one sees what the organisation sees, never what is
+    addressed to a named person and never TLP:RED.
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -111,7 +118,16 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    org: Mapped[Organization | None] = relationship()
+
+    @property
+    def owner_org_id(self) -> int:
+        return self.org_id if self.user is None else self.user.org_id  # type: ignore[return-value]
+
+    @property
+    def is_service(self) -> bool:
+        return self.user_id is None
 
     def is_usable(self, now: datetime) -> bool:
         if self.revoked_at is not None:

@@ -49,11 +49,17 @@ class TokenCreate(BaseModel):
                                                   "only; anyone else's id is refused with 403.")
 
 
+class ServiceTokenCreate(BaseModel):
+    name: NonBlank = Field(max_length=100)
+    expires_at: datetime | None = None
+
+
 class TokenRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    user_id: int
+    user_id: int | None = Field(description="The owner; empty for a service token of an organisation.")
+    org_id: int | None = Field(None, description="For a service token: its organisation.")
     name: str
     prefix: str
     scope: TokenScope

@@ -330,9 +330,9 @@ def create_token_with_password(
 def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
     now = utcnow()
-    if token is None or not token.is_usable(now) or not token.user.is_active:
+    if token is None or not token.is_usable(now) or (token.user is not None and not token.user.is_active):
         audit_service.record(db, AuditEvent(
-            events.TOKEN_REJECTED, org_id=token.user.org_id if token else None,
+            events.TOKEN_REJECTED, org_id=token.owner_org_id if token else None,
             object_type="api_token", object_id=token.id if token else None, ip=ip,
             detail={"prefix": text[:11]},
         ))
@@ -343,15 +343,66 @@ def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken 
     return token
 
 
+def actor_for_token(db: Session, token: ApiToken) -> Actor:
+    """A person's token acts as that person (within its scope); a service token as its
+    organisation without a person: no named-person targets, no TLP:RED, read-only."""
+    if token.user is not None:
+        return actor_for(db, token.user, token=token)
+    org = token.org
+    return Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=None,  # type: ignore[union-attr]
+                 org_path=orgs_service.ancestor_ids(db, org.id), token_scope=TokenScope.read,  # type: ignore[union-attr]
+                 token_id=token.id, service=True)
+
+
+def create_service_token(db: Session, *, actor: Actor, name: str, expires_at: datetime | None) -> tuple[str, ApiToken]:
+    """A read-only token of the actor's organisation for appliances (firewalls, DNS, SIEM): it
+    belongs to no person, so it outlives staff changes and never carries anyone's personal access.
+    Only the organisation's own administrators create one (a CERT does not get a Gemeinde's view)."""
+    if actor.user_id is None or not actor.is_admin or not actor.can_write:
+        raise PermissionDenied("Nur Administratoren der eigenen Organisation legen Organisations-Tokens an.",
+                               "Only administrators of the organisation create its service tokens.")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("Das Ablaufdatum liegt in der Vergangenheit.", "The expiry lies in the past.")
+    text, prefix = new_api_token()
+    token = ApiToken(org_id=actor.org_id, created_by_id=actor.user_id, name=name, prefix=prefix,
+                     token_hash=digest(text), scope=TokenScope.read, expires_at=expires_at)
+    db.add(token)
+    db.flush()
+    audit_service.record(db, AuditEvent(
+        events.TOKEN_CREATED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="api_token",
+        object_id=token.id, detail={"name": name, "scope": str(TokenScope.read), "prefix": prefix, "service": True},
+    ))
+    return text, token
+
+
+def service_tokens(db: Session, *, actor: Actor) -> Sequence[ApiToken]:
+    """The organisation's service tokens, for its administrators."""
+    if actor.user_id is None or not actor.is_admin:
+        return []
+    return db.scalars(select(ApiToken).where(ApiToken.org_id == actor.org_id, ApiToken.user_id.is_(None))
+                      .order_by(ApiToken.created_at.desc())).all()
+
+
 def tokens_of(db: Session, *, user_id: int) -> Sequence[ApiToken]:
     return db.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).all()
 
 
+def _may_manage_token(actor: Actor, token: ApiToken) -> bool:
+    if actor.user_id is None:  # a service token manages nothing
+        return False
+    if token.user_id is None:  # a service token: its organisation's administrators
+        return actor.is_admin and actor.org_id == token.org_id
+    return token.user_id == actor.user_id or (actor.is_admin and (actor.is_cert or actor.org_id == token.owner_org_id))
+
+
 def token_for(db: Session, *, actor: Actor, token_id: int) -> ApiToken:
-    """One of the actor's own tokens, or of a user the actor administers; else "not found"."""
+    """One of the actor's own tokens, of a user the actor administers, or of the actor's organisation
+    (administrators); else "not found"."""
     token = db.get(ApiToken, token_id)
-    if token is None or (token.user_id != actor.user_id and not (
-            actor.is_admin and (actor.is_cert or actor.org_id == token.user.org_id))):
+    if token is None or not _may_manage_token(actor, token):
         raise NotFound("Token nicht gefunden.", "Token not found.")
     return token
 
@@ -365,14 +416,13 @@ def list_tokens(db: Session, *, actor: Actor, user: User) -> Sequence[ApiToken]:
 
 
 def revoke_token(db: Session, *, actor: Actor | None, token: ApiToken) -> None:
-    if actor is not None and actor.user_id != token.user_id and not can_manage_users_of(
-        actor, token.user.org_id
-    ):
+    if actor is not None and not (_may_manage_token(actor, token) and (
+            token.user_id == actor.user_id or actor.can_write)):
         raise PermissionDenied()
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit_service.record(db, AuditEvent(
             events.TOKEN_REVOKED, actor_user_id=actor.user_id if actor else None,
-            org_id=token.user.org_id, object_type="api_token", object_id=token.id,
+            org_id=token.owner_org_id, object_type="api_token", object_id=token.id,
         ))
     db.flush()

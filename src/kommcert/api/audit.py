@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from kommcert.api.auth import UserActor
+from kommcert.api.auth import PersonActor
 from kommcert.audit import reading as audit_reading
 from kommcert.audit import service as audit_service
 from kommcert.audit.schemas import AuditPage
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("", response_model=AuditPage)
-def list_audit(db: DbSession, actor: UserActor, action: str | None = Query(None, max_length=64),
+def list_audit(db: DbSession, actor: PersonActor, action: str | None = Query(None, max_length=64),
                org_id: Id | None = None, before_id: Id | None = None,
                limit: int = Query(100, ge=1, le=1000)) -> AuditPage:
     entries = audit_service.list_entries(db, actor=actor, org_id=org_id, action=action, limit=limit,

@@ -25,5 +25,14 @@ def require_writer(actor: Annotated[Actor, Depends(require_user)]) -> Actor:
     return actor
 
 
+def require_person(actor: Annotated[Actor, Depends(require_user)]) -> Actor:
+    """Routes about a person's own account (me, tokens, users, audit): not for service tokens."""
+    if actor.user_id is None:
+        raise PermissionDenied("Ein Organisations-Token gehört keiner Person; diese Funktion braucht eine Person.",
+                               "A service token belongs to no person; this needs a person's credential.")
+    return actor
+
+
 UserActor = Annotated[Actor, Depends(require_user)]
 WriterActor = Annotated[Actor, Depends(require_writer)]
+PersonActor = Annotated[Actor, Depends(require_person)]

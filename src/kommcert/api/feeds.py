@@ -37,7 +37,7 @@ def feed_actor(request: Request, db: DbSession, token: str | None = Query(None, 
     if found is None:
         db.commit()  # keep the audit entry of the rejected token
         raise AuthenticationFailed("Token ungültig, abgelaufen oder widerrufen.", "Token invalid, expired or revoked.")
-    return accounts_service.actor_for(db, found.user, token=found)
+    return accounts_service.actor_for_token(db, found)
 
 
 FeedActor = Annotated[Actor, Depends(feed_actor)]

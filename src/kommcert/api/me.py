@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from kommcert.accounts import service as accounts_service
-from kommcert.api.auth import UserActor
+from kommcert.api.auth import PersonActor
 from kommcert.deps import DbSession
 
 router = APIRouter(tags=["me"])
@@ -22,7 +22,7 @@ class MeRead(BaseModel):
 
 
 @router.get("/me", response_model=MeRead)
-def read_me(db: DbSession, actor: UserActor) -> MeRead:
+def read_me(db: DbSession, actor: PersonActor) -> MeRead:
     user = accounts_service.get_user(db, actor.user_id)  # type: ignore[arg-type]
     return MeRead(
         user_id=user.id, email=user.email, name=user.name, role=str(user.role), org_id=user.org_id,

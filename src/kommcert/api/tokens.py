@@ -3,8 +3,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kommcert.accounts import service as accounts_service
-from kommcert.accounts.schemas import TokenCreate, TokenCreated, TokenRead
-from kommcert.api.auth import UserActor, WriterActor
+from kommcert.accounts.schemas import ServiceTokenCreate, TokenCreate, TokenCreated, TokenRead
+from kommcert.api.auth import PersonActor, WriterActor
 from kommcert.deps import DbSession
 from kommcert.validation import Id
 
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
 @router.get("", response_model=list[TokenRead])
-def list_tokens(db: DbSession, actor: UserActor, user_id: Id | None = None) -> list[TokenRead]:
+def list_tokens(db: DbSession, actor: PersonActor, user_id: Id | None = None) -> list[TokenRead]:
     user = accounts_service.get_user(db, user_id or actor.user_id)  # type: ignore[arg-type]
     return [TokenRead.model_validate(t) for t in accounts_service.list_tokens(db, actor=actor, user=user)]
 
@@ -21,6 +21,21 @@ def list_tokens(db: DbSession, actor: UserActor, user_id: Id | None = None) -> l
 def create_token(token_in: TokenCreate, db: DbSession, actor: WriterActor) -> TokenCreated:
     text, token = accounts_service.create_own_token(db, actor=actor, name=token_in.name, scope=token_in.scope,
                                                     expires_at=token_in.expires_at, for_user_id=token_in.user_id)
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=text)
+
+
+@router.get("/service", response_model=list[TokenRead])
+def list_service_tokens(db: DbSession, actor: PersonActor) -> list[TokenRead]:
+    """The organisation's service tokens (administrators; empty for everyone else)."""
+    return [TokenRead.model_validate(t) for t in accounts_service.service_tokens(db, actor=actor)]
+
+
+@router.post("/service", response_model=TokenCreated, status_code=201)
+def create_service_token(token_in: ServiceTokenCreate, db: DbSession, actor: WriterActor) -> TokenCreated:
+    """A read-only token of the caller's organisation for appliances: sees what the organisation
+    sees, never what is addressed to a named person, never TLP:RED. Administrators only."""
+    text, token = accounts_service.create_service_token(db, actor=actor, name=token_in.name,
+                                                        expires_at=token_in.expires_at)
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=text)
 
 

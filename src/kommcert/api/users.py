@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from kommcert.accounts import invitations
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.schemas import UserCreate, UserCreated, UserRead, UserUpdate
-from kommcert.api.auth import UserActor, WriterActor
+from kommcert.api.auth import PersonActor, WriterActor
 from kommcert.deps import DbSession, SettingsDep
 from kommcert.orgs import service as orgs_service
 from kommcert.validation import Id
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 @router.get("", response_model=list[UserRead])
-def list_users(db: DbSession, actor: UserActor, org_id: Id | None = None) -> list[UserRead]:
+def list_users(db: DbSession, actor: PersonActor, org_id: Id | None = None) -> list[UserRead]:
     users = accounts_service.list_users(db, actor=actor, org_id=org_id or actor.org_id)  # type: ignore[arg-type]
     return [UserRead.model_validate(u) for u in users]
 
@@ -30,7 +30,7 @@ def create_user(user_in: UserCreate, db: DbSession, actor: WriterActor, settings
 
 
 @router.get("/{user_id}", response_model=UserRead)
-def read_user(user_id: Id, db: DbSession, actor: UserActor) -> UserRead:
+def read_user(user_id: Id, db: DbSession, actor: PersonActor) -> UserRead:
     return UserRead.model_validate(accounts_service.managed_user(db, actor=actor, user_id=user_id))
 
 

@@ -19,10 +19,13 @@ class Actor:
     # None for a browser session (full rights of the role), else the token's scope.
     token_scope: TokenScope | None = None
     token_id: int | None = None
+    # An organisation's service token (appliances): no person, so nothing addressed to a named
+    # person and no TLP:RED; read-only.
+    service: bool = False
 
     @property
     def is_authenticated(self) -> bool:
-        return self.user_id is not None
+        return self.user_id is not None or (self.service and self.org_id is not None)
 
     @property
     def is_cert(self) -> bool:

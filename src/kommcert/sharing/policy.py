@@ -49,7 +49,8 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
             *conds,
         )
 
-    named_user = target(ShareTarget.user_id == actor.user_id)
+    # A service token has no person: "= NULL" must not match the org targets' empty user_id.
+    named_user = target(ShareTarget.user_id == actor.user_id) if actor.user_id is not None else false()
     org_addressed = target(ShareTarget.org_id == actor.org_id)
     subtree_addressed = target(
         ShareTarget.include_subtree.is_(True), ShareTarget.org_id.in_(actor.org_path)
@@ -65,7 +66,7 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
             ),
         ),
     )
-    creator = model.created_by_id == actor.user_id
+    creator = model.created_by_id == actor.user_id if actor.user_id is not None else false()
 
     return or_(
         model.tlp.in_([TLP.clear, TLP.green]),

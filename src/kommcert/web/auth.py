@@ -17,7 +17,7 @@ class LoginRequired(Exception):
 
 
 def require_page_user(request: Request, actor: CurrentActor) -> Actor:
-    if not actor.is_authenticated:
+    if not actor.is_authenticated or actor.user_id is None:  # pages are for persons, not service tokens
         session = getattr(request.state, "user_session", None)
         target = "/login/mfa" if session is not None and not session.mfa_passed else "/login"
         raise LoginRequired(f"{target}?next={quote(request.url.path)}")

@@ -26,6 +26,7 @@ def _page(request: Request, db, actor, user_id: Id | None, **extra: object) -> R
     org_users = accounts_service.list_users(db, actor=actor, org_id=actor.org_id) if actor.is_admin else []
     status = extra.pop("status_code", 200)
     return render(request, "tokens/list.html", {"user": user, "tokens": tokens, "org_users": org_users,
+                                                "service_tokens": accounts_service.service_tokens(db, actor=actor),
                                                 "now": utcnow(), **extra}, status_code=status)  # type: ignore[arg-type]
 
 
@@ -50,8 +51,22 @@ def token_create(request: Request, db: DbSession, actor: PageActor, name: str = 
     return _page(request, db, actor, None, new_token=text, new_token_name=token.name)
 
 
+@router.post("/tokens/service")
+def service_token_create(request: Request, db: DbSession, actor: PageActor, name: str = Form(""),
+                         days: int = Form(365, le=3650)) -> Response:
+    expires = utcnow() + timedelta(days=days) if days > 0 else None
+    try:
+        text, token = accounts_service.create_service_token(db, actor=actor, name=name, expires_at=expires)
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return _page(request, db, actor, None, error=exc, status_code=exc.status_code)
+    return _page(request, db, actor, None, new_token=text, new_token_name=token.name)
+
+
 @router.post("/tokens/{token_id}/revoke")
 def token_revoke(token_id: Id, db: DbSession, actor: PageActor) -> Response:
     token = accounts_service.token_for(db, actor=actor, token_id=token_id)
     accounts_service.revoke_token(db, actor=actor, token=token)
-    return RedirectResponse(f"/tokens?user_id={token.user_id}", status_code=303)
+    return RedirectResponse("/tokens" if token.user_id is None else f"/tokens?user_id={token.user_id}",
+                            status_code=303)
