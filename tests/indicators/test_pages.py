@@ -226,3 +226,19 @@ def test_it_adds_to_no_report_of_another_organisation(client, db, personas, logi
                                                        "report": str(report.id), "values": ["198.51.100.79"]})
     assert response.status_code == status
     assert db.scalars(select(Indicator)).all() == []
+
+
+def test_it_names_skipped_objects_in_the_preview_and_on_the_result_page(client, personas, login) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    body = stix_bundle(["[ipv4-addr:value = '198.51.100.7']", "[file:name = 'rechnung.exe']"])
+    page = client.get("/indicators/import")
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                      "action": "preview", "tlp": "amber"},
+                          files={"file": ("b.json", body, "application/json")})
+    assert preview.status_code == 200 and "Nicht blockierbar, übersprungen" in preview.text
+    assert "file:name" in preview.text
+    done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
+                                                   "action": "import", "tlp": "amber"},
+                       files={"file": ("b.json", body, "application/json")})
+    assert done.status_code == 200 and "Nicht blockierbar, übersprungen" in done.text and "file:name" in done.text
+

@@ -17,7 +17,7 @@ from kommcert.indicators import importing, readers
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.feeds import FeedFormat
-from kommcert.indicators.formats.records import IndicatorRecord, Reject
+from kommcert.indicators.formats.records import IndicatorRecord, Reject, Skip
 from kommcert.indicators.readers import ImportFormat
 from kommcert.indicators.sightings import SightingIn
 from kommcert.indicators.types import IndicatorType
@@ -136,7 +136,7 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
                 options=options,
                 reader_options=reader_options if fmt == ImportFormat.csv else None)
             return render(request, "indicators/imported.html", {"result": result, "target": target})
-        records, rejects, total = [], [], 0
+        records, rejects, skipped, total = [], [], [], 0
         for item in readers.read(fmt, io.BytesIO(data), name=name, **(reader_options if fmt == "csv" else {})):
             if isinstance(item, IndicatorRecord):
                 total += 1
@@ -144,8 +144,11 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
                     records.append(item)
             elif isinstance(item, Reject) and len(rejects) < PREVIEW_ROWS:
                 rejects.append(item)
+            elif isinstance(item, Skip) and len(skipped) < PREVIEW_ROWS:
+                skipped.append(item)
         return _import_form(request, db, actor, preview={
-            "records": records, "rejects": rejects, "total": total, "name": name, "freetext": fmt == "freetext",
+            "records": records, "rejects": rejects, "skipped": skipped, "total": total, "name": name,
+            "freetext": fmt == "freetext",
             "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep, target=target)
     except DomainError as exc:
         # An import writes batch by batch: the error page makes get_db roll the earlier batches
