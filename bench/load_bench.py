@@ -175,10 +175,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, workers: int, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, workers: int, log: Path, feed_state_seconds: float | None = None,
+                 ) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "KOMMCERT_ENV": "dev", "KOMMCERT_SECURE_COOKIES": "false", "KOMMCERT_DATABASE_URL": url,
            "KOMMCERT_SECRET_KEY": SECRET}
+    if feed_state_seconds is not None:
+        env["KOMMCERT_FEED_STATE_SECONDS"] = str(feed_state_seconds)
     with log.open("wb") as out:
         server = subprocess.Popen(  # noqa: S603 - our own CLI
             [sys.executable, "-m", "kommcert", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -216,6 +219,7 @@ class Sample:
     values: int = 0
     error: str = ""
     etag: str | None = None
+    started: float = 0.0  # perf_counter at the request's start
 
 
 @dataclass
@@ -225,14 +229,15 @@ class Recorder:
     async def get_feed(self, http: httpx.AsyncClient, kind: str, token: str, etag: str | None = None) -> Sample:
         headers = {"If-None-Match": etag} if etag else {}
         t = time.perf_counter()
+        started = t
         try:
             response = await http.get("/feeds/txt", params={"token": token}, headers=headers)
             body = response.text
             sample = Sample(kind, time.perf_counter() - t, response.status_code,
                             values=sum(1 for line in body.splitlines() if line and not line.startswith("#")),
-                            etag=response.headers.get("etag"))
+                            etag=response.headers.get("etag"), started=started)
         except httpx.HTTPError as exc:
-            sample = Sample(kind, time.perf_counter() - t, 0, error=f"{type(exc).__name__}: {exc}")
+            sample = Sample(kind, time.perf_counter() - t, 0, error=f"{type(exc).__name__}: {exc}", started=started)
         if kind == "poll 304" and sample.status == 200:
             sample.kind = "poll (tag changed)"
         self.samples.append(sample)
@@ -327,7 +332,7 @@ async def run_load(base: str, land: Land, args: argparse.Namespace, bundles: tup
         await asyncio.gather(*searches)
         wall = time.perf_counter() - start
         result["import_burst"] = {"seconds": imported.seconds, "imported": imported.values}
-        result["burst"] = {"seconds": wall, "samples": burst.samples}
+        result["burst"] = {"seconds": wall, "samples": burst.samples, "start": start}
         print(f"burst: {len(burst.samples):,} requests in {wall:,.1f} s; import {imported.seconds:,.1f} s", flush=True)
     return result
 
@@ -373,16 +378,17 @@ def render(report: dict) -> str:
     a, m, burst = report["args"], report["machine"], report["burst"]
     alone, loaded = report["import_alone"], report["import_burst"]
     slowdown = loaded["seconds"] / alone["seconds"] if alone["seconds"] else 0
+    state = f" --feed-state-seconds {a['feed_state_seconds']:g}" if a.get("feed_state_seconds") is not None else ""
     lines = [
-        "## Load: appliances, analysts and an import at once (issue 5)",
+        "## Load: a Land's appliances, analysts and an import at once",
         "",
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, load average "
         f"{m['load_before'][0]} before and {m['load'][0]} after (the machine was shared with other work; the "
         f"load generator ran on it too). `python bench/load_bench.py --db {a['db']} --indicators {a['indicators']} "
-        f"--appliances {a['appliances']} --burst {a['burst']}`: {a['db']}, `kommcert serve --workers "
+        f"--appliances {a['appliances']} --burst {a['burst']:g}{state}`: {a['db']}, `kommcert serve --workers "
         f"{a['workers']}`, {a['indicators']:,} indicators of which {a['feed_values']:,} TLP:GREEN make each "
         f"Gemeinde's `/feeds/txt`; {a['appliances']:,} appliances (read tokens of {a['municipalities']} "
-        f"Gemeinden) poll once with their ETag, arrivals spread over {a['burst']} s; {a['full_polls']} more "
+        f"Gemeinden) poll once with their ETag, arrivals spread over {a['burst']:g} s; {a['full_polls']} more "
         f"download the full list meanwhile; {a['analysts']} analysts search without pause; one import of "
         f"{a['import_values']:,} new values runs from the start.",
         "",
@@ -432,6 +438,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--import-values", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--prime-concurrency", type=int, default=4)
+    parser.add_argument("--feed-state-seconds", type=float, help="the server's KOMMCERT_FEED_STATE_SECONDS")
     parser.add_argument("--workdir", default="/tmp/kommcert-load")  # noqa: S108 - scratch data only
     parser.add_argument("--json", help="write the full report here")
     parser.add_argument("--write-docs", action="store_true")
@@ -448,7 +455,7 @@ def main(argv: list[str] | None = None) -> dict:
     url, drop = scratch_database(args.db, workdir)
     try:
         land = build_land(url, args, workdir)
-        server, base = start_server(url, args.workers, workdir / "server.log")
+        server, base = start_server(url, args.workers, workdir / "server.log", args.feed_state_seconds)
         try:
             result = asyncio.run(run_load(base, land, args, (bundles[0], bundles[1])))
         finally:
@@ -465,6 +472,10 @@ def main(argv: list[str] | None = None) -> dict:
     section = render(report)
     print(section)
     if args.json:
+        # Each burst poll as (seconds after the burst's start, latency ms, status): slow ones that
+        # cluster in time point at shared work (the data state), scattered ones at queueing.
+        report["burst_polls"] = [(round(s.started - result["burst"]["start"], 3), round(s.seconds * 1000, 1), s.status)
+                                 for s in result["burst"]["samples"] if s.kind.startswith(("poll", "full"))]
         Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
     if args.write_docs:
         update_docs(section, title="## Load")
