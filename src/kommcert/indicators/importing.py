@@ -164,8 +164,8 @@ class _Importer:
         """A new source group (a MISP event): what follows gets reports of its own, under its own TLP
         (or the import's) and title. The caller has flushed the group before."""
         self._wait()
-        self.group = GroupInfo(title=item.title, summary=item.summary, tlp=item.tlp,
-                               source=item.source or self.group.source, starts_report=True)
+        self.group = GroupInfo(title=item.title, summary=item.summary, tlp=item.tlp, source=item.source,
+                               starts_report=True)
         self.reports, self.report_ids = {}, {}
         if self.target is not None:  # records under the target's TLP still extend it
             self.reports[TLP(self.target.tlp)] = self.target
