@@ -374,13 +374,17 @@ def _machine() -> dict:
             "load": [round(x, 1) for x in os.getloadavg()]}
 
 
+TITLES = {"postgresql": "## Load: a Land's appliances, analysts and an import at once",
+          "sqlite": "## Load on SQLite (the embedded default)"}
+
+
 def render(report: dict) -> str:
     a, m, burst = report["args"], report["machine"], report["burst"]
     alone, loaded = report["import_alone"], report["import_burst"]
     slowdown = loaded["seconds"] / alone["seconds"] if alone["seconds"] else 0
     state = f" --feed-state-seconds {a['feed_state_seconds']:g}" if a.get("feed_state_seconds") is not None else ""
     lines = [
-        "## Load: a Land's appliances, analysts and an import at once",
+        TITLES[a["db"]],
         "",
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, load average "
         f"{m['load_before'][0]} before and {m['load'][0]} after (the machine was shared with other work; the "
@@ -478,7 +482,7 @@ def main(argv: list[str] | None = None) -> dict:
                                  for s in result["burst"]["samples"] if s.kind.startswith(("poll", "full"))]
         Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
     if args.write_docs:
-        update_docs(section, title="## Load")
+        update_docs(section, title=TITLES[args.db])
     return report
 
 
