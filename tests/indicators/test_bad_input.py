@@ -9,6 +9,7 @@ the large ones are built here.
 from __future__ import annotations
 
 import gzip
+import importlib
 import io
 import json
 import time
@@ -257,3 +258,21 @@ def test_the_guard_lets_an_escaped_backslash_before_u0000_through() -> None:
     guard = JsonGuard("ok.json")
     guard.feed(b'{"objects": [{"name": "C:\\\\u0000\\u00e4"}]}')  # a backslash, then the text u0000; an umlaut
     assert guard.depth == 0
+
+
+@pytest.mark.parametrize(("fmt", "limit", "body", "reason"), [
+    ("stix", ("kommcert.indicators.formats.stix", "MAX_OBJECT_BYTES", 1024 * 1024),
+     b'{"objects": [{"type": "indicator", "description": "' + b"a" * (3 * 1024 * 1024) + b'"}]}',
+     "one object is larger than 1 MiB"),
+    ("misp", ("kommcert.indicators.formats.misp", "MAX_EVENT_BYTES", 1024 * 1024),
+     b'{"Event": {"info": "' + b"a" * (2 * 1024 * 1024) + b'", "Attribute": []}}', "larger than 1 MiB"),
+    ("freetext", ("kommcert.indicators.readers", "MAX_FREETEXT_BYTES", 1024 * 1024),
+     b"evil.example " * 100_000, "free text larger than 1 MiB"),
+])
+def test_each_reader_bounds_the_size_it_holds_in_memory(fmt: str, limit: tuple, body: bytes, reason: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    module, name, value = limit
+    monkeypatch.setattr(importlib.import_module(module), name, value)
+    with pytest.raises(InvalidInput) as exc:
+        list(readers.read(fmt, io.BytesIO(body), name="gross.json"))
+    assert reason in exc.value.en and exc.value.en.startswith("gross.json: ")
