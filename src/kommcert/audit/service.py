@@ -102,11 +102,11 @@ def write_kept(db: Session) -> None:
     db.add_all(_entry(event, created_at) for event, created_at in items)
     try:
         db.commit()
-    except OperationalError as exc:
+    except OperationalError as exc:  # the database is busy or gone for now: keep them for later
         db.rollback()
+        _backlog.put(items)
         if not is_write_lock_timeout(exc):
             raise
-        _backlog.put(items)
 
 
 @event.listens_for(Session, "after_commit")
