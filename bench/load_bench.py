@@ -382,14 +382,17 @@ def render(report: dict) -> str:
     a, m, burst = report["args"], report["machine"], report["burst"]
     alone, loaded = report["import_alone"], report["import_burst"]
     slowdown = loaded["seconds"] / alone["seconds"] if alone["seconds"] else 0
-    state = f" --feed-state-seconds {a['feed_state_seconds']:g}" if a.get("feed_state_seconds") is not None else ""
+    flags = ("db", "indicators", "feed_values", "appliances", "municipalities", "burst", "full_polls", "analysts",
+             "import_values", "workers", "feed_state_seconds")
+    command = "python bench/load_bench.py " + " ".join(
+        f"--{flag.replace('_', '-')} {a[flag]:g}" if isinstance(a[flag], float) else f"--{flag.replace('_', '-')} "
+        f"{a[flag]}" for flag in flags if a.get(flag) is not None)
     lines = [
         TITLES[a["db"]],
         "",
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, load average "
         f"{m['load_before'][0]} before and {m['load'][0]} after (the machine was shared with other work; the "
-        f"load generator ran on it too). `python bench/load_bench.py --db {a['db']} --indicators {a['indicators']} "
-        f"--appliances {a['appliances']} --burst {a['burst']:g}{state}`: {a['db']}, `kommcert serve --workers "
+        f"load generator ran on it too). `{command}`: {a['db']}, `kommcert serve --workers "
         f"{a['workers']}`, {a['indicators']:,} indicators of which {a['feed_values']:,} TLP:GREEN make each "
         f"Gemeinde's `/feeds/txt`; {a['appliances']:,} appliances (read tokens of {a['municipalities']} "
         f"Gemeinden) poll once with their ETag, arrivals spread over {a['burst']:g} s; {a['full_polls']} more "
@@ -446,7 +449,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--workdir", default="/tmp/kommcert-load")  # noqa: S108 - scratch data only
     parser.add_argument("--json", help="write the full report here")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--render", metavar="JSON", help="only render a saved report (from --json) again")
     args = parser.parse_args(argv)
+    if args.render:
+        report = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        print(render(report))
+        if args.write_docs:
+            update_docs(render(report), title=TITLES[report["args"]["db"]])
+        return report
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     load_before = [round(x, 1) for x in os.getloadavg()]
