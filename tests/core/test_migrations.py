@@ -51,3 +51,35 @@ def test_machine_values_compare_bytewise_on_postgresql(engine: Engine) -> None:
     for key in (("indicators", "value"), ("indicators", "type"), ("sightings", "idempotency_key")):
         assert columns[key]["type"].collation == wanted, key
     assert columns[("reports", "title")]["type"].collation is None
+
+
+def test_data_migrations_clear_leaky_audiences_and_wrong_email_flags(tmp_path) -> None:  # noqa: ANN001
+    """0008: sightings addressed their publishers (details sideways); 0009: host name lists had
+    flagged e-mail addresses at common providers."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, revision="0007")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organizations (id, key, kind, name, require_totp, created_at, updated_at) "
+                              "VALUES (1, 'k', 'kreis', 'Kreis', 0, '2020-01-01', '2020-01-01')"))
+            conn.execute(text("INSERT INTO share_targets (object_type, object_id, org_id, include_subtree, created_at) "
+                              "VALUES ('sighting', 1, 1, 0, '2020-01-01'), ('report', 1, 1, 1, '2020-01-01')"))
+            conn.execute(text("INSERT INTO warninglists (name, description, version, type, builtin, enabled, entries, "
+                              "updated_at) VALUES ('Common', '', 1, 'hostname', 1, 1, 'outlook.com', '2020-01-01'), "
+                              "('Exact', '', 1, 'string', 1, 1, 'x@y.example', '2020-01-01')"))
+            for n, (kind, value, flag) in enumerate([("email", "evil@outlook.com", "Common"),
+                                                     ("domain", "outlook.com", "Common"),
+                                                     ("email", "x@y.example", "Exact")]):
+                conn.execute(text("INSERT INTO indicators (uuid, type, value, created_at, updated_at, warninglist, "
+                                  "warninglist_override, review_state) VALUES (:u, :t, :v, '2020-01-01', '2020-01-01', "
+                                  ":w, 0, 'none')"), {"u": f"{n:032x}", "t": kind, "v": value, "w": flag})
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT object_type FROM share_targets")).scalars().all() == ["report"]
+            flags = dict(conn.execute(text("SELECT value, warninglist FROM indicators")).all())
+        assert flags == {"evil@outlook.com": None, "outlook.com": "Common", "x@y.example": "Exact"}
+    finally:
+        engine.dispose()
