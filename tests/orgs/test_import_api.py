@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from kommcert.accounts.models import TokenScope
 from tests.orgs.gv100ad_builder import musterland, text
 
@@ -34,3 +36,16 @@ def test_it_refuses_a_file_that_is_not_utf8(client, personas) -> None:  # noqa: 
     response = client.post("/api/v1/orgs/import/csv", headers=personas.auth("land_cert_admin"),
                            files={"file": ("orgs.csv", b"key;kind;name\n\xff\xfe;x;y\n", "text/csv")})
     assert response.status_code == 422 and "UTF-8" in response.json()["en"]
+
+
+@pytest.mark.parametrize("body", [b"key;kind;name\n" + b"x" * 200_000 + b";kreis;y\n", b"x" * 200_000 + b";kind\n"])
+def test_it_answers_an_overlong_csv_field_with_422(client, db, personas, body: bytes) -> None:  # noqa: ANN001
+    from sqlalchemy import func, select
+
+    from kommcert.orgs.models import Organization
+
+    before = db.scalar(select(func.count(Organization.id)))
+    response = client.post("/api/v1/orgs/import/csv", headers=personas.auth("land_cert_admin"),
+                           files={"file": ("orgs.csv", body, "text/csv")})
+    assert response.status_code == 422 and "orgs.csv, line" in response.json()["en"]
+    assert db.scalar(select(func.count(Organization.id))) == before

@@ -41,6 +41,8 @@ def read(stream: IO[str], *, name: str) -> list[OrgRecord]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise InvalidInput(f"{name}: die Datei ist leer.", f"{name}: the file is empty.") from None
+    except csv.Error as exc:  # e.g. a header field over the csv module's 131,072 characters
+        raise _error(name, 1, f"CSV-Fehler: {exc}", f"CSV error: {exc}") from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise _error(name, 1, f"Spalte(n) fehlen: {', '.join(missing)}", f"missing column(s): {', '.join(missing)}")
