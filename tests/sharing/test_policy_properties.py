@@ -136,6 +136,10 @@ def test_the_sql_filter_equals_the_reference(any_engine: Engine, world: World) -
             actor = Actor(user_id=user.id, org_id=org.id, org_kind=OrgKind(org.kind), role=Role.member,
                           org_path=tuple(reference.ancestors(parents, org.id)))
             actors.append((actor, reference.RefActor(user.id, org.id, OrgKind(org.kind).is_cert)))
+        for org in orgs:  # each organisation's service token (appliances)
+            actor = Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=Role.member,
+                          org_path=tuple(reference.ancestors(parents, org.id)), service=True)
+            actors.append((actor, reference.RefActor(None, org.id, OrgKind(org.kind).is_cert, service=True)))
         ids = [r.id for r in reports]
         for actor, ref_actor in actors:
             stmt = policy.visible(select(Report.id).where(Report.id.in_(ids)), Report, actor)

@@ -33,6 +33,7 @@ class RefActor:
     user_id: int | None
     org_id: int | None
     is_cert: bool
+    service: bool = False  # an organisation's service token: the org's view, no person
 
 
 def ancestors(parents: Mapping[int, int | None], org_id: int) -> list[int]:
@@ -52,13 +53,14 @@ def in_subtree(parents: Mapping[int, int | None], org_id: int, root: int) -> boo
 def may_see(parents: Mapping[int, int | None], actor: RefActor, obj: RefObject) -> bool:
     if obj.tlp == TLP.clear:
         return True
-    if actor.user_id is None:
-        return False
+    if actor.user_id is None and not (actor.service and actor.org_id is not None):
+        return False  # anonymous
     if obj.tlp == TLP.green:
         return True
-    named = any(t.user_id == actor.user_id for t in obj.targets if t.user_id is not None)
+    # A service token is nobody: nothing addressed to a person, nothing a person created as RED.
+    named = actor.user_id is not None and any(t.user_id == actor.user_id for t in obj.targets)
     if obj.tlp == TLP.red:
-        return named or obj.created_by_id == actor.user_id
+        return named or (actor.user_id is not None and obj.created_by_id == actor.user_id)
     org = actor.org_id
     assert org is not None
     owner = org == obj.owner_org_id
