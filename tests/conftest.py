@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kommcert import migrate
 from kommcert.config import Settings, load_settings
-from kommcert.db import make_engine
+from kommcert.db import make_engine, scratch_postgres_database
 
 pytest_plugins = ["tests.personas"]
 
@@ -65,17 +65,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # shared schema from two workers raced ("relation organizations does not exist").
     from sqlalchemy.engine import make_url
 
-    name = f"{make_url(url).database}_{worker}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(url, f"{make_url(url).database}_{worker}") as worker_url:
+        yield worker_url
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,25 @@ def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_
     return create_engine(database_url, **kwargs)
 
 
+@contextmanager
+def scratch_postgres_database(base_url: str, name: str) -> Iterator[str]:
+    """A database of its own on ``base_url``'s PostgreSQL server, dropped afterwards (an earlier one
+    of the same name first): for test workers, benchmarks and servers started by tests. Yields its URL."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 

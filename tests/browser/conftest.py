@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from kommcert import migrate
 from kommcert.config import load_settings
-from kommcert.db import make_engine, make_sessionmaker
+from kommcert.db import make_sessionmaker, scratch_postgres_database
 from tests.conftest import SECRET
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,16 +58,8 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not base.startswith("postgresql"):
         yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
         return
-    name = f"kc_live_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(base, f"kc_live_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

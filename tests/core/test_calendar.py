@@ -15,10 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from kommcert.db import make_engine
+from kommcert.db import scratch_postgres_database
 from tests.timetravel.sitecustomize import DIRECTORY, OFFSET_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,17 +44,8 @@ def calendar_database() -> Iterator[str | None]:
     if not base.startswith("postgresql"):
         yield None
         return
-    name = f"{make_url(base).database}_calendar"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(base, f"{make_url(base).database}_calendar") as url:
+        yield url
 
 
 def _child_environment(database_url: str | None) -> dict[str, str]:
