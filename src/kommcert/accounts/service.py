@@ -276,12 +276,7 @@ def create_token(
         refuse_foreign_token(db, actor=actor, user_id=user.id)
     if actor is not None and not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
-    if expires_at is not None and expires_at <= utcnow():
-        raise InvalidInput("Das Ablaufdatum liegt in der Vergangenheit.", "The expiry lies in the past.")
-    text, prefix = new_api_token()
+    name, text, prefix = _new_token_text(name, expires_at)
     token = ApiToken(
         user=user, name=name, prefix=prefix, token_hash=digest(text), scope=TokenScope(scope),
         expires_at=expires_at,
@@ -354,6 +349,17 @@ def actor_for_token(db: Session, token: ApiToken) -> Actor:
                  token_id=token.id, service=True)
 
 
+def _new_token_text(name: str, expires_at: datetime | None) -> tuple[str, str, str]:
+    """The checked name, a new token's text (shown once) and its prefix."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("Das Ablaufdatum liegt in der Vergangenheit.", "The expiry lies in the past.")
+    text, prefix = new_api_token()
+    return name, text, prefix
+
+
 def create_service_token(db: Session, *, actor: Actor, name: str, expires_at: datetime | None) -> tuple[str, ApiToken]:
     """A read-only token of the actor's organisation for appliances (firewalls, DNS, SIEM): it
     belongs to no person, so it outlives staff changes and never carries anyone's personal access.
@@ -361,12 +367,7 @@ def create_service_token(db: Session, *, actor: Actor, name: str, expires_at: da
     if actor.user_id is None or not actor.is_admin or not actor.can_write:
         raise PermissionDenied("Nur Administratoren der eigenen Organisation legen Organisations-Tokens an.",
                                "Only administrators of the organisation create its service tokens.")
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise InvalidInput("Der Name des Tokens fehlt oder ist zu lang.", "Token name missing or too long.")
-    if expires_at is not None and expires_at <= utcnow():
-        raise InvalidInput("Das Ablaufdatum liegt in der Vergangenheit.", "The expiry lies in the past.")
-    text, prefix = new_api_token()
+    name, text, prefix = _new_token_text(name, expires_at)
     token = ApiToken(org_id=actor.org_id, created_by_id=actor.user_id, name=name, prefix=prefix,
                      token_hash=digest(text), scope=TokenScope.read, expires_at=expires_at)
     db.add(token)
