@@ -294,8 +294,8 @@ def _stix(*objects: dict) -> bytes:
 
 def _indicator(n: int, pattern: str, pattern_type: str = "stix") -> dict:
     return {"type": "indicator", "spec_version": "2.1", "id": f"indicator--5e000000-0000-4000-8000-{n:012d}",
-            "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "pattern": pattern,
-            "pattern_type": pattern_type, "valid_from": "2026-01-01T00:00:00Z"}
+            "created": "2019-01-01T00:00:00Z", "modified": "2019-01-01T00:00:00Z", "pattern": pattern,
+            "pattern_type": pattern_type, "valid_from": "2019-01-01T00:00:00Z"}
 
 
 def test_it_skips_and_names_stix_indicators_without_blockable_values(db, personas, settings) -> None:  # noqa: ANN001

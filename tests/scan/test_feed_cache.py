@@ -18,7 +18,7 @@ def _stix(path: Path, values: dict[str, datetime | None]) -> Path:
     objects = []
     for n, (value, until) in enumerate(values.items()):
         obj = {"type": "indicator", "spec_version": "2.1", "id": f"indicator--fe000000-0000-4000-8000-{n:012d}",
-               "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z", "pattern_type": "stix",
+               "created": "2020-01-01T00:00:00Z", "modified": "2020-01-01T00:00:00Z", "pattern_type": "stix",
                "pattern": f"[domain-name:value = '{value}']", "valid_from": "2020-01-01T00:00:00Z"}
         if until is not None:
             obj["valid_until"] = until.strftime("%Y-%m-%dT%H:%M:%SZ")

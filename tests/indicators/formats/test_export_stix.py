@@ -23,7 +23,7 @@ from kommcert.indicators.formats.records import ExportRow, IndicatorRecord
 from kommcert.indicators.types import IndicatorType as T
 from kommcert.sharing.tlp import TLP
 
-NOW = datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)
+NOW = datetime(2019, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)
 SAMPLES = [
     (T.ipv4, "198.51.100.7"), (T.ipv4, "203.0.113.9"), (T.ipv6, "2001:db8::1"), (T.ipv6, "2001:db8:0:1::7"),
     (T.ipv4_cidr, "192.0.2.0/24"), (T.ipv4_cidr, "198.18.0.0/15"), (T.ipv6_cidr, "2001:db8::/32"),
@@ -91,9 +91,9 @@ def test_it_writes_indicator_fields_as_given():
     objs = json.loads(bundle_text([r]))["objects"]
     ind = next(o for o in objs if o["type"] == "indicator")
     assert ind["id"] == f"indicator--{r.uuid}"
-    assert ind["created"] == "2026-11-01T12:00:00.123Z"
-    assert ind["modified"] == "2026-11-01T13:00:00.123Z"
-    assert ind["valid_until"] == "2026-12-01T12:00:00.123Z"
+    assert ind["created"] == "2019-11-01T12:00:00.123Z"
+    assert ind["modified"] == "2019-11-01T13:00:00.123Z"
+    assert ind["valid_until"] == "2019-12-01T12:00:00.123Z"
     assert ind["pattern"] == "[ipv4-addr:value = '198.51.100.7']"
     assert ind["name"] == "ipv4: 198.51.100.7"
     assert ind["created_by_ref"] == identity_id("Land-CERT Musterland")
@@ -141,10 +141,10 @@ def test_it_leaves_out_an_indicator_that_would_never_be_valid():
 
 
 def test_it_writes_utc_with_milliseconds_for_naive_and_aware_times():
-    naive = datetime(2026, 1, 2, 3, 4, 5, 678901)
-    aware = datetime(2026, 1, 2, 5, 4, 5, 678901, tzinfo=UTC).astimezone(ZoneInfo("Europe/Berlin"))
-    assert stix_time(naive) == "2026-01-02T03:04:05.678Z"
-    assert stix_time(aware) == "2026-01-02T05:04:05.678Z"
+    naive = datetime(2019, 1, 2, 3, 4, 5, 678901)
+    aware = datetime(2019, 1, 2, 5, 4, 5, 678901, tzinfo=UTC).astimezone(ZoneInfo("Europe/Berlin"))
+    assert stix_time(naive) == "2019-01-02T03:04:05.678Z"
+    assert stix_time(aware) == "2019-01-02T05:04:05.678Z"
 
 
 def test_it_writes_a_valid_bundle_without_rows():

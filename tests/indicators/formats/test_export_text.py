@@ -19,7 +19,7 @@ from kommcert.indicators.formats.records import ExportRow
 from kommcert.indicators.types import IndicatorType as T
 from kommcert.sharing.tlp import TLP
 
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2019, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def row(n: int, kind: T, value: str, **kw) -> ExportRow:  # noqa: ANN003
@@ -37,7 +37,7 @@ ROWS = [row(1, T.ipv4, "198.51.100.7"), row(2, T.ipv4_cidr, "192.0.2.0/24"), row
 
 def test_it_writes_one_value_per_line_with_header_and_count():
     lines = "".join(write_plain(ROWS, generated=NOW)).splitlines()
-    assert lines[0].startswith("#") and "2026-11-01T12:00:00Z" in lines[0]
+    assert lines[0].startswith("#") and "2019-11-01T12:00:00Z" in lines[0]
     assert lines[1:-1] == [r.value for r in ROWS]
     assert lines[-1] == "# 6 entries"
     assert PLAIN_CONTENT_TYPE.startswith("text/plain")
@@ -59,8 +59,8 @@ def test_it_writes_csv_the_csv_module_reads():
     assert tuple(records[0]) == CSV_COLUMNS
     assert len(records) == len(ROWS) + 1
     first = dict(zip(CSV_COLUMNS, records[1], strict=True))
-    assert first == {"type": "ipv4", "value": "198.51.100.7", "tlp": "TLP:GREEN", "valid_from": "2026-11-01T12:00:00Z",
-                     "valid_until": "2026-11-08T12:00:00Z", "confidence": "80", "tags": "malware:emotet;T1566",
+    assert first == {"type": "ipv4", "value": "198.51.100.7", "tlp": "TLP:GREEN", "valid_from": "2019-11-01T12:00:00Z",
+                     "valid_until": "2019-11-08T12:00:00Z", "confidence": "80", "tags": "malware:emotet;T1566",
                      "report": "Welle 7", "comment": ""}
     assert CSV_CONTENT_TYPE.startswith("text/csv")
 

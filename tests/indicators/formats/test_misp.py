@@ -57,7 +57,7 @@ def test_it_reads_the_fixture_event_in_order_with_group_info_first() -> None:
     first = records[0]
     assert first.comment == "C2"
     assert first.source_ref == "a0000001-0000-4000-8000-000000000001"
-    assert first.valid_from == datetime(2026, 2, 1, tzinfo=UTC)
+    assert first.valid_from == datetime(2019, 2, 1, tzinfo=UTC)
     assert first.valid_until is None
     assert records[1].comment is None
     assert records[2].tags == ("kill-chain:command-and-control",)
