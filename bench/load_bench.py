@@ -387,12 +387,13 @@ def render(report: dict) -> str:
     command = "python bench/load_bench.py " + " ".join(
         f"--{flag.replace('_', '-')} {a[flag]:g}" if isinstance(a[flag], float) else f"--{flag.replace('_', '-')} "
         f"{a[flag]}" for flag in flags if a.get(flag) is not None)
+    shared = "nothing else ran" if m["load_before"][0] < 1 else "the machine was shared with other work"
     lines = [
         TITLES[a["db"]],
         "",
         f"Run {report['date']} on {m['cpu']}, {m['cores']} cores, Python {m['python']}, load average "
-        f"{m['load_before'][0]} before and {m['load'][0]} after (the machine was shared with other work; the "
-        f"load generator ran on it too). `{command}`: {a['db']}, `kommcert serve --workers "
+        f"{m['load_before'][0]} before and {m['load'][0]} after ({shared}; the load generator ran on it too). "
+        f"`{command}`: {a['db']}, `kommcert serve --workers "
         f"{a['workers']}`, {a['indicators']:,} indicators of which {a['feed_values']:,} TLP:GREEN make each "
         f"Gemeinde's `/feeds/txt`; {a['appliances']:,} appliances (read tokens of {a['municipalities']} "
         f"Gemeinden) poll once with their ETag, arrivals spread over {a['burst']:g} s; {a['full_polls']} more "
