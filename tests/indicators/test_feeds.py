@@ -153,6 +153,26 @@ def test_feeds_reuse_the_data_state_for_a_while_and_sightings_do_not_change_it(c
     assert changed.status_code == 200 and "203.0.113.98" in changed.text
 
 
+def test_only_one_request_recomputes_the_expired_data_state(client, personas, feeds, import_stix, settings,  # noqa: ANN001
+                                                            monkeypatch) -> None:  # noqa: ANN001
+    """While one request computes the state, the others answer with the previous one at once."""
+    from kommcert.api import feeds as feeds_api
+
+    clock = [1000.0]
+    monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    token = _token(personas, "gemeinde_a1_member")
+    etag = client.get(f"/feeds/txt?token={token}").headers["etag"]
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '203.0.113.97']"], tlp=TLP.green)
+    clock[0] += 11  # expired, but another request is computing it right now
+    assert feeds_api._STATE_LOCK.acquire(blocking=False)
+    try:
+        assert client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag}).status_code == 304
+    finally:
+        feeds_api._STATE_LOCK.release()
+    assert client.get(f"/feeds/txt?token={token}", headers={"If-None-Match": etag}).status_code == 200
+
+
 def test_the_scan_set_names_the_organisation_and_keeps_ids(client, db, personas, feeds) -> None:  # noqa: ANN001
     text = client.get(f"/feeds/scan?token={_token(personas, 'gemeinde_b1_member')}").text
     head, columns, *rows = text.splitlines()
