@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -145,11 +145,19 @@ def make_engine(database_url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_
     return create_engine(database_url, **kwargs)
 
 
+def relaxed_commit(db: Session) -> None:
+    """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL only): for
+    transactions whose only write is bookkeeping that may be lost in a crash (a token's last use),
+    never for audit entries or content. Thousands of appliance polls otherwise each wait for an
+    fsync."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL synchronous_commit = off"))
+
+
 @contextmanager
 def scratch_postgres_database(base_url: str, name: str) -> Iterator[str]:
     """A database of its own on ``base_url``'s PostgreSQL server, dropped afterwards (an earlier one
     of the same name first): for test workers, benchmarks and servers started by tests. Yields its URL."""
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     admin = make_engine(base_url, isolation_level="AUTOCOMMIT")
