@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         10.0, ge=0, description="How long the feeds reuse the data state behind their ETags (0: compute it on every "
                                 "request). Computing it reads the whole indicator tables (~0.1 s at 1M rows on "
                                 "PostgreSQL); a conditional GET may answer 304 this long after a change.")
+    feed_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=0, description="Memory per server process for rendered feeds (0: off). Readers who see "
+                                            "the same reports get the same list: it is built once per data state and "
+                                            "hour and then sent from memory; lists larger than a quarter of this are "
+                                            "not kept.")
     worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
     job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
 

@@ -220,3 +220,36 @@ def test_the_lean_rows_are_the_full_rows_cut_down(db, personas, feeds, import_st
     lean = list(indicators_service.export_rows(db, actor=actor, blocking=blocking, batch=3, lean=True))
     assert [tuple(r) for r in lean] == full and full
     assert ("198.51.100.99" in {r.value for r in lean}) is not blocking  # expired: not in a block list
+
+
+def test_readers_who_see_the_same_reports_share_one_rendered_list(client, personas, feeds, import_stix,  # noqa: ANN001
+                                                                  monkeypatch) -> None:  # noqa: ANN001
+    from kommcert.indicators import service as indicators_service
+
+    builds: list[int | None] = []
+    original = indicators_service.export_rows
+
+    def counting(db, *, actor, **kw):  # noqa: ANN001, ANN003, ANN202
+        builds.append(actor.org_id)
+        return original(db, actor=actor, **kw)
+
+    monkeypatch.setattr(indicators_service, "export_rows", counting)
+    b1 = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_b1_member')}")
+    b_admin = client.get(f"/feeds/txt?token={_token(personas, 'kreis_b_admin')}")  # sees the same reports
+    assert b1.status_code == b_admin.status_code == 200 and b1.text == b_admin.text
+    assert len(builds) == 1
+    # Kreis A sees its own AMBER report too: its own list, never Kreis B's from memory, and back.
+    a1 = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_a1_member')}")
+    assert "kreis-a-only.example" in a1.text and len(builds) == 2
+    again = client.get(f"/feeds/txt?token={_token(personas, 'gemeinde_b1_member')}")
+    assert "kreis-a-only.example" not in again.text and len(builds) == 2
+    # New content the readers see: a new list.
+    import_stix("land_cert_analyst", ["[ipv4-addr:value = '203.0.113.96']"], tlp=TLP.green)
+    fresh = client.get(f"/feeds/txt?token={_token(personas, 'kreis_b_admin')}")
+    assert "203.0.113.96" in fresh.text and len(builds) == 3
+
+
+def test_the_cached_scan_set_still_names_each_organisation(client, personas, feeds) -> None:  # noqa: ANN001
+    first = client.get(f"/feeds/scan?token={_token(personas, 'gemeinde_b1_member')}").text.splitlines()[0]
+    second = client.get(f"/feeds/scan?token={_token(personas, 'kreis_b_admin')}").text.splitlines()[0]
+    assert f"org={personas.orgs['gemeinde_b1'].id}" in first and f"org={personas.orgs['kreis_b'].id}" in second
