@@ -169,34 +169,29 @@ def run_phase(name: str, url: str, path: str, count: int) -> dict:
     return result
 
 
-def scratch_database(kind: str, workdir: Path) -> tuple[str, callable]:
+def scratch_database(kind: str, workdir: Path, *, name: str = "bench", pg: str | None = None
+                     ) -> tuple[str, callable]:
+    """A migrated throw-away database and the function that drops it: an SQLite file in ``workdir``,
+    or a database of its own on the PostgreSQL server ``pg`` (default KOMMCERT_BENCH_PG)."""
+    from contextlib import ExitStack
+
     from kommcert import migrate
+    from kommcert.db import scratch_postgres_database
 
     if kind == "sqlite":
-        path = workdir / "bench.sqlite3"
-        for p in workdir.glob("bench.sqlite3*"):
+        for p in workdir.glob(f"{name}.sqlite3*"):
             p.unlink()
-        url = f"sqlite:///{path}"
+        url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
         migrate.upgrade(url)
         return url, lambda: None
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from kommcert.db import make_engine
-
-    name = f"kc_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
+    stack = ExitStack()
+    url = stack.enter_context(scratch_postgres_database(pg or PG, f"kc_{name}_{uuid.uuid4().hex[:8]}"))
+    try:
+        migrate.upgrade(url)
+    except BaseException:
+        stack.close()
+        raise
+    return url, stack.close
 
 
 def main() -> None:

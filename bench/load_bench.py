@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ioc_bench import pattern, update_docs  # noqa: E402 - a sibling script, not a package
+from ioc_bench import scratch_database as ioc_scratch_database  # noqa: E402
 
 PG = os.environ.get("KOMMCERT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "load-bench-secret-key-0123456789-abcdefghij"  # noqa: S105 - a scratch server on loopback
@@ -75,32 +76,7 @@ def write_bundle(path: Path, start: int, count: int, tlp: str) -> None:
 
 
 def scratch_database(kind: str, workdir: Path) -> tuple[str, callable]:
-    from kommcert import migrate
-
-    if kind == "sqlite":
-        for p in workdir.glob("load.sqlite3*"):
-            p.unlink()
-        url = f"sqlite:///{workdir / 'load.sqlite3'}"
-        migrate.upgrade(url)
-        return url, lambda: None
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from kommcert.db import make_engine
-
-    name = f"bench_load_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(PG, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
+    return ioc_scratch_database(kind, workdir, name="load", pg=PG)
 
 
 @dataclass
