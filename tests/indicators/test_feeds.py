@@ -127,16 +127,23 @@ def test_feeds_answer_a_conditional_get_with_304_until_the_data_change(client, p
     assert changed.status_code == 200 and "203.0.113.99" in changed.text
 
 
-def test_feeds_reuse_the_data_state_for_a_while_and_sightings_do_not_change_it(client, db, personas, feeds,  # noqa: ANN001
-                                                                               import_stix, settings,  # noqa: ANN001
-                                                                               monkeypatch) -> None:  # noqa: ANN001
+def _state_clock(monkeypatch, settings) -> list[float]:  # noqa: ANN001
+    """The feeds reuse their data state for 10 s of a clock the test moves."""
     from kommcert.api import feeds as feeds_api
-    from kommcert.indicators import sightings as sightings_service
-    from kommcert.indicators.sightings import SightingIn
 
     clock = [1000.0]
     monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    return clock
+
+
+def test_feeds_reuse_the_data_state_for_a_while_and_sightings_do_not_change_it(client, db, personas, feeds,  # noqa: ANN001
+                                                                               import_stix, settings,  # noqa: ANN001
+                                                                               monkeypatch) -> None:  # noqa: ANN001
+    from kommcert.indicators import sightings as sightings_service
+    from kommcert.indicators.sightings import SightingIn
+
+    clock = _state_clock(monkeypatch, settings)
     token = _token(personas, "gemeinde_a1_member")
     etag = client.get(f"/feeds/txt?token={token}").headers["etag"]
     # A sighting adds share targets, but no feed content: the tag stays.
@@ -158,9 +165,7 @@ def test_only_one_request_recomputes_the_expired_data_state(client, personas, fe
     """While one request computes the state, the others answer with the previous one at once."""
     from kommcert.api import feeds as feeds_api
 
-    clock = [1000.0]
-    monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    clock = _state_clock(monkeypatch, settings)
     token = _token(personas, "gemeinde_a1_member")
     etag = client.get(f"/feeds/txt?token={token}").headers["etag"]
     import_stix("land_cert_analyst", ["[ipv4-addr:value = '203.0.113.97']"], tlp=TLP.green)
