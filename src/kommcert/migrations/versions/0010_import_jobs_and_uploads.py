@@ -1,0 +1,21 @@
+"""import jobs off the web process: uploads spool, job progress and result
+
+Revision ID: 0010
+Revises: 0009
+"""
+from __future__ import annotations
+
+from alembic import op  # noqa: F401
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
