@@ -62,11 +62,13 @@ def import_models() -> None:
     """Register every domain's tables on ``Base.metadata`` (for Alembic and tests)."""
     from kommcert.accounts import models as _accounts  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
+    from kommcert.home import models as _home  # noqa: F401
     from kommcert.indicators import models as _indicators  # noqa: F401
     from kommcert.jobs import models as _jobs  # noqa: F401
     from kommcert.orgs import models as _orgs  # noqa: F401
     from kommcert.reports import models as _reports  # noqa: F401
     from kommcert.sharing import models as _sharing  # noqa: F401
+    from kommcert.uploads import models as _uploads  # noqa: F401
 
 
 # SQLite transactions start as readers (BEGIN DEFERRED): in WAL mode readers never wait. A reader

@@ -5,7 +5,10 @@ Revises: 0012
 """
 from __future__ import annotations
 
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+from kommcert.db import UTCDateTime
 
 revision = "0013"
 down_revision = "0012"
@@ -14,8 +17,25 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "start_page_visits",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("seen_at", UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_start_page_visits_user_id_users"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_start_page_visits")),
+    )
+    op.create_table(
+        "provider_access",
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("granted_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("granted_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["org_id"], ["organizations.id"], name=op.f("fk_provider_access_org_id_organizations"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("org_id", name=op.f("pk_provider_access")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("provider_access")
+    op.drop_table("start_page_visits")
