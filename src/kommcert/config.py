@@ -10,11 +10,13 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - the known default we refuse
+LOCAL_URL = "http://127.0.0.1:8000"  # e-mail links when KOMMCERT_BASE_URL is not set
 
 
 class SettingsError(Exception):
@@ -33,7 +35,14 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///kommcert.sqlite3", description="SQLAlchemy URL: sqlite:///file or postgresql+psycopg://…"
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public URL used in e-mails and feeds.")
+    base_url: str = Field(
+        "", description="Public URL of this server (https://kommcert.example.de), used in e-mails, on the feeds page "
+                        "and in the scan example. Set it in production: e-mails have no request to take the address "
+                        "from and fall back to http://127.0.0.1:8000; pages then show the address the browser used.")
+    _base_url_configured: bool = PrivateAttr(False)
+    timezone: str = Field(
+        "Europe/Berlin", description="Time zone of the times shown in pages, CSV files and the scanner's table "
+                                     "(IANA name). Machine formats (STIX, JSON, JSONL) stay in UTC.")
     default_locale: Literal["de", "en"] = Field("de", description="Language of pages and e-mails.")
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Lifetime of a login session.")
     secure_cookies: bool = Field(
@@ -111,7 +120,36 @@ class Settings(BaseSettings):
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+        return value.strip().rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from kommcert import timefmt
+
+        timefmt.zone(value)  # raises UnknownZone, a ValueError: one line for the operator
+        return value
+
+    @model_validator(mode="after")
+    def _mail_base_url(self) -> Settings:
+        """E-mails and the CLI keep using ``base_url``; the feeds page asks :meth:`public_url` with the
+        request's own address, which it uses only when nobody configured one."""
+        self._base_url_configured = bool(self.base_url)
+        if not self.base_url:
+            self.base_url = LOCAL_URL
+        return self
+
+    def public_url(self, request_base: str | None = None) -> str:
+        """The configured public URL, else the address the request came to (the server's own)."""
+        if self._base_url_configured or not request_base:
+            return self.base_url
+        return request_base.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        from kommcert import timefmt
+
+        return timefmt.zone(self.timezone)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:
