@@ -70,5 +70,7 @@ def readable(db: Session, *, actor: Actor, entries: Sequence[AuditEntry]) -> lis
                 e.object_id[len(MISP_EVENT):] not in seen_uuids:  # type: ignore[index]
             item.object_id = MISP_EVENT + HIDDEN
         item.detail = detail
+        if not actor.is_admin:
+            item.ip = None  # a CERT's members read their team's entries, not where colleagues logged in from
         out.append(item)
     return out

@@ -1,4 +1,5 @@
-"""Write and read the audit log. Reads are limited to CERT admins (all) and org admins (own org)."""
+"""Write and read the audit log. Reads are limited to CERT admins (all), org admins (own org) and the
+members of a CERT (their own CERT's entries)."""
 
 from __future__ import annotations
 
@@ -126,11 +127,19 @@ def count_since(db: Session, *, action: str, since: datetime, subject: str | Non
     return db.scalar(stmt) or 0
 
 
+def may_read(actor: Actor) -> bool:
+    """Admins read their organisation's entries (CERT admins all); a CERT's analysts and members
+    read their own CERT's entries (what the team imported, shared and exported), without addresses."""
+    return actor.user_id is not None and (actor.is_admin or actor.is_cert)
+
+
 def list_entries(
     db: Session, *, actor: Actor, org_id: int | None = None, action: str | None = None,
-    limit: int = 100, before_id: int | None = None,
+    limit: int = 100, before_id: int | None = None, user_id: int | None = None,
+    object_type: str | None = None, object_id: str | None = None,
+    since: datetime | None = None, until: datetime | None = None,
 ) -> Sequence[AuditEntry]:
-    if not actor.is_admin:
+    if not may_read(actor):
         raise PermissionDenied()
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(min(limit, 1000))
     if not actor.is_cert_admin:
@@ -139,6 +148,16 @@ def list_entries(
         stmt = stmt.where(AuditEntry.org_id == org_id)
     if action:
         stmt = stmt.where(AuditEntry.action == action)
+    if user_id is not None:
+        stmt = stmt.where(AuditEntry.actor_user_id == user_id)
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.created_at < until)
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     return db.scalars(stmt).all()
