@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
-from kommcert import i18n
+from kommcert import i18n, timefmt
 from kommcert.deps import LANG_COOKIE, PRE_CSRF_COOKIE, current_viewer, expected_csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,6 +48,23 @@ def _escaped_char(char: str) -> str:
     return f"\\u{ord(char):04x}"
 
 
+def _zone(ctx: Any) -> Any:
+    settings = ctx.get("settings")
+    return settings.tz if settings is not None else timefmt.zone(timefmt.DEFAULT_ZONE)
+
+
+@pass_context
+def local_datetime(ctx: Any, value: Any, seconds: bool = False) -> str:
+    """``{{ x|datetime }}``: local time with its zone, ``07.03.2026 07:12 MEZ`` (``KOMMCERT_TIMEZONE``)."""
+    return timefmt.format_datetime(value, _zone(ctx), ctx.get("lang", "de"), seconds=seconds)
+
+
+@pass_context
+def local_date(ctx: Any, value: Any) -> str:
+    """``{{ x|date }}``: the local calendar day, ``07.03.2026``."""
+    return timefmt.format_date(value, _zone(ctx), ctx.get("lang", "de"))
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -58,6 +75,8 @@ def environment() -> Environment:
     )
     env.filters["bidi"] = bidi
     env.filters["bidi_plain"] = bidi_plain
+    env.filters["datetime"] = local_datetime
+    env.filters["date"] = local_date
     return env
 
 
