@@ -23,3 +23,30 @@ document.addEventListener("click", function (event) {
     btn.textContent = "▾";
   }
 }, true);
+// Copy buttons: <button data-copy="#id"> copies the text of that element and says so.
+document.addEventListener("click", function (event) {
+  var btn = event.target && event.target.closest ? event.target.closest("button[data-copy]") : null;
+  if (!btn) { return; }
+  var source = document.querySelector(btn.dataset.copy);
+  if (!source) { return; }
+  var text = source.textContent.trim();
+  var done = function () {
+    var label = btn.dataset.label || btn.textContent;
+    btn.dataset.label = label;
+    btn.textContent = btn.dataset.copied || "✓";
+    setTimeout(function () { btn.textContent = label; }, 2000);
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, function () { selectText(source); });
+  } else {
+    selectText(source);  // plain HTTP: the browser gives no clipboard; select it for Ctrl+C
+    try { if (document.execCommand("copy")) { done(); } } catch (e) { /* selected anyway */ }
+  }
+});
+function selectText(element) {
+  var range = document.createRange();
+  range.selectNodeContents(element);
+  var selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
