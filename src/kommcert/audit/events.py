@@ -30,6 +30,9 @@ COMMENT_DELETED = "comment_deleted"
 ATTACHMENT_ADDED = "attachment_added"
 ATTACHMENT_DOWNLOADED = "attachment_downloaded"
 ATTACHMENT_DELETED = "attachment_deleted"
+REPORT_UPDATED = "report_updated"  # detail: old and new of every changed field (TLP, audience, title …)
+REPORT_WITHDRAWN = "report_withdrawn"
+REPORT_RESTORED = "report_restored"
 
 
 @dataclass(frozen=True)
@@ -71,4 +74,7 @@ LABELS_DE = {
     ATTACHMENT_ADDED: "Anhang hochgeladen",
     ATTACHMENT_DOWNLOADED: "Anhang heruntergeladen",
     ATTACHMENT_DELETED: "Anhang gelöscht",
+    REPORT_UPDATED: "Meldung geändert",
+    REPORT_WITHDRAWN: "Meldung zurückgezogen",
+    REPORT_RESTORED: "Meldung wiederhergestellt",
 }

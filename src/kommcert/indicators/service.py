@@ -60,8 +60,10 @@ def import_path(db: Session, *, actor: Actor, settings: Settings, fmt: str, path
 
 
 def visible_reports(actor: Actor) -> Select[Any]:
-    """The reports an actor may see, as a subquery: indicators are visible through them."""
-    return policy.visible(select(Report.id), Report, actor)
+    """The reports whose indicators count for an actor, as a subquery: those they may see, less the
+    withdrawn ones (a withdrawn report stays readable, but its provenances leave every search,
+    export, feed and scan set)."""
+    return policy.visible(select(Report.id).where(Report.withdrawn_at.is_(None)), Report, actor)
 
 
 @dataclass
@@ -152,7 +154,9 @@ class IndicatorDetail:
 def get_indicator(db: Session, *, actor: Actor, indicator_id: int) -> IndicatorDetail:
     rows = db.execute(
         select(Provenance, Report).join(Report, Report.id == Provenance.report_id)
-        .where(Provenance.indicator_id == indicator_id, Provenance.report_id.in_(visible_reports(actor)))
+        # Withdrawn reports too: the detail shows them, marked, so their own page's links still work.
+        .where(Provenance.indicator_id == indicator_id,
+               Provenance.report_id.in_(policy.visible(select(Report.id), Report, actor)))
         .order_by(Provenance.created_at)
     ).all()
     if not rows:  # unknown, or known only through reports the actor may not see
@@ -191,7 +195,7 @@ def reader_feed_state(db: Session, *, actor: Actor, state: FeedState) -> str:
     expire, so callers add the hour."""
     digest = hashlib.sha256(state.landwide.encode())
     rows = db.execute(policy.visible(select(Report.id, Report.tlp, Report.updated_at), Report, actor)
-                      .order_by(Report.id))
+                      .where(Report.withdrawn_at.is_(None)).order_by(Report.id))
     for report_id, tlp, updated in rows:
         stats = state.reports.get(report_id)
         if stats is not None:

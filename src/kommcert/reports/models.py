@@ -26,6 +26,14 @@ class Report(Shared, Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # A withdrawn report stays readable to its audience, marked; its indicators leave every feed,
+    # search and scan set that had them only from it (``indicators.service.visible_reports``). Who
+    # withdrew it is in the audit log.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class ReportComment(Base):
