@@ -80,15 +80,26 @@ class IndicatorListItem:
 
 def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None = None,  # noqa: A002
            tag: str | None = None, tlp: TLP | None = None, source: str | None = None, seen: bool | None = None,
-           expired: bool | None = None, limit: int = 100, before_id: int | None = None) -> list[IndicatorListItem]:
+           expired: bool | None = None, limit: int = 100, before_id: int | None = None,
+           after_id: int | None = None) -> list[IndicatorListItem]:
+    """Newest first. ``before_id`` pages on to older values, ``after_id`` back to newer ones (the
+    ``limit`` values just above it, still newest first)."""
+    stmt = _search_stmt(actor, q=q, type=type, tag=tag, tlp=tlp, source=source, seen=seen, expired=expired)
+    wanted = min(max(limit, 1), 1000)
+    rows = _walk(db, stmt, wanted, before_id=before_id, after_id=after_id)
+    return [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, review_state_for(actor, rs), n)
+            for i, t, v, rank, until, wl, rs, n in rows]
+
+
+def _search_stmt(actor: Actor, *, q: str | None, type: str | None, tag: str | None,  # noqa: A002
+                 tlp: TLP | None, source: str | None, seen: bool | None, expired: bool | None) -> Select[Any]:
     now = utcnow()
     stmt = (select(Indicator.id, Indicator.type, Indicator.value, func.min(_TLP_RANK), func.max(Provenance.valid_until),
                    Indicator.warninglist, Indicator.review_state, func.count(Provenance.id))
             .join(Provenance, Provenance.indicator_id == Indicator.id)
             .join(Report, Report.id == Provenance.report_id)
             .where(Provenance.report_id.in_(visible_reports(actor)))
-            .group_by(Indicator.id, Indicator.type, Indicator.value, Indicator.warninglist, Indicator.review_state)
-            .order_by(Indicator.id.desc()).limit(min(max(limit, 1), 1000)))
+            .group_by(Indicator.id, Indicator.type, Indicator.value, Indicator.warninglist, Indicator.review_state))
     if q:
         stmt = stmt.where(Indicator.value.contains(q.strip().lower()[:200]))
     if type:
@@ -108,20 +119,83 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
 
         sighted = select(Sighting.indicator_id)
         stmt = stmt.where(Indicator.id.in_(sighted) if seen else Indicator.id.not_in(sighted))
-    # Newest first, one window of ids at a time: grouping a CERT's million visible provenances to
-    # show the first hundred took seconds; a window groups at most SEARCH_WINDOW of them.
-    wanted = min(max(limit, 1), 1000)
+    return stmt
+
+
+def _walk(db: Session, stmt: Select[Any], wanted: int, *, before_id: int | None = None,
+          after_id: int | None = None) -> list[Any]:
+    """Up to ``wanted`` rows of ``stmt`` below ``before_id`` (or just above ``after_id``), newest first,
+    one window of ids at a time: grouping a CERT's million visible provenances to show the first
+    hundred took seconds; a window groups at most SEARCH_WINDOW of them."""
     first, last = _id_range(db)
+    out: list[Any] = []
+    if after_id is not None:  # back towards the newest: walk up, nearest first, then turn round
+        lo = max(after_id + 1, first)
+        while lo <= last and len(out) < wanted:
+            hi = min(lo + SEARCH_WINDOW, last + 1)
+            out += db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi)
+                              .order_by(Indicator.id.asc()).limit(wanted - len(out))).all()
+            lo = hi
+        return out[::-1]
     # A before_id far above the newest id would walk empty windows up there one query each (seconds).
     hi = min(before_id, last + 1) if before_id else last + 1
-    out: list[IndicatorListItem] = []
     while hi > first and len(out) < wanted:
         lo = max(hi - SEARCH_WINDOW, first)
-        rows = db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi).limit(wanted - len(out)))
-        out += [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, review_state_for(actor, rs), n)
-                for i, t, v, rank, until, wl, rs, n in rows]
+        out += db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi)
+                          .order_by(Indicator.id.desc()).limit(wanted - len(out))).all()
         hi = lo
     return out
+
+
+def _count(db: Session, stmt: Select[Any], cap: int, *, above: int | None = None) -> int:
+    """How many rows ``stmt`` has (with ``above``: with an id above it), counting at most ``cap``
+    + 1: the same id windows as the search, each count itself cut at what is still missing."""
+    first, last = _id_range(db)
+    lo = max(first, above + 1) if above is not None else first
+    counted = 0
+    while lo <= last and counted <= cap:
+        hi = min(lo + SEARCH_WINDOW, last + 1)
+        window = stmt.where(Indicator.id >= lo, Indicator.id < hi).limit(cap + 1 - counted).subquery()
+        counted += db.execute(select(func.count()).select_from(window)).scalar_one()
+        lo = hi
+    return counted
+
+
+@dataclass
+class SearchPage:
+    """One page of the indicator list. ``total`` is exact up to ``COUNT_CAP``; beyond it
+    ``total_capped`` says "more than COUNT_CAP" (counting a CERT's million values costs seconds)."""
+
+    items: list[IndicatorListItem]
+    total: int
+    total_capped: bool
+    position: int | None  # 1-based number of the first item, when known exactly
+    older: int | None  # before_id of the next (older) page, if there is one
+    newer: int | None  # after_id of the previous (newer) page, if there is one
+
+
+COUNT_CAP = 10_000
+
+
+def search_page(db: Session, *, actor: Actor, size: int = 200, before_id: int | None = None,
+                after_id: int | None = None, **filters: Any) -> SearchPage:
+    """A page of :func:`search` with what paging needs: whether newer and older values exist, and the total."""
+    stmt = _search_stmt(actor, **{**dict.fromkeys(("q", "type", "tag", "tlp", "source", "seen", "expired")), **filters})
+    size = min(max(size, 1), 1000)
+    rows = _walk(db, stmt, size + 1, before_id=before_id, after_id=after_id)
+    if after_id is not None:  # the extra row is the newest one: it says whether there is a page above
+        rows, more_older = rows[-size:], True  # after_id came from the first row of an older page
+    else:
+        more_older, rows = len(rows) > size, rows[:size]
+    items = [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, review_state_for(actor, rs), n)
+             for i, t, v, rank, until, wl, rs, n in rows]
+    if not items:  # paged past the end (or the start)
+        return SearchPage([], 0, False, None, older=None, newer=None)
+    total = _count(db, stmt, COUNT_CAP)
+    above = _count(db, stmt, COUNT_CAP, above=items[0].id) if before_id is not None or after_id is not None else 0
+    position = above + 1 if above <= COUNT_CAP else None
+    return SearchPage(items, min(total, COUNT_CAP), total > COUNT_CAP, position,
+                      older=items[-1].id if more_older else None, newer=items[0].id if above else None)
 
 
 SEARCH_WINDOW = 50_000

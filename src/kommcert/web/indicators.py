@@ -1,10 +1,9 @@
-"""Indicator pages: search, detail with the sightings picture, import with preview, feeds, Lagebild."""
+"""Indicator pages: search, detail with the sightings picture, import with preview, feeds."""
 
 from __future__ import annotations
 
 import base64
 import io
-from datetime import timedelta
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -205,14 +204,3 @@ def curation(indicator_id: Id, db: DbSession, actor: PageActor, action: str = Fo
 @router.get("/feeds")
 def feeds_page(request: Request, actor: PageActor, settings: SettingsDep) -> Response:
     return render(request, "indicators/feeds.html", {"base": settings.base_url, "formats": list(FeedFormat)})
-
-
-@router.get("/lagebild")
-def picture_page(request: Request, db: DbSession, actor: PageActor, days: int = 30) -> Response:
-    days = max(1, min(days, 3650))
-    rows = sightings_service.picture_by_kreis(db, actor=actor, since=utcnow() - timedelta(days=days))
-    recent = sightings_service.visible_sightings(db, actor=actor, limit=50)
-    return render(request, "indicators/picture.html", {"rows": rows, "recent": recent, "days": days})
-
-
-

@@ -65,6 +65,26 @@ def local_date(ctx: Any, value: Any) -> str:
     return timefmt.format_date(value, _zone(ctx), ctx.get("lang", "de"))
 
 
+@pass_context
+def number(ctx: Any, value: int) -> str:
+    """``{{ n|number }}``: 12.345 in German, 12,345 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if ctx.get("lang", "de") == "de" else text
+
+
+@pass_context
+def type_label(ctx: Any, value: object) -> str:
+    """``{{ i.type|type_label }}``: "IPv4-Netz" for ``ipv4_cidr`` (one table, ``indicators.types``)."""
+    from kommcert.indicators.types import IndicatorType
+
+    try:
+        label = IndicatorType(str(value)).label
+    except ValueError:
+        return str(value)
+    gettext = ctx.get("_") or (lambda s: s)
+    return gettext(label)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -77,6 +97,8 @@ def environment() -> Environment:
     env.filters["bidi_plain"] = bidi_plain
     env.filters["datetime"] = local_datetime
     env.filters["date"] = local_date
+    env.filters["type_label"] = type_label
+    env.filters["number"] = number
     return env
 
 
