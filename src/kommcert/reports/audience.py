@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kommcert.orgs.models import CERT_KINDS, OrgAncestry, Organization
+from kommcert.orgs.models import CERT_KINDS, OrgAncestry, Organization, OrgKind
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
 
@@ -120,7 +120,9 @@ def _summarised(db: Session, proposal: Proposal, seen: set[int]) -> list[SeenBy]
         name, kind = rows[oid]
         if oid in chain:
             return (0, chain.index(oid), "")
-        return (2 if kind in {str(k) for k in CERT_KINDS} else 1, 0, name.casefold())
+        if kind in {str(k) for k in CERT_KINDS}:  # the Landes-CERT before the Kommunal-CERT
+            return (2, list(OrgKind).index(OrgKind(kind)), name.casefold())
+        return (1, 0, name.casefold())
 
     return [SeenBy(oid, rows[oid][0], below.get(oid, 0)) for oid in sorted(rows, key=rank)]
 
