@@ -19,7 +19,7 @@ from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.config import Settings
-from kommcert.errors import AuthenticationFailed, DomainError
+from kommcert.errors import AuthenticationFailed, DomainError, PermissionDenied
 from kommcert.sharing.actor import ANONYMOUS, Actor
 from kommcert.validation import NUL, has_nul
 
@@ -107,6 +107,9 @@ def get_actor(request: Request, db: DbSession) -> Actor:
             raise AuthenticationFailed(
                 "Token ungültig, abgelaufen oder widerrufen.", "Token invalid, expired or revoked."
             )
+        if not accounts_service.token_permits(token, method=request.method, path=request.url.path):
+            raise PermissionDenied("Dieses Token gilt nur für Feeds und den Scanner.",
+                                   "This token is for the feeds and the scanner only.")
         actor = accounts_service.actor_for_token(db, token)
     else:
         session = accounts_service.resolve_session(db, request.cookies.get(SESSION_COOKIE))

@@ -28,10 +28,14 @@ def test_it_hides_other_orgs_users_from_org_admins(client, personas) -> None:  #
     assert client.patch(f"/api/v1/users/{b_user}", json={"role": "reader"}, headers=headers).status_code == 404
 
 
-def test_it_does_not_let_an_org_admin_reach_down_the_tree(client, personas) -> None:  # noqa: ANN001
-    # Kreis admins administer their Kreis, not the Gemeinden's own accounts.
+def test_it_lets_a_kreis_admin_reach_down_its_own_tree_only(client, personas) -> None:  # noqa: ANN001
+    # Delegated administration: a Kreis admin administers the accounts of its Gemeinden ...
+    headers = personas.auth("kreis_a_admin")
     gemeinde = personas.users["gemeinde_a1_member"].id
-    assert client.get(f"/api/v1/users/{gemeinde}", headers=personas.auth("kreis_a_admin")).status_code == 404
+    assert client.get(f"/api/v1/users/{gemeinde}", headers=headers).status_code == 200
+    # ... but not those of another Kreis' Gemeinden.
+    other = personas.users["gemeinde_b1_member"].id
+    assert client.get(f"/api/v1/users/{other}", headers=headers).status_code == 404
 
 
 def test_it_lets_cert_admins_manage_every_org(client, personas) -> None:  # noqa: ANN001

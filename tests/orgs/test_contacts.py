@@ -51,14 +51,21 @@ def test_it_lets_the_org_admin_add_a_contact(client, personas) -> None:  # noqa:
 
 
 @pytest.mark.parametrize(("persona", "status"), [
-    ("gemeinde_a1_member", 403),  # sees them, is no admin
-    ("kreis_a_admin", 403),  # an ancestor sees them but does not manage them
-    ("kreis_b_admin", 404),  # may not even see them
+    ("gemeinde_a1_member", 403),  # sees them, is no admin (proposes instead)
+    ("provider_x", 404),  # may not even see them
+    ("kreis_b_admin", 404),  # another Kreis' admin may not even see them
 ])
 def test_it_refuses_changes_by_others(client, personas, persona, status) -> None:  # noqa: ANN001
     org_id = personas.orgs["gemeinde_a1"].id
     response = client.post(f"/api/v1/orgs/{org_id}/contacts", json=CONTACT, headers=personas.auth(persona))
     assert response.status_code == status
+
+
+@pytest.mark.parametrize("admin", ["gemeinde_a1_admin", "kreis_a_admin", "land_cert_admin"])
+def test_it_lets_the_admins_of_the_org_and_above_it_manage_them(client, personas, admin) -> None:  # noqa: ANN001
+    org_id = personas.orgs["gemeinde_a1"].id
+    response = client.post(f"/api/v1/orgs/{org_id}/contacts", json=CONTACT, headers=personas.auth(admin))
+    assert response.status_code == 201 and response.json()["org_id"] == org_id
 
 
 def test_it_refuses_changes_with_a_read_only_token(client, personas) -> None:  # noqa: ANN001

@@ -30,6 +30,17 @@ ROLE_LABELS_DE = {
 class TokenScope(StrEnum):
     read = "read"
     read_write = "read_write"
+    # Service tokens for appliances only: the feeds and the scan set; ``scan`` also reports sightings.
+    feed = "feed"
+    scan = "scan"
+
+
+TOKEN_SCOPE_LABELS_DE = {
+    TokenScope.read: "nur lesen",
+    TokenScope.read_write: "lesen und schreiben",
+    TokenScope.feed: "nur Feeds und Scan-Liste",
+    TokenScope.scan: "Feeds, Scan-Liste und Treffer melden",
+}
 
 
 class User(Base):
@@ -117,6 +128,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
+    # The address of that last use (written with last_used_at, at most once a minute).
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     org: Mapped[Organization | None] = relationship()
@@ -128,6 +141,10 @@ class ApiToken(Base):
     @property
     def is_service(self) -> bool:
         return self.user_id is None
+
+    @property
+    def scope_label(self) -> str:
+        return TOKEN_SCOPE_LABELS_DE[TokenScope(self.scope)]
 
     def is_usable(self, now: datetime) -> bool:
         if self.revoked_at is not None:

@@ -51,7 +51,12 @@ class TokenCreate(BaseModel):
 
 class ServiceTokenCreate(BaseModel):
     name: NonBlank = Field(max_length=100)
+    scope: TokenScope = Field(TokenScope.read, description="'feed': the feeds and the scan set only; 'scan': "
+                                                           "also report sightings (kommcert scan --report); "
+                                                           "'read': the whole read API. Never 'read_write'.")
     expires_at: datetime | None = None
+    org_id: Id | None = Field(None, description="The organisation; default the caller's. Administrators of an "
+                                                "organisation above it may create its tokens too.")
 
 
 class TokenRead(BaseModel):
@@ -67,6 +72,8 @@ class TokenRead(BaseModel):
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    last_used_ip: str | None = Field(None, description="The address of the last use (updated at most once a "
+                                                        "minute, with last_used_at).")
 
 
 class TokenCreated(TokenRead):

@@ -59,9 +59,10 @@ def validate_password(password: str) -> None:
         )
 
 
-def can_manage_users_of(actor: Actor, org_id: int) -> bool:
-    """Org admins manage their own org's users; CERT admins manage all."""
-    return actor.can_write and actor.is_admin and (actor.is_cert or actor.org_id == org_id)
+def can_manage_users_of(db: Session, actor: Actor, org_id: int) -> bool:
+    """Admins manage the users of their organisation and of every organisation below it (a Kreis
+    admin those of its Verbandsgemeinden and Gemeinden); CERT admins manage all."""
+    return actor.can_write and orgs_service.administers(db, actor, org_id)
 
 
 def create_user(
@@ -69,7 +70,7 @@ def create_user(
     password: str | None,
 ) -> User:
     """``actor`` None means the operator's CLI or the demo loader, which act with full rights."""
-    if actor is not None and not can_manage_users_of(actor, org.id):
+    if actor is not None and not can_manage_users_of(db, actor, org.id):
         raise PermissionDenied()
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
@@ -92,8 +93,8 @@ def create_user(
 
 
 def list_users(db: Session, *, actor: Actor, org_id: int) -> Sequence[User]:
-    """Admins list their own org's users, CERT admins any org's; others learn nothing (404)."""
-    if not (actor.is_admin and (actor.is_cert or actor.org_id == org_id)):
+    """Admins list the users of their subtree, CERT admins any org's; others learn nothing (404)."""
+    if not orgs_service.administers(db, actor, org_id):
         raise NotFound()
     return db.scalars(select(User).where(User.org_id == org_id).order_by(User.name)).all()
 
@@ -115,7 +116,7 @@ def deactivate(db: Session, *, user: User) -> None:
 def managed_user(db: Session, *, actor: Actor, user_id: int) -> User:
     """A user the actor administers; anyone else's is "not found"."""
     user = db.get(User, user_id)
-    if user is None or not (actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
+    if user is None or not orgs_service.administers(db, actor, user.org_id):
         raise NotFound("Benutzer nicht gefunden.", "User not found.")
     return user
 
@@ -276,6 +277,10 @@ def create_token(
         refuse_foreign_token(db, actor=actor, user_id=user.id)
     if actor is not None and not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
+    if TokenScope(scope) not in PERSONAL_SCOPES:
+        raise InvalidInput("Persönliche Tokens dürfen lesen oder lesen und schreiben; Feeds und Scanner bekommen "
+                           "ein Organisations-Token.", "Personal tokens read or read and write; feeds and "
+                           "scanners get an organisation token.")
     name, text, prefix = _new_token_text(name, expires_at)
     token = ApiToken(
         user=user, name=name, prefix=prefix, token_hash=digest(text), scope=TokenScope(scope),
@@ -322,6 +327,23 @@ def create_token_with_password(
     return create_token(db, actor=actor_for(db, user), user=user, name=name, scope=scope, expires_at=expires_at)
 
 
+PERSONAL_SCOPES = (TokenScope.read, TokenScope.read_write)
+SERVICE_SCOPES = (TokenScope.feed, TokenScope.scan, TokenScope.read)
+SIGHTINGS_PATH = "/api/v1/sightings"
+
+
+def token_permits(token: ApiToken, *, method: str, path: str) -> bool:
+    """Whether the token's scope covers this request. A ``feed`` token fetches the feeds and the scan
+    set only; a ``scan`` token also reports the scanner's sightings. Other scopes cover the API (what
+    they may change is the actor's ``can_write``)."""
+    scope = TokenScope(token.scope)
+    if scope not in (TokenScope.feed, TokenScope.scan):
+        return True
+    if method in ("GET", "HEAD") and path.startswith("/feeds/"):
+        return True
+    return scope == TokenScope.scan and method == "POST" and path.rstrip("/") == SIGHTINGS_PATH
+
+
 def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
     now = utcnow()
@@ -332,20 +354,24 @@ def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken 
             detail={"prefix": text[:11]},
         ))
         return None
-    # Only touch the row once a minute: SIEMs poll often and each write costs.
+    # Only touch the row once a minute: SIEMs poll often and each write costs. The address goes
+    # with the time, so "last used from" is as fresh as "last used" and costs no extra write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
+        token.last_used_ip = ip[:45] if ip else None
     return token
 
 
 def actor_for_token(db: Session, token: ApiToken) -> Actor:
     """A person's token acts as that person (within its scope); a service token as its
-    organisation without a person: no named-person targets, no TLP:RED, read-only."""
+    organisation without a person: no named-person targets, no TLP:RED. It only reads, except a
+    ``scan`` token, which reports sightings (``token_permits`` keeps it to that one write)."""
     if token.user is not None:
         return actor_for(db, token.user, token=token)
     org = token.org
+    scope = TokenScope.read_write if token.scope == TokenScope.scan else TokenScope.read
     return Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=None,  # type: ignore[union-attr]
-                 org_path=orgs_service.ancestor_ids(db, org.id), token_scope=TokenScope.read,  # type: ignore[union-attr]
+                 org_path=orgs_service.ancestor_ids(db, org.id), token_scope=scope,  # type: ignore[union-attr]
                  token_id=token.id, service=True)
 
 
@@ -360,56 +386,75 @@ def _new_token_text(name: str, expires_at: datetime | None) -> tuple[str, str, s
     return name, text, prefix
 
 
-def create_service_token(db: Session, *, actor: Actor, name: str, expires_at: datetime | None) -> tuple[str, ApiToken]:
-    """A read-only token of the actor's organisation for appliances (firewalls, DNS, SIEM): it
-    belongs to no person, so it outlives staff changes and never carries anyone's personal access.
-    Only the organisation's own administrators create one (a CERT does not get a Gemeinde's view)."""
-    if actor.user_id is None or not actor.is_admin or not actor.can_write:
-        raise PermissionDenied("Nur Administratoren der eigenen Organisation legen Organisations-Tokens an.",
+def create_service_token(db: Session, *, actor: Actor, name: str, expires_at: datetime | None,
+                         scope: TokenScope = TokenScope.read, org_id: int | None = None) -> tuple[str, ApiToken]:
+    """A token of an organisation for appliances (firewalls, DNS, SIEM, the scanner): it belongs to
+    no person, so it outlives staff changes and never carries anyone's personal access. The
+    administrators of the organisation and of the organisations above it create one; a CERT admin
+    only for the CERT itself (a CERT does not take a Gemeinde's view)."""
+    org_id = org_id or actor.org_id
+    if actor.user_id is None or not actor.is_admin or not actor.can_write or org_id is None:
+        raise PermissionDenied("Nur Administratoren der Organisation legen Organisations-Tokens an.",
                                "Only administrators of the organisation create its service tokens.")
+    if actor.org_id not in orgs_service.ancestor_ids(db, org_id):
+        if orgs_service.administers(db, actor, org_id):
+            raise PermissionDenied("Organisations-Tokens legen nur die Organisation selbst und die übergeordneten "
+                                   "Verwaltungen an.", "Only the organisation and the administrations above it "
+                                   "create its service tokens.")
+        raise NotFound("Organisation nicht gefunden.", "Organisation not found.")
+    if TokenScope(scope) not in SERVICE_SCOPES:
+        raise InvalidInput("Ein Organisations-Token darf Feeds abrufen, scannen oder lesen, aber nichts ändern.",
+                           "A service token may fetch feeds, scan or read, but change nothing.")
     name, text, prefix = _new_token_text(name, expires_at)
-    token = ApiToken(org_id=actor.org_id, created_by_id=actor.user_id, name=name, prefix=prefix,
-                     token_hash=digest(text), scope=TokenScope.read, expires_at=expires_at)
+    token = ApiToken(org_id=org_id, created_by_id=actor.user_id, name=name, prefix=prefix,
+                     token_hash=digest(text), scope=TokenScope(scope), expires_at=expires_at)
     db.add(token)
     db.flush()
     audit_service.record(db, AuditEvent(
-        events.TOKEN_CREATED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="api_token",
-        object_id=token.id, detail={"name": name, "scope": str(TokenScope.read), "prefix": prefix, "service": True},
+        events.TOKEN_CREATED, actor_user_id=actor.user_id, org_id=org_id, object_type="api_token",
+        object_id=token.id, detail={"name": name, "scope": str(scope), "prefix": prefix, "service": True},
     ))
     return text, token
 
 
-def service_tokens(db: Session, *, actor: Actor) -> Sequence[ApiToken]:
-    """The organisation's service tokens, for its administrators."""
-    if actor.user_id is None or not actor.is_admin:
-        return []
-    return db.scalars(select(ApiToken).where(ApiToken.org_id == actor.org_id, ApiToken.user_id.is_(None))
-                      .order_by(ApiToken.created_at.desc())).all()
+def service_tokens(db: Session, *, actor: Actor, org_id: int | None = None) -> Sequence[ApiToken]:
+    """An organisation's service tokens, for the administrators of it and of the organisations
+    above it (and the CERT admins). The own organisation's list is empty for everyone else; another
+    organisation's is "not found"."""
+    if org_id is None or org_id == actor.org_id:
+        if actor.user_id is None or not actor.is_admin:
+            return []
+        org_id = actor.org_id
+    elif actor.user_id is None or not orgs_service.administers(db, actor, org_id):
+        raise NotFound("Organisation nicht gefunden.", "Organisation not found.")
+    return db.scalars(select(ApiToken).where(ApiToken.org_id == org_id, ApiToken.user_id.is_(None))
+                      .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
 
 
 def tokens_of(db: Session, *, user_id: int) -> Sequence[ApiToken]:
     return db.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)).all()
 
 
-def _may_manage_token(actor: Actor, token: ApiToken) -> bool:
+def _may_manage_token(db: Session, actor: Actor, token: ApiToken) -> bool:
+    """Own tokens; else the administrators of the token's organisation, of those above it, and CERTs."""
     if actor.user_id is None:  # a service token manages nothing
         return False
-    if token.user_id is None:  # a service token: its organisation's administrators
-        return actor.is_admin and actor.org_id == token.org_id
-    return token.user_id == actor.user_id or (actor.is_admin and (actor.is_cert or actor.org_id == token.owner_org_id))
+    if token.user_id == actor.user_id:
+        return True
+    return orgs_service.administers(db, actor, token.owner_org_id)
 
 
 def token_for(db: Session, *, actor: Actor, token_id: int) -> ApiToken:
     """One of the actor's own tokens, of a user the actor administers, or of the actor's organisation
     (administrators); else "not found"."""
     token = db.get(ApiToken, token_id)
-    if token is None or not _may_manage_token(actor, token):
+    if token is None or not _may_manage_token(db, actor, token):
         raise NotFound("Token nicht gefunden.", "Token not found.")
     return token
 
 
 def list_tokens(db: Session, *, actor: Actor, user: User) -> Sequence[ApiToken]:
-    if actor.user_id != user.id and not (actor.is_admin and (actor.is_cert or actor.org_id == user.org_id)):
+    if actor.user_id != user.id and not orgs_service.administers(db, actor, user.org_id):
         raise NotFound("Benutzer nicht gefunden.", "User not found.")
     return db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
@@ -417,7 +462,7 @@ def list_tokens(db: Session, *, actor: Actor, user: User) -> Sequence[ApiToken]:
 
 
 def revoke_token(db: Session, *, actor: Actor | None, token: ApiToken) -> None:
-    if actor is not None and not (_may_manage_token(actor, token) and (
+    if actor is not None and not (_may_manage_token(db, actor, token) and (
             token.user_id == actor.user_id or actor.can_write)):
         raise PermissionDenied()
     if token.revoked_at is None:

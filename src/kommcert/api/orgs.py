@@ -5,12 +5,22 @@ import io
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from kommcert.accounts.schemas import OrgSecurity
-from kommcert.api.auth import UserActor, WriterActor
-from kommcert.deps import DbSession
+from kommcert.api.auth import PersonActor, UserActor, WriterActor
+from kommcert.deps import DbSession, SettingsDep
 from kommcert.errors import InvalidInput
+from kommcert.orgs import proposals
 from kommcert.orgs import service as orgs_service
-from kommcert.orgs.models import OrgKind
-from kommcert.orgs.schemas import ContactIn, ContactRead, ImportRead, OrgPage, OrgRead
+from kommcert.orgs.models import OrgKind, ProposalState
+from kommcert.orgs.schemas import (
+    ContactIn,
+    ContactProposalIn,
+    ContactProposalRead,
+    ContactRead,
+    ImportRead,
+    OrgPage,
+    OrgRead,
+    ProposalDecision,
+)
 from kommcert.validation import Id
 
 router = APIRouter(prefix="/orgs", tags=["orgs"])
@@ -56,6 +66,32 @@ def update_contact(org_id: Id, contact_id: Id, contact_in: ContactIn, db: DbSess
 @router.delete("/{org_id}/contacts/{contact_id}", status_code=204)
 def delete_contact(org_id: Id, contact_id: Id, db: DbSession, actor: WriterActor) -> None:
     orgs_service.delete_contact(db, actor=actor, org_id=org_id, contact_id=contact_id)
+
+
+@router.get("/{org_id}/contact-proposals", response_model=list[ContactProposalRead])
+def list_contact_proposals(org_id: Id, db: DbSession, actor: UserActor,
+                           state: ProposalState | None = ProposalState.open) -> list[ContactProposalRead]:
+    """Proposed changes to the contacts, for whoever may see the contacts."""
+    return [ContactProposalRead.model_validate(p)
+            for p in proposals.list_proposals(db, actor=actor, org_id=org_id, state=state)]
+
+
+@router.post("/{org_id}/contact-proposals", response_model=ContactProposalRead, status_code=201)
+def propose_contact_change(org_id: Id, proposal_in: ContactProposalIn, db: DbSession, actor: WriterActor,
+                           person: PersonActor, settings: SettingsDep) -> ContactProposalRead:
+    """A member proposes a new contact, a change or a removal; the administrators decide."""
+    proposal = proposals.propose(db, actor=actor, org_id=org_id, action=proposal_in.action,
+                                 contact_in=proposal_in.contact, contact_id=proposal_in.contact_id,
+                                 comment=proposal_in.comment, base_url=settings.base_url)
+    return ContactProposalRead.model_validate(proposal)
+
+
+@router.post("/{org_id}/contact-proposals/{proposal_id}/decision", response_model=ContactProposalRead)
+def decide_contact_proposal(org_id: Id, proposal_id: Id, decision: ProposalDecision, db: DbSession,
+                            actor: WriterActor) -> ContactProposalRead:
+    """Accepting makes the change; administrators of the organisation or above it (and CERT admins)."""
+    proposal = proposals.decide(db, actor=actor, org_id=org_id, proposal_id=proposal_id, accept=decision.accept)
+    return ContactProposalRead.model_validate(proposal)
 
 
 def _text(upload: UploadFile) -> io.StringIO:

@@ -25,17 +25,20 @@ def create_token(token_in: TokenCreate, db: DbSession, actor: WriterActor) -> To
 
 
 @router.get("/service", response_model=list[TokenRead])
-def list_service_tokens(db: DbSession, actor: PersonActor) -> list[TokenRead]:
-    """The organisation's service tokens (administrators; empty for everyone else)."""
-    return [TokenRead.model_validate(t) for t in accounts_service.service_tokens(db, actor=actor)]
+def list_service_tokens(db: DbSession, actor: PersonActor, org_id: Id | None = None) -> list[TokenRead]:
+    """An organisation's service tokens (default the caller's): for its administrators and those of the
+    organisations above it; the own list is empty for everyone else, another organisation's 404."""
+    return [TokenRead.model_validate(t) for t in accounts_service.service_tokens(db, actor=actor, org_id=org_id)]
 
 
 @router.post("/service", response_model=TokenCreated, status_code=201)
 def create_service_token(token_in: ServiceTokenCreate, db: DbSession, actor: WriterActor) -> TokenCreated:
-    """A read-only token of the caller's organisation for appliances: sees what the organisation
-    sees, never what is addressed to a named person, never TLP:RED. Administrators only."""
+    """A token of an organisation (default the caller's) for appliances: sees what the organisation
+    sees, never what is addressed to a named person, never TLP:RED; changes nothing except, with
+    scope 'scan', the scanner's sightings. Administrators of the organisation or above it only."""
     text, token = accounts_service.create_service_token(db, actor=actor, name=token_in.name,
-                                                        expires_at=token_in.expires_at)
+                                                        expires_at=token_in.expires_at, scope=token_in.scope,
+                                                        org_id=token_in.org_id)
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=text)
 
 

@@ -165,3 +165,58 @@ class OrgContact(Base):
     @property
     def role_label(self) -> str:
         return CONTACT_ROLE_LABELS_DE[ContactRole(self.role)]
+
+
+class ProposalAction(StrEnum):
+    create = "create"
+    update = "update"
+    delete = "delete"
+
+
+class ProposalState(StrEnum):
+    open = "open"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+PROPOSAL_ACTION_LABELS_DE = {
+    ProposalAction.create: "neuer Kontakt",
+    ProposalAction.update: "Kontakt ändern",
+    ProposalAction.delete: "Kontakt entfernen",
+}
+
+
+class ContactProposal(Base):
+    """A member's proposed change to an organisation's emergency contacts; the administrators of the
+    organisation (or of an organisation above it) accept or reject it. The proposed values are kept
+    as they were proposed, also after the decision, so the audit trail can say what was accepted."""
+
+    __tablename__ = "contact_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("org_contacts.id", ondelete="SET NULL"))
+    action: Mapped[ProposalAction] = mapped_column(String(16))
+    state: Mapped[ProposalState] = mapped_column(String(16), default=ProposalState.open, index=True)
+    role: Mapped[ContactRole] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    phone_out_of_band: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    org: Mapped[Organization] = relationship()
+    contact: Mapped[OrgContact | None] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return CONTACT_ROLE_LABELS_DE[ContactRole(self.role)]
+
+    @property
+    def action_label(self) -> str:
+        return PROPOSAL_ACTION_LABELS_DE[ProposalAction(self.action)]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kommcert.orgs.models import ContactRole, OrgKind
-from kommcert.validation import NonBlank
+from kommcert.orgs.models import ContactRole, OrgKind, ProposalAction, ProposalState
+from kommcert.validation import Id, NonBlank
 
 
 class OrgRead(BaseModel):
@@ -49,6 +51,38 @@ class ContactRead(ContactIn):
 
     id: int
     org_id: int
+
+
+class ContactProposalIn(BaseModel):
+    action: ProposalAction = ProposalAction.create
+    contact_id: Id | None = Field(None, description="The contact to change or remove (not for 'create').")
+    contact: ContactIn | None = Field(None, description="The proposed details (not for 'delete').")
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ContactProposalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    contact_id: int | None
+    action: ProposalAction
+    state: ProposalState
+    role: ContactRole
+    name: str
+    email: str | None
+    phone: str | None
+    phone_out_of_band: str | None
+    notes: str | None
+    comment: str | None
+    proposed_by_id: int | None
+    created_at: datetime
+    decided_by_id: int | None
+    decided_at: datetime | None
+
+
+class ProposalDecision(BaseModel):
+    accept: bool
 
 
 class ImportRead(BaseModel):

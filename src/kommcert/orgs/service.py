@@ -123,11 +123,29 @@ def can_see_contacts(db: Session, actor: Actor, org: Organization) -> bool:
     return actor.org_id in ancestor_ids(db, org.id)
 
 
-def can_manage(db: Session, actor: Actor, org: Organization) -> bool:
-    """Org admins manage their own organisation; CERT admins manage all."""
-    if not actor.can_write or not actor.is_admin:
+def administers(db: Session, actor: Actor, org_id: int) -> bool:
+    """Delegated administration: an admin administers the own organisation and every organisation
+    below it (a Kreis admin its Verbandsgemeinden and Gemeinden, a VG admin its Gemeinden, never
+    another Kreis); CERT admins administer all. Reading only; changes also need ``can_write``."""
+    if actor.user_id is None or not actor.is_admin or actor.org_id is None:
         return False
-    return actor.is_cert or actor.org_id == org.id
+    return actor.is_cert or actor.org_id in ancestor_ids(db, org_id)
+
+
+def can_manage(db: Session, actor: Actor, org: Organization) -> bool:
+    """Contacts and settings: the administrators of the org and of those above it; CERT admins all."""
+    return actor.can_write and administers(db, actor, org.id)
+
+
+def managed_orgs(db: Session, actor: Actor) -> Sequence[Organization]:
+    """The organisations an admin may pick on the administration pages: the own one and those below
+    it, in tree order (CERT admins reach every other one from its organisation page)."""
+    if actor.user_id is None or not actor.is_admin or actor.org_id is None:
+        return []
+    rows = db.execute(select(Organization, OrgAncestry.depth).join(OrgAncestry, OrgAncestry.org_id == Organization.id)
+                      .where(OrgAncestry.ancestor_id == actor.org_id)).all()
+    order = list(OrgKind)
+    return [o for o, _ in sorted(rows, key=lambda r: (r[1], order.index(OrgKind(r[0].kind)), r[0].name))]
 
 
 # --- import -------------------------------------------------------------------------------
@@ -227,7 +245,7 @@ def search(db: Session, *, q: str | None = None, kind: OrgKind | None = None, pa
 def set_require_totp(db: Session, *, actor: Actor, org_id: int, required: bool) -> Organization:
     org = get(db, org_id)
     if not can_manage(db, actor, org):
-        raise NotFound() if actor.org_id != org.id and not actor.is_cert else PermissionDenied()
+        raise PermissionDenied() if administers(db, actor, org.id) or actor.org_id == org.id else NotFound()
     org.require_totp = required
     db.flush()
     audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=org.id,

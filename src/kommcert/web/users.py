@@ -1,4 +1,4 @@
-"""User administration for org admins (own org) and CERT admins (every org)."""
+"""User administration: admins manage their organisation and those below it; CERT admins every org."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def _page(request: Request, db, actor, org_id: Id, **extra: object) -> Response:
     status = extra.pop("status_code", 200)
     return render(request, "users/list.html", {
         "org": org, "users": users, "roles": [(r.value, ROLE_LABELS_DE[r]) for r in Role],
+        "managed_orgs": orgs_service.managed_orgs(db, actor), "breadcrumb": orgs_service.breadcrumb(db, org),
         "role_labels": {r.value: ROLE_LABELS_DE[r] for r in Role}, **extra}, status_code=status)  # type: ignore[arg-type]
 
 
