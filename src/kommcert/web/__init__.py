@@ -16,7 +16,7 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import account, audit, indicators, orgs, pages, picture, reports, tokens, users
 
     router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)], include_in_schema=False)
-    for module in (pages, account, orgs, reports, indicators, picture, users, tokens, audit):
+    for module in (pages, account, orgs, reports, picture, indicators, users, tokens, audit):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
