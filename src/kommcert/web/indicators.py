@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +31,7 @@ from kommcert.web.templating import render
 
 router = APIRouter()
 PREVIEW_ROWS = 100
+PAGE_SIZE = 200
 _TLPS = frozenset(t.value for t in TLP)
 PREVIEW_CARRY_BYTES = 4 * 1024 * 1024  # larger files are imported without the second step
 
@@ -40,13 +42,18 @@ def _bool(value: str | None) -> bool | None:
 
 @router.get("/indicators")
 def search_page(request: Request, db: DbSession, actor: PageActor, q: str = "", type: str = "",  # noqa: A002
-                tag: str = "", tlp: str = "", source: str = "", seen: str = "", expired: str = "") -> Response:
-    items = indicators_service.search(
-        db, actor=actor, q=q or None, type=type or None, tag=tag or None, tlp=TLP(tlp) if tlp in _TLPS else None,
-        source=source or None, seen=_bool(seen), expired=_bool(expired), limit=200)
+                tag: str = "", tlp: str = "", source: str = "", seen: str = "", expired: str = "",
+                before: Id | None = None, after: Id | None = None) -> Response:
+    """The list, newest first, a page at a time (keyset: ``before``/``after`` an id), with the total."""
+    page = indicators_service.search_page(
+        db, actor=actor, size=PAGE_SIZE, before_id=before, after_id=None if before else after,
+        q=q or None, type=type or None, tag=tag or None, tlp=TLP(tlp) if tlp in _TLPS else None,
+        source=source or None, seen=_bool(seen), expired=_bool(expired))
+    f = {"q": q, "type": type, "tag": tag, "tlp": tlp, "source": source, "seen": seen, "expired": expired}
+    kept = urlencode({k: v for k, v in f.items() if v})
     return render(request, "indicators/search.html", {
-        "items": items, "types": list(IndicatorType), "tlps": list(TLP), "now": utcnow(),
-        "f": {"q": q, "type": type, "tag": tag, "tlp": tlp, "source": source, "seen": seen, "expired": expired}})
+        "page": page, "items": page.items, "types": list(IndicatorType), "tlps": list(TLP), "now": utcnow(),
+        "f": f, "kept": kept, "size": PAGE_SIZE, "cap": indicators_service.COUNT_CAP})
 
 
 @router.get("/indicators/import")
@@ -203,4 +210,7 @@ def curation(indicator_id: Id, db: DbSession, actor: PageActor, action: str = Fo
 
 @router.get("/feeds")
 def feeds_page(request: Request, actor: PageActor, settings: SettingsDep) -> Response:
-    return render(request, "indicators/feeds.html", {"base": settings.base_url, "formats": list(FeedFormat)})
+    """The addresses to paste into appliances: from ``KOMMCERT_BASE_URL``, else the address this
+    request came to (so a server on another port or host shows its own address, not a default)."""
+    base = settings.public_url(str(request.base_url))
+    return render(request, "indicators/feeds.html", {"base": base, "formats": list(FeedFormat)})
