@@ -9,9 +9,11 @@ their counts and lose type and value.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +25,7 @@ from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
 
 TOP = 10
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -133,18 +136,20 @@ def by_area(db: Session, *, actor: Actor, since: datetime, area_id: int | None) 
     return sorted(out, key=lambda r: (-r.sightings, r.name))
 
 
-def over_time(db: Session, *, actor: Actor, since: datetime, until: datetime, area_id: int | None
-              ) -> list[tuple[date, int]]:
-    """Sightings (their counts) per day of last sight, every day of the period, zeros included."""
-    seen = _seen(actor, since, area_id).subquery()
+def over_time(db: Session, *, actor: Actor, since: datetime, until: datetime, area_id: int | None,
+              tz: ZoneInfo = UTC_ZONE) -> list[tuple[date, int]]:
+    """Sightings (their counts) per local day of last sight, every day of the period, zeros included."""
+    seen = select(_seen(actor, since, area_id).subquery().c.id)
+    per_day: dict[date, int] = defaultdict(int)
     if db.get_bind().dialect.name == "postgresql":
-        day = func.date(func.timezone("UTC", Sighting.last_seen))
-    else:
-        day = func.date(Sighting.last_seen)
-    rows = db.execute(select(day, func.sum(Sighting.count)).where(Sighting.id.in_(select(seen.c.id)))
-                      .group_by(day)).all()
-    per_day = {(d if isinstance(d, date) else date.fromisoformat(str(d))): int(n) for d, n in rows}
-    first, last = since.date(), until.date()
+        day = func.date(func.timezone(tz.key, Sighting.last_seen))
+        for d, n in db.execute(select(day, func.sum(Sighting.count)).where(Sighting.id.in_(seen)).group_by(day)):
+            per_day[d] += int(n)
+    else:  # SQLite knows no time zones: hours in SQL, local days here
+        hour = func.strftime("%Y-%m-%d %H:00:00", Sighting.last_seen)
+        for h, n in db.execute(select(hour, func.sum(Sighting.count)).where(Sighting.id.in_(seen)).group_by(hour)):
+            per_day[datetime.fromisoformat(h).replace(tzinfo=UTC).astimezone(tz).date()] += int(n)
+    first, last = since.astimezone(tz).date(), until.astimezone(tz).date()
     return [(first + timedelta(days=k), per_day.get(first + timedelta(days=k), 0))
             for k in range((last - first).days + 1)]
 

@@ -6,16 +6,18 @@ import csv
 import io
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from kommcert import i18n
+from kommcert import i18n, timefmt
 from kommcert.audit import export as audit_export
 from kommcert.db import utcnow
-from kommcert.deps import DbSession, client_ip
+from kommcert.deps import DbSession, SettingsDep, client_ip
 from kommcert.errors import NotFound
 from kommcert.indicators import picture
+from kommcert.indicators.types import IndicatorType
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import KIND_LABELS_DE, OrgKind
 from kommcert.sharing.actor import Actor
@@ -26,16 +28,17 @@ from kommcert.web.templating import locale_of, render
 
 router = APIRouter()
 TABLES = ("verlauf", "gebiete", "meistgesehen", "neue-indikatoren", "sichtungen")
-# German names of the indicator types (the hub stores the machine names).
-TYPE_LABELS_DE = {
-    "ipv4": "IPv4-Adresse", "ipv6": "IPv6-Adresse", "ipv4_cidr": "IPv4-Netz", "ipv6_cidr": "IPv6-Netz",
-    "domain": "Domain", "hostname": "Hostname", "url": "URL", "email": "E-Mail-Adresse",
-    "md5": "MD5-Prüfsumme", "sha1": "SHA-1-Prüfsumme", "sha256": "SHA-256-Prüfsumme",
-}
 HIDDEN = "für Sie nicht sichtbar"
 
 
-def _data(db: DbSession, actor: Actor, days: int, org: int | None) -> dict[str, Any]:
+def _type(value: str | None) -> str:
+    try:
+        return IndicatorType(str(value)).label
+    except ValueError:
+        return str(value)
+
+
+def _data(db: DbSession, actor: Actor, days: int, org: int | None, tz: ZoneInfo) -> dict[str, Any]:
     area_id = org if org is not None else picture.root_area(db)
     if org is not None:
         orgs_service.get(db, org)  # 404 for an unknown area
@@ -43,7 +46,7 @@ def _data(db: DbSession, actor: Actor, days: int, org: int | None) -> dict[str, 
     since = until - timedelta(days=days)
     return {
         "days": days, "area_id": area_id, "path": picture.area_path(db, area_id=area_id),
-        "series": picture.over_time(db, actor=actor, since=since, until=until, area_id=area_id),
+        "series": picture.over_time(db, actor=actor, since=since, until=until, area_id=area_id, tz=tz),
         "areas": picture.by_area(db, actor=actor, since=since, area_id=area_id),
         "top": picture.most_sighted(db, actor=actor, since=since, area_id=area_id),
         "recent": picture.recent_sightings(db, actor=actor, since=since, area_id=area_id),
@@ -56,16 +59,16 @@ def _query(days: int, org: int | None) -> str:
 
 
 @router.get("/lagebild")
-def picture_page(request: Request, db: DbSession, actor: PageActor, days: int = Query(30, ge=1, le=365),
-                 org: Id | None = None) -> Response:
-    data = _data(db, actor, days, org)
+def picture_page(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep,
+                 days: int = Query(30, ge=1, le=365), org: Id | None = None) -> Response:
+    data = _data(db, actor, days, org, settings.tz)
     _ = i18n.gettext_for(locale_of(request))
     series_total = sum(v for _day, v in data["series"])
     bars = [charts.Bar(r.name if not r.own else f"{r.name} ({_('selbst')})", r.sightings,
                        None if r.own or not r.has_children else f"/lagebild?days={days}&org={r.org_id}")
             for r in data["areas"]]
     return render(request, "picture/page.html", {
-        **data, "query": _query(days, org), "types": TYPE_LABELS_DE, "kinds": KIND_LABELS_DE, "org": org,
+        **data, "query": _query(days, org), "kinds": KIND_LABELS_DE, "org": org,
         "time_svg": charts.time_chart(
             data["series"], ident="verlauf", title=_("Sichtungen je Tag"),
             description=_("{n} Sichtungen in {days} Tagen; die Zahlen stehen in der Tabelle darunter.",
@@ -79,7 +82,7 @@ def picture_page(request: Request, db: DbSession, actor: PageActor, days: int = 
 def _shown(indicator: picture.Shown, gettext: Any) -> tuple[str, str]:
     if indicator.value is None:
         return gettext(HIDDEN), gettext(HIDDEN)
-    return gettext(TYPE_LABELS_DE.get(indicator.type or "", indicator.type or "")), indicator.value
+    return gettext(_type(indicator.type)), indicator.value
 
 
 def _safe(value: object) -> str:
@@ -87,9 +90,9 @@ def _safe(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def _rows(table: str, data: dict[str, Any], gettext: Any) -> tuple[list[str], list[list[object]]]:
+def _rows(table: str, data: dict[str, Any], gettext: Any, tz: ZoneInfo) -> tuple[list[str], list[list[object]]]:
     def when(t: Any) -> str:
-        return t.isoformat() if t is not None else ""
+        return timefmt.spreadsheet_time(t, tz)
 
     if table == "verlauf":
         return [gettext("Tag"), gettext("Sichtungen")], [[d.isoformat(), n] for d, n in data["series"]]
@@ -104,19 +107,19 @@ def _rows(table: str, data: dict[str, Any], gettext: Any) -> tuple[list[str], li
                 [[*_shown(r.indicator, gettext), r.sightings, r.organisations, when(r.last_seen)] for r in data["top"]])
     if table == "neue-indikatoren":
         return ([gettext("Typ"), gettext("Wert"), "TLP", gettext("Meldungen")],
-                [[gettext(TYPE_LABELS_DE.get(i.type, i.type)), i.value, str(i.tlp).upper(), i.reports]
+                [[gettext(_type(i.type)), i.value, str(i.tlp).upper(), i.reports]
                  for i in data["newest"]])
     return ([gettext("Organisation"), gettext("Typ"), gettext("Wert"), gettext("Zuletzt"), gettext("Anzahl")],
             [[r.org_name, *_shown(r.indicator, gettext), when(r.last_seen), r.count] for r in data["recent"]])
 
 
 @router.get("/lagebild/{table}.csv")
-def picture_csv(table: str, request: Request, db: DbSession, actor: PageActor,
+def picture_csv(table: str, request: Request, db: DbSession, actor: PageActor, settings: SettingsDep,
                 days: int = Query(30, ge=1, le=365), org: Id | None = None) -> Response:
     if table not in TABLES:
         raise NotFound("Diese Tabelle gibt es im Lagebild nicht.", "The situation picture has no such table.")
-    data = _data(db, actor, days, org)
-    header, rows = _rows(table, data, i18n.gettext_for(locale_of(request)))
+    data = _data(db, actor, days, org, settings.tz)
+    header, rows = _rows(table, data, i18n.gettext_for(locale_of(request)), settings.tz)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(header)
