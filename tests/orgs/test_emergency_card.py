@@ -27,7 +27,8 @@ def tree(db, personas):  # noqa: ANN001, ANN201
     }
     for key, (name, phone) in people.items():
         db.add(OrgContact(org_id=personas.orgs[key].id, role=ContactRole.isb, name=name, phone_out_of_band=phone))
-    db.add(OrgContact(org_id=provider.id, role=ContactRole.it_leitung, name="Paul Provider", phone_out_of_band="0170 5"))
+    db.add(OrgContact(org_id=provider.id, role=ContactRole.it_leitung, name="Paul Provider",
+                      phone_out_of_band="0170 5"))
     db.add(OrgContact(org_id=other.id, role=ContactRole.it_leitung, name="Fremder Dienstleister"))
     db.flush()
     return provider
