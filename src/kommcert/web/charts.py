@@ -36,9 +36,12 @@ def bar_chart(bars: Sequence[Bar], *, title: str, description: str, ident: str, 
     height = row * len(bars) + 10
     top = _nice_max(max((b.value for b in bars), default=0))
     plot = width - label_w - value_w
-    parts = [Markup('<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+    # A picture with links inside is a group, not an image: an image's content is hidden from
+    # assistive technology, so its links would be focusable but unnamed (axe: nested-interactive).
+    role = "group" if any(b.href for b in bars) else "img"
+    parts = [Markup('<svg class="chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="{r}" '
                     'aria-labelledby="{i}-t {i}-d" xmlns="http://www.w3.org/2000/svg">').format(
-        w=width, h=height, i=ident),
+        w=width, h=height, i=ident, r=role),
         Markup('<title id="{}-t">{}</title><desc id="{}-d">{}</desc>').format(ident, title, ident, description)]
     for n, b in enumerate(bars):
         y = 5 + n * row
