@@ -8,9 +8,11 @@ import io
 import json
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from kommcert import timefmt
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -35,13 +37,15 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-def to_csv(db: Session, *, actor: Actor, entries: Sequence[AuditRead]) -> str:
+def to_csv(db: Session, *, actor: Actor, entries: Sequence[AuditRead], tz: ZoneInfo | None = None) -> str:
+    """The entries for a spreadsheet: ``created_at`` in local time with its UTC offset (``KOMMCERT_TIMEZONE``)."""
+    tz = tz or timefmt.zone(timefmt.DEFAULT_ZONE)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for e in entries:
-        writer.writerow([e.id, e.created_at.isoformat(), e.action, e.actor_user_id or "", e.org_id or "",
-                         e.object_type or "", e.object_id or "", _safe(e.subject or ""), e.ip or "",
+        writer.writerow([e.id, timefmt.spreadsheet_time(e.created_at, tz), e.action, e.actor_user_id or "",
+                         e.org_id or "", e.object_type or "", e.object_id or "", _safe(e.subject or ""), e.ip or "",
                          _safe(json.dumps(e.detail, ensure_ascii=False))])
     audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
                                         object_type="audit_log", detail={"rows": len(entries), "format": "csv"}))

@@ -15,7 +15,7 @@ from kommcert.audit import events, presentation
 from kommcert.audit import export as audit_export
 from kommcert.audit import reading as audit_reading
 from kommcert.audit import service as audit_service
-from kommcert.deps import DbSession
+from kommcert.deps import DbSession, SettingsDep
 from kommcert.sharing.actor import Actor
 from kommcert.validation import Id
 from kommcert.web.auth import PageActor
@@ -69,10 +69,11 @@ def audit_page(request: Request, db: DbSession, actor: PageActor, action: str = 
 
 
 @router.get("/audit.csv")
-def audit_csv(db: DbSession, actor: PageActor, action: str = "", user_id: Id | None = None, object_type: str = "",
-              object_id: str = "", since: str = "", until: str = "") -> Response:
+def audit_csv(db: DbSession, actor: PageActor, settings: SettingsDep, action: str = "", user_id: Id | None = None,
+              object_type: str = "", object_id: str = "", since: str = "", until: str = "") -> Response:
     filters = _filters(action, user_id, object_type, object_id, since, until)
     entries = audit_reading.readable(db, actor=actor, entries=audit_service.list_entries(
         db, actor=actor, limit=1000, **filters))
-    return Response(audit_export.to_csv(db, actor=actor, entries=entries), media_type="text/csv; charset=utf-8",
+    return Response(audit_export.to_csv(db, actor=actor, entries=entries, tz=settings.tz),
+                    media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="kommcert-protokoll.csv"'})
