@@ -38,6 +38,8 @@ BATCH = 5000
 PROVENANCE_COLUMNS = ("report_id", "indicator_id", "valid_from", "valid_until", "confidence", "block", "comment",
                       "source", "source_ref", "tags", "created_at")
 MAX_REJECTS_LISTED = 1000  # rejects and skips each: the counts go on, the lists stop
+WARNINGLIST_HITS_LISTED = 20
+SUMMARY_CHARS = 4000  # what an import writes into the body of a report it makes
 NAMED_IN_ERROR = 5  # entries an "imports nothing" error names in its one line
 
 
@@ -55,15 +57,37 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
+    """``imported`` entries were taken over: ``new_indicators`` values the importer did not know
+    (from no report they could see) plus ``known`` ones. ``duplicates`` were left out (the same value
+    twice in one report), as were rejects and skips."""
+
     imported: int = 0  # provenances written
     new_indicators: int = 0
     duplicates: int = 0  # the same value twice in one report
     warninglisted: int = 0
+    warninglist_hits: list[tuple[str, str]] = field(default_factory=list)  # (value, list), the first few
     rejects: list[Reject] = field(default_factory=list)
     reports: list[int] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)  # valid, but nothing to block: never an error
     skipped_count: int = 0
     rejected_count: int = 0
+
+    @property
+    def known(self) -> int:
+        """Entries taken over whose value the importer could already see (in another report)."""
+        return self.imported - self.new_indicators
+
+    def counts(self, lang: str = "de") -> str:
+        """ "3 übernommen: 2 neu, 1 bereits bekannt" – the parts always add up."""
+        if lang == "de":
+            text = f"{self.imported} übernommen: {self.new_indicators} neu, {self.known} bereits bekannt"
+            if self.duplicates:
+                text += f"; {self.duplicates} doppelt in der Datei, nicht übernommen"
+            return text
+        text = f"{self.imported} taken over: {self.new_indicators} new, {self.known} already known"
+        if self.duplicates:
+            text += f"; {self.duplicates} duplicated in the file, not taken over"
+        return text
 
 
 class _Importer:
@@ -119,6 +143,10 @@ class _Importer:
         self.pending: Future | None = None
         self.batch_values: list[int] = []  # distinct values of each staged batch, in order
         self.db_duplicates = 0
+        # What the source says about the reports this import makes (their body, bounded).
+        self.made: dict[int, Report] = {}
+        self.notes: dict[int, dict[str, list[str]]] = {}  # report id -> comment -> values
+        self.note_chars: dict[int, int] = {}
 
     def report_for(self, tlp: TLP) -> Report:
         report = self.reports.get(tlp)
@@ -139,8 +167,47 @@ class _Importer:
             self.reports[tlp] = report
             self.report_ids[tlp.value] = report.id
             self.result.reports.append(report.id)
+            if not self.options.summary:
+                self.made[report.id] = report
+                # The source's own name for it (a MISP event's info, a STIX report's name): the
+                # title may be the import's own, or cut.
+                if self.group.title:
+                    self.note(report.id, self.group.title, None)
             KNOWN.write(self.db.connection(), KNOWN.payload(self.dialect, [(report.id,)]))
         return report
+
+    def note(self, report_id: int, comment: str, value: str | None) -> None:
+        """Remember what the source said about a value, for the body of a report this import makes."""
+        used = self.note_chars.get(report_id, 0)
+        notes = self.notes.setdefault(report_id, {})
+        values = notes.get(comment)
+        if values is None:
+            if used > SUMMARY_CHARS:
+                return
+            values = notes[comment] = []
+            self.note_chars[report_id] = used + len(comment) + 2
+        if value is not None and len(values) < 5:
+            values.append(value)
+        elif value is not None:
+            values.append("")  # counted, not shown
+
+    def write_summaries(self) -> None:
+        """Bodies for the reports this import made, from the source's texts: a STIX report's
+        description, the indicators' names and descriptions, a CSV comment column, a MISP event's info
+        and attribute comments. Each distinct text once, with up to five of its values."""
+        for report_id, report in self.made.items():
+            lines = []
+            for comment, values in self.notes.get(report_id, {}).items():
+                shown = [v for v in values if v]
+                more = len(values) - len(shown)
+                tail = f" ({', '.join(shown)}{f' +{more}' if more else ''})" if shown else ""
+                lines.append(f"- {comment}{tail}")
+            text = "\n\n".join(part for part in (report.summary, "\n".join(lines)) if part)
+            if len(text) > SUMMARY_CHARS:
+                text = text[:SUMMARY_CHARS].rsplit("\n", 1)[0] + "\n- …"
+            report.summary = text
+        if self.made:
+            self.db.flush()
 
     def lifetime(self, kind: str) -> timedelta:
         span = self.lifetimes.get(kind)
@@ -180,6 +247,7 @@ class _Importer:
         try:
             self._run(items)
             self._wait()
+            self.write_summaries()
         finally:
             if self.writer is not None:
                 if self.pending is not None:
@@ -233,8 +301,13 @@ class _Importer:
                 continue
             self.seen.add(key)
             valid_from = rec.valid_from or self.now
+            hit = match(rec.type, rec.value)
+            if hit is not None and len(self.result.warninglist_hits) < WARNINGLIST_HITS_LISTED:
+                self.result.warninglist_hits.append((rec.value, hit))
+            if rec.comment and report_id in self.made:
+                self.note(report_id, rec.comment[:300], rec.value[:100])
             staged.append((
-                kind, rec.value, match(rec.type, rec.value), report_id, valid_from,
+                kind, rec.value, hit, report_id, valid_from,
                 rec.valid_until or valid_from + self.lifetime(kind), rec.confidence, rec.block,
                 rec.comment[:2000] if rec.comment else None, source, rec.source_ref or None,
                 "\n".join(rec.tags)[:4000], self.now,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 from kommcert.indicators.models import SightingKind
 from kommcert.sharing.tlp import TLP
@@ -86,6 +86,11 @@ class ImportResultRead(BaseModel):
     skipped: list[RejectRead] = Field(default_factory=list,
                                       description="Valid entries with nothing blockable (first 1000).")
     skipped_count: int = 0
+
+    @computed_field(description="Taken over and already known to the importer: imported = new_indicators + known.")
+    @property
+    def known(self) -> int:
+        return self.imported - self.new_indicators
 
 
 class SightingWrite(BaseModel):

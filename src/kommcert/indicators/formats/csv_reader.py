@@ -32,6 +32,12 @@ TYPE_ALIASES: dict[str, IndicatorType | None] = {
     "e-mail": IndicatorType.email, "mail": IndicatorType.email,
     "sha-1": IndicatorType.sha1, "sha-256": IndicatorType.sha256,
 }
+# Header names read without a mapping (any case): German spreadsheets say "Wert;Typ;Kommentar".
+VALUE_HEADERS = ("value", "wert", "indicator", "indikator", "ioc")
+TYPE_HEADERS = ("type", "typ", "art", "indikatortyp")
+TLP_HEADERS = ("tlp",)
+COMMENT_HEADERS = ("comment", "kommentar", "description", "beschreibung", "bemerkung", "notiz", "hinweis")
+TAGS_HEADERS = ("tags", "labels", "schlagworte", "schlagwörter")
 _TAG_SPLIT = re.compile(r"[,;|]")
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default, kept explicit
 
@@ -88,15 +94,35 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _column(header: list[str], name: str | None, role: str, place: str = "") -> int | None:
-    if name is None:
-        return None
-    wanted = name.strip().lower()
-    for index, cell in enumerate(header):
-        if cell.strip().lower() == wanted:
-            return index
-    raise InvalidInput(f"{place}Zeile 1: Spalte „{name[:100]}“ ({role}) fehlt in der Kopfzeile",
-                       f"{place}line 1: column '{name[:100]}' ({role}) is missing from the header")
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    cells = [cell.strip().lower() for cell in header]
+    for name in names:
+        if name in cells:
+            return cells.index(name)
+    return None
+
+
+def _column(header: list[str], name: str | None, role: str, place: str = "",
+            known: tuple[str, ...] = ()) -> int | None:
+    """The index of the named column; unnamed (or named by the role's English default, such as
+    "value"), the first header cell among ``known``. A named column that is missing is an error."""
+    wanted = (name or "").strip().lower()
+    if not wanted or (known and wanted == known[0]):
+        found = _find(header, known)
+        if found is not None or not wanted:
+            return found
+    else:
+        found = _find(header, (wanted,))
+        if found is not None:
+            return found
+    shown = ", ".join(f"„{cell.strip()[:40]}“" for cell in header[:10])
+    shown_en = ", ".join(f"'{cell.strip()[:40]}'" for cell in header[:10])
+    accepted = f" Ohne Angabe erkannt (Groß-/Kleinschreibung egal): {', '.join(known)}." if known else ""
+    accepted_en = f" Recognised without a mapping (any case): {', '.join(known)}." if known else ""
+    raise InvalidInput(f"{place}Zeile 1: Spalte „{(name or known[0])[:100]}“ ({role}) fehlt in der Kopfzeile "
+                       f"({shown}).{accepted}",
+                       f"{place}line 1: column '{(name or known[0])[:100]}' ({role}) is missing from the header "
+                       f"({shown_en}).{accepted_en}")
 
 
 def _value(kind: IndicatorType | None, raw: str) -> tuple[IndicatorType, str]:
@@ -109,7 +135,7 @@ def _value(kind: IndicatorType | None, raw: str) -> tuple[IndicatorType, str]:
 def read_csv(
     stream: IO[str],
     *,
-    value_column: str,
+    value_column: str | None = None,
     type_column: str | None = None,
     default_type: IndicatorType | None = None,
     tlp_column: str | None = None,
@@ -120,10 +146,12 @@ def read_csv(
 ) -> Iterator[IndicatorRecord | Reject]:
     """Yield one record or reject per data row, in file order.
 
-    The type comes from the type column, else ``default_type``, else it is detected per value.
-    A missing header or a mapped column absent from it raises ``InvalidInput`` (nothing can be read),
-    as does text that is not UTF-8, a NUL character or a field over the csv module's limit (131,072
-    characters), each naming the line.
+    Columns not named are found by their usual header names (``VALUE_HEADERS`` …: "Wert;Typ;Kommentar"
+    as well as "value,type,comment"). The type comes from the type column, else ``default_type``, else
+    it is detected per value. A missing header or a mapped column absent from it raises
+    ``InvalidInput`` naming the header and the accepted names (nothing can be read), as does text
+    that is not UTF-8, a NUL character or a field over the csv module's limit (131,072 characters),
+    each naming the line.
     """
     place = f"{name}, " if name else ""
     try:
@@ -142,11 +170,13 @@ def read_csv(
     rows = _checked(reader, place)
     header = next(rows)
     width = len(header)
-    value_at = _column(header, value_column, "Wert/value", place)
-    type_at = _column(header, type_column, "Typ/type", place)
-    tlp_at = _column(header, tlp_column, "TLP", place)
-    comment_at = _column(header, comment_column, "Kommentar/comment", place)
-    tags_at = _column(header, tags_column, "Tags", place)
+    value_at = _column(header, value_column, "Wert/value", place, VALUE_HEADERS)
+    if value_at is None:
+        _column(header, "value", "Wert/value", place, VALUE_HEADERS)  # raises, naming the accepted headers
+    type_at = _column(header, type_column, "Typ/type", place, TYPE_HEADERS if default_type is None else ())
+    tlp_at = _column(header, tlp_column, "TLP", place, TLP_HEADERS)
+    comment_at = _column(header, comment_column, "Kommentar/comment", place, COMMENT_HEADERS)
+    tags_at = _column(header, tags_column, "Tags", place, TAGS_HEADERS)
     for row in rows:
         line = reader.line_num
         where = f"Zeile {line}"
