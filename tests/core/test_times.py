@@ -105,3 +105,19 @@ def test_the_audit_csv_gives_local_times_with_offset(client, personas, login, se
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\+0[12]:00", stamp)
     parsed = datetime.fromisoformat(stamp)
     assert parsed.utcoffset() == parsed.astimezone(settings.tz).utcoffset()
+
+
+def test_the_scan_table_shows_a_log_line_in_local_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's example: a log line at 07:12 local time was printed as 06:12:06Z."""
+    from typer.testing import CliRunner
+
+    from kommcert.cli.main import app
+
+    monkeypatch.delenv("KOMMCERT_TIMEZONE", raising=False)
+    (tmp_path / "feed.txt").write_text("198.51.100.7\n")
+    (tmp_path / "fw.log").write_text("2020-01-15T07:12:06+01:00 fw kernel: DROP SRC=198.51.100.7 DST=10.0.0.5\n")
+    args = ["scan", str(tmp_path / "fw.log"), "--feed", str(tmp_path / "feed.txt")]
+    result = CliRunner().invoke(app, args)
+    assert "15.01.2020 07:12:06 MEZ" in result.stdout and "06:12:06Z" not in result.stdout
+    jsonl = CliRunner().invoke(app, [*args, "--format", "jsonl"])
+    assert '"log_time": "2020-01-15T06:12:06Z"' in jsonl.stdout  # machines keep UTC

@@ -235,6 +235,13 @@ def _time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
 
 
+def _local_time(value: datetime | None, lang: str) -> str:
+    """For people: the local time with its zone (``KOMMCERT_TIMEZONE``, default Europe/Berlin)."""
+    from kommcert import timefmt
+
+    return timefmt.format_datetime(value, timefmt.zone_from_environment(), lang, seconds=True)
+
+
 def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
     if fmt == "jsonl":
         for h in hits:
@@ -269,8 +276,8 @@ def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
         times = [h.log_time for h in group if h.log_time]
         first = group[0]
         mark = " *" if any(h.before_valid for h in group) else ""
-        table.add_row(value + mark, kind, str(len(group)), _time(min(times)) if times else "–",
-                      _time(max(times)) if times else "–", f"{first.file}:{first.line}")
+        table.add_row(value + mark, kind, str(len(group)), _local_time(min(times), out.lang) if times else "–",
+                      _local_time(max(times), out.lang) if times else "–", f"{first.file}:{first.line}")
     console.print(table)
     if any(h.before_valid for h in hits):
         console.print(out.t("* Treffer vor Gültigkeitsbeginn des Indikators (trotzdem verdächtig)."))

@@ -112,8 +112,9 @@ def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | Non
             raise ScanError("Server nicht erreichbar, Zwischenspeicher unlesbar.",
                             "Server unreachable, cache unreadable.") from None
         when = meta.get("fetched", "?")
-        return Fetched(compiled, directory, f"Server nicht erreichbar: verwende die Indikatoren vom {when}.",
-                       f"Server unreachable: using the indicators fetched {when}.")
+        return Fetched(compiled, directory,
+                       f"Server nicht erreichbar: verwende die Indikatoren vom {_local(when, 'de')}.",
+                       f"Server unreachable: using the indicators fetched {_local(when, 'en')}.")
     finally:
         if client is None:
             http.close()
@@ -125,9 +126,20 @@ def fetch_set(server: str, token: str, root: Path, *, client: httpx.Client | Non
     compiled.save(directory)
     os.replace(tmp, directory / "set.tsv")
     meta = {"token": _fingerprint(token), "etag": etag, "org": header.get("org", ""),
-            "fetched": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+            "fetched": datetime.now(UTC).isoformat(timespec="seconds")}
     meta_path.write_text(json.dumps(meta))
     return Fetched(compiled, directory, stats=stats, changed=True)
+
+
+def _local(stamp: str, lang: str) -> str:
+    """The cache's UTC time stamp as local time with its zone (older caches wrote text: shown as it is)."""
+    from kommcert import timefmt
+
+    try:
+        value = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return timefmt.format_datetime(value, timefmt.zone_from_environment(), lang)
 
 
 @dataclass(frozen=True)
