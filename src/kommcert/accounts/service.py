@@ -35,7 +35,14 @@ def actor_for(db: Session, user: User, *, token: ApiToken | None = None) -> Acto
         org_path=orgs_service.ancestor_ids(db, org.id),
         token_scope=TokenScope(token.scope) if token is not None else None,
         token_id=token.id if token is not None else None,
+        served_org_ids=_served(db, org),
     )
+
+
+def _served(db: Session, org: Organization) -> tuple[int, ...]:
+    from kommcert.home import access
+
+    return access.consented_clients(db, org.id, org.kind)
 
 
 # --- users -------------------------------------------------------------------------------
@@ -372,7 +379,7 @@ def actor_for_token(db: Session, token: ApiToken) -> Actor:
     scope = TokenScope.read_write if token.scope == TokenScope.scan else TokenScope.read
     return Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=None,  # type: ignore[union-attr]
                  org_path=orgs_service.ancestor_ids(db, org.id), token_scope=scope,  # type: ignore[union-attr]
-                 token_id=token.id, service=True)
+                 token_id=token.id, service=True, served_org_ids=_served(db, org))  # type: ignore[arg-type]
 
 
 def _new_token_text(name: str, expires_at: datetime | None) -> tuple[str, str, str]:

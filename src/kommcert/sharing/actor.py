@@ -22,6 +22,9 @@ class Actor:
     # An organisation's service token (appliances): no person, so nothing addressed to a named
     # person and no TLP:RED; read-only.
     service: bool = False
+    # For an IT service provider: the municipalities it serves (``org_serves``) that allowed it to
+    # see their sightings (``home.models.ProviderAccess``). Empty for everyone else.
+    served_org_ids: tuple[int, ...] = field(default=())
 
     @property
     def is_authenticated(self) -> bool:

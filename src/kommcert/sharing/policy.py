@@ -13,6 +13,9 @@ TLP 2.0 in this community:
 * AMBER+STRICT – owner org, addressed orgs (never their subtrees), named users; with ``upward``
   the owner's ancestors and the CERTs.
 * RED – the creator and the named users only.
+
+A sighting (AMBER, ``upward``) is also visible to the IT service providers that serve its owner,
+where the owner opted in (``Actor.served_org_ids``); the ``serves`` relation alone grants nothing.
 """
 
 from __future__ import annotations
@@ -67,16 +70,19 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
         ),
     )
     creator = model.created_by_id == actor.user_id if actor.user_id is not None else false()
+    # A municipality's consented IT service provider sees its sightings as its ancestors do.
+    served = and_(model.upward.is_(True), model.owner_org_id.in_(actor.served_org_ids)) \
+        if actor.served_org_ids and getattr(model, "__share_type__", None) == "sighting" else false()
 
     return or_(
         model.tlp.in_([TLP.clear, TLP.green]),
         and_(
             model.tlp == TLP.amber,
-            or_(own_org, is_cert, org_addressed, subtree_addressed, named_user, upward),
+            or_(own_org, is_cert, org_addressed, subtree_addressed, named_user, upward, served),
         ),
         and_(
             model.tlp == TLP.amber_strict,
-            or_(own_org, org_addressed, named_user, upward),
+            or_(own_org, org_addressed, named_user, upward, served),
         ),
         and_(model.tlp == TLP.red, or_(creator, named_user)),
     )

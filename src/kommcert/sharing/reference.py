@@ -26,6 +26,7 @@ class RefObject:
     tlp: TLP
     upward: bool
     targets: tuple[RefTarget, ...] = ()
+    kind: str = "report"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class RefActor:
     org_id: int | None
     is_cert: bool
     service: bool = False  # an organisation's service token: the org's view, no person
+    # An IT service provider: the clients it serves that opted in to show it their sightings.
+    served: frozenset[int] = frozenset()
 
 
 def ancestors(parents: Mapping[int, int | None], org_id: int) -> list[int]:
@@ -66,6 +69,8 @@ def may_see(parents: Mapping[int, int | None], actor: RefActor, obj: RefObject) 
     owner = org == obj.owner_org_id
     addressed = any(t.org_id == org for t in obj.targets if t.org_id is not None)
     upward_ok = obj.upward and (actor.is_cert or org in ancestors(parents, obj.owner_org_id))
+    # Sightings travel to the opted-in client's service provider too, nothing else does.
+    upward_ok = upward_ok or (obj.kind == "sighting" and obj.upward and obj.owner_org_id in actor.served)
     if obj.tlp == TLP.amber_strict:
         return owner or addressed or named or upward_ok
     subtree = any(
