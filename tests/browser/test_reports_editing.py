@@ -108,3 +108,14 @@ def test_the_audience_list_follows_the_tlp_as_the_form_changes(browser, live_ser
     gemeinde.click("#report-form button[type=submit]")
     gemeinde.wait_for_url(f"{live_server.url}/reports/*")
     assert "sichtbar für: Gemeinde A1, VG A, Kreis A" in gemeinde.inner_text("#visibility")
+
+
+def test_the_import_form_says_who_will_see_the_values(browser, live_server, world) -> None:  # noqa: ANN001
+    gemeinde = live_server.logged_in(browser, world["emails"]["gemeinde_a1_admin"])
+    gemeinde.goto(f"{live_server.url}/indicators/import")
+    visibility = gemeinde.locator("#visibility")
+    expect(visibility).to_contain_text("sichtbar für: Gemeinde A1, Landes-CERT, Kommunal-CERT")
+    gemeinde.select_option("#orgs", value=gemeinde.locator("#orgs option", has_text="Kreis A").get_attribute("value"))
+    expect(visibility).to_contain_text("Kreis A mit allen 2 untergeordneten Stellen")
+    gemeinde.select_option("#tlp", value="green")
+    expect(visibility).to_contain_text("alle angemeldeten Organisationen")
