@@ -161,3 +161,10 @@ def test_the_report_page_says_who_sees_it(client, personas, login) -> None:  # n
     detail = client.get(response.headers["location"]).text
     assert "Wer sieht diese Meldung?" in detail
     assert "sichtbar für: Gemeinde A1, VG A, Kreis A, Testland, Landes-CERT, Kommunal-CERT" in detail
+
+
+def test_the_api_counts_but_never_names_people_given_by_id(client, personas) -> None:  # noqa: ANN001
+    other = personas.users["gemeinde_b1_member"].id
+    body = client.get(f"/api/v1/reports/visibility?tlp=red&audience_users={other}",
+                      headers=personas.auth("kreis_a_admin")).json()
+    assert body["person_count"] == 1 and body["persons"] == [] and "gemeinde_b1_member" not in body["text"]

@@ -155,9 +155,11 @@ def visibility(db: Session, *, actor: Actor, report: Report) -> audience_rules.V
 
 
 def proposed_visibility(db: Session, *, actor: Actor, tlp: TLP, upward: bool, audience: Audience,
-                        report_id: int | None = None) -> audience_rules.Visibility:
+                        report_id: int | None = None, person_names: bool = False) -> audience_rules.Visibility:
     """Who would see a new report of the actor's organisation (or the given report, changed) with
-    this sharing. Unknown organisations are refused like in the form."""
+    this sharing. Unknown organisations are refused like in the form. ``person_names`` only where the
+    people were named by addresses the actor may use (the form checks them); user ids from the API
+    are counted, never named, so they cannot be used to look up names."""
     if report_id is not None:
         owner = get_report_to_change(db, actor=actor, report_id=report_id).owner_org_id
     elif actor.org_id is None or not actor.is_authenticated:
@@ -167,7 +169,8 @@ def proposed_visibility(db: Session, *, actor: Actor, tlp: TLP, upward: bool, au
     org_ids = set(audience.orgs) | set(audience.orgs_without_subtree)
     if org_ids and len(set(db.scalars(select(Organization.id).where(Organization.id.in_(org_ids))))) != len(org_ids):
         raise InvalidInput("Unbekannte Organisation im Empfängerkreis.", "Unknown organisation in the audience.")
-    return audience_rules.visibility(db, audience_rules.Proposal(owner, tlp, upward, audience), person_names=True)
+    return audience_rules.visibility(db, audience_rules.Proposal(owner, tlp, upward, audience),
+                                     person_names=person_names)
 
 
 MUNICIPAL_UPWARD_KINDS = frozenset({OrgKind.ortsgemeinde, OrgKind.verbandsgemeinde, OrgKind.verbandsfreie_gemeinde})

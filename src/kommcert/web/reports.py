@@ -39,7 +39,8 @@ def _form(request: Request, db, actor, status_code: int = 200, report=None,  # n
     try:
         tlp, upward, audience = _sharing(db, actor, values)
         vis = reports_service.proposed_visibility(db, actor=actor, tlp=tlp, upward=upward, audience=audience,
-                                                  report_id=report.id if report is not None else None)
+                                                  report_id=report.id if report is not None else None,
+                                                  person_names=True)
     except (DomainError, ValueError):
         vis = None
     return render(request, "reports/new.html", {
@@ -94,7 +95,7 @@ def audience_preview(request: Request, db: DbSession, actor: PageActor, report: 
     try:
         tlp, upward, audience = _sharing(db, actor, values)
         vis = reports_service.proposed_visibility(db, actor=actor, tlp=tlp, upward=upward, audience=audience,
-                                                  report_id=report)
+                                                  report_id=report, person_names=True)
     except InvalidInput as exc:
         error = exc
     return render(request, "reports/_visibility.html", {
