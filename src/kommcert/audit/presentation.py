@@ -80,6 +80,7 @@ DETAIL_LABELS_DE = {
     "deleted": "gelöscht",
     "hidden": "Inhalt",
     "granted": "erlaubt",
+    "provider_access": "Einblick für den IT-Dienstleister",
     "title": "Titel",
     "withdrawn": "zurückgezogen",
 }

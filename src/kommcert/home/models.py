@@ -12,12 +12,14 @@ from kommcert.db import Base, utcnow
 
 
 class StartPageVisit(Base):
-    """When the user last opened the start page: "new" is what arrived after ``seen_at``."""
+    """When the user last opened the start page. "New" is what arrived after ``since``: the visit
+    before the current one, so reloading the page (or coming back within the hour) keeps the news."""
 
     __tablename__ = "start_page_visits"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    since: Mapped[datetime | None] = mapped_column()
 
 
 class ProviderAccess(Base):

@@ -9,7 +9,9 @@ from kommcert.accounts import service as accounts_service
 from kommcert.deps import SESSION_COOKIE, CurrentActor, DbSession, SettingsDep, client_ip, current_session
 from kommcert.errors import DomainError
 from kommcert.orgs import service as orgs_service
+from kommcert.orgs.models import Organization
 from kommcert.reports import service as reports_service
+from kommcert.sharing.actor import Actor
 from kommcert.web.auth import PageActor, safe_next
 from kommcert.web.templating import render
 
@@ -64,7 +66,25 @@ def logout(request: Request, db: DbSession, actor: CurrentActor) -> Response:
 def home(request: Request, db: DbSession, actor: PageActor) -> Response:
     org = orgs_service.get(db, actor.org_id)  # type: ignore[arg-type]
     reports = reports_service.list_reports(db, actor=actor, limit=10)
-    return render(request, "home.html", {"org": org, "reports": reports, "home_kind": _home_kind(org.kind)})
+    return render(request, "home.html", {"org": org, "reports": reports, "home_kind": _home_kind(org.kind),
+                                         **_whats_new(db, actor, org)})
+
+
+def _whats_new(db: DbSession, actor: Actor, org: Organization) -> dict[str, object]:
+    """What is new since the last visit (and this visit recorded): municipal and CERT readers get
+    their area's news, an IT service provider its opted-in clients."""
+    from kommcert.home import service as home_service
+    from kommcert.orgs.models import OrgKind
+
+    if actor.user_id is None:
+        return {}
+    since = home_service.visit(db, user_id=actor.user_id)
+    kind = OrgKind(org.kind)
+    if kind == OrgKind.it_dienstleister:
+        return {"since": since, "clients": home_service.clients_for(db, actor=actor, since=since)}
+    if kind.is_cert or kind.is_municipal:
+        return {"since": since, "news": home_service.news_for(db, actor=actor, since=since, area_wide=kind.is_cert)}
+    return {}
 
 
 def _minutes(n: int):  # noqa: ANN202

@@ -21,6 +21,7 @@ def upgrade() -> None:
         "start_page_visits",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("seen_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_start_page_visits_user_id_users"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_start_page_visits")),
