@@ -125,3 +125,17 @@ def test_it_has_german_and_english_for_every_event_object_and_detail() -> None:
     words = [*presentation.OBJECT_LABELS_DE.values(), *presentation.DETAIL_LABELS_DE.values(),
              *(v for v in presentation.VALUE_WORDS_DE.values())]
     assert [w for w in words if w not in english] == []
+
+
+def test_the_cert_start_page_keeps_its_promise_of_the_protokoll(client, db, personas) -> None:  # noqa: ANN001
+    from kommcert.accounts.models import Role, User
+    from tests.personas import web_login
+
+    analyst = User(org=personas.orgs["kommunal_cert"], email="kc@example.test", name="KC Analyst", role=Role.analyst,
+                   password_hash=personas.users["land_cert_analyst"].password_hash)
+    db.add(analyst)
+    db.flush()
+    web_login(client, analyst.email)
+    home = client.get("/").text
+    assert '<a href="/audit">' in home
+    assert client.get("/audit").status_code == 200
