@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -104,10 +105,13 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     # feed_state_seconds=0: tests see every change in the feeds' ETags at once (test_feeds checks the reuse).
+    # job_runner=inline: an import job runs in the request, on the test's rolled-back connection.
+    upload_dir = tmp_path / "uploads"
     return load_settings(env="test", secret_key=SECRET, database_url=database_url, secure_cookies=False,
-                         base_url="http://testserver", feed_state_seconds=0)
+                         base_url="http://testserver", feed_state_seconds=0, job_runner="inline",
+                         upload_dir=str(upload_dir))
 
 
 @pytest.fixture

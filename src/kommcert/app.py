@@ -59,6 +59,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
         app.state.engine = engine
         sessionmaker = make_sessionmaker(engine)
     app.state.sessionmaker = sessionmaker
+    from kommcert.jobs.runner import starter_for
+
+    app.state.start_job = starter_for(settings, sessionmaker)
 
     from kommcert.api import router as api_router
     from kommcert.web import mount as mount_web

@@ -99,6 +99,20 @@ class Settings(BaseSettings):
                                             "the same reports get the same list: it is built once per data state and "
                                             "hour and then sent from memory; lists larger than a quarter of this are "
                                             "not kept.")
+    upload_dir: str = Field(
+        "", description="Directory for uploaded files between a preview and their import, and for import jobs "
+                        "(empty: kommcert-uploads in the system's temporary directory). The web server and the "
+                        "processes that run jobs must share it; files are removed after the import, and after a "
+                        "day at the latest.")
+    import_inline_bytes: int = Field(
+        2 * 1024 * 1024, ge=0, description="Imports up to this size run inside the request; larger ones run as a "
+                                           "job in a process of their own, so the web server keeps answering.")
+    job_runner: Literal["process", "worker", "inline"] = Field(
+        "process", description="Who runs an import job at once: process (a process of its own, started by the web "
+                               "server), worker (only a running `kommcert worker`), inline (in the request; tests).")
+    import_wait_seconds: float = Field(
+        900.0, ge=0, description="How long POST /api/v1/indicators/import waits for a large import before it "
+                                 "answers 202 with the job's address (Prefer: respond-async answers 202 at once).")
     worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
     job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
 

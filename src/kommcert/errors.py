@@ -17,6 +17,13 @@ class DomainError(Exception):
     def message(self, locale: str = "de") -> str:
         return self.de if locale == "de" else self.en
 
+    @classmethod
+    def with_status(cls, de: str, en: str, status_code: int) -> DomainError:
+        """An error that happened elsewhere (a job), answered with the status it had there."""
+        error = cls(de, en)
+        error.status_code = status_code if 400 <= status_code < 600 else 400
+        return error
+
 
 class InvalidInput(DomainError):
     status_code = 422

@@ -52,9 +52,9 @@ def test_it_previews_then_imports_a_file(client, db, personas, login) -> None:  
                           files={"file": ("b.json", body, "application/json")})
     assert "2 Indikatoren gefunden" in preview.text
     assert db.scalars(select(Indicator)).all() == []  # nothing written by the preview
-    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    upload = re.search(r'name="upload" value="([0-9a-f]{32})"', preview.text).group(1)
     done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "stix",
-                                                   "action": "import", "content": content, "name": "b.json",
+                                                   "action": "import", "upload": upload,
                                                    "tlp": "green"})
     assert "2 Indikatoren übernommen" in done.text
     assert len(db.scalars(select(Indicator)).all()) == 2
@@ -86,9 +86,9 @@ def test_it_imports_a_csv_with_a_column_mapping(client, db, personas, login) -> 
                                                       "type_column": "Art"},
                           files={"file": ("iocs.csv", body, "text/csv")})
     assert "2 Indikatoren gefunden" in preview.text and 'value="Indikator"' in preview.text
-    content = re.search(r'name="content" value="([^"]+)"', preview.text).group(1)
+    upload = re.search(r'name="upload" value="([0-9a-f]{32})"', preview.text).group(1)
     done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "format": "csv",
-                                                   "action": "import", "content": content, "name": "iocs.csv",
+                                                   "action": "import", "upload": upload,
                                                    "value_column": "Indikator", "type_column": "Art"})
     assert "2 Indikatoren übernommen" in done.text
     assert {(i.type, i.value) for i in db.scalars(select(Indicator))} == {("ipv4", "198.51.100.7"),

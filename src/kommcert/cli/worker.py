@@ -11,6 +11,8 @@ from kommcert.cli.common import console, settings
 def worker(
     burst: bool = typer.Option(False, "--burst", help="Alle fälligen Aufträge abarbeiten, dann beenden (für cron)."),
     once: bool = typer.Option(False, "--once", help="Höchstens einen Auftrag abarbeiten."),
+    job: int | None = typer.Option(None, "--job", min=1, help="Nur diesen Auftrag ausführen, falls er noch wartet "
+                                                              "(so startet der Webserver große Importe)."),
 ) -> None:
     """Arbeitet Hintergrundaufträge ab (E-Mails, später Abrufe). Mehrere Worker dürfen parallel laufen.
 
@@ -26,7 +28,10 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     try:
-        stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
+        if job is not None:
+            stats = jobs_worker.run_job(make_sessionmaker(engine), cfg, job)
+        else:
+            stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
     finally:
         engine.dispose()
     console.print(f"Erledigt: {stats.done}, fehlgeschlagen: {stats.failed}.")

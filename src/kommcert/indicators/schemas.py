@@ -22,7 +22,11 @@ class IndicatorItem(BaseModel):
 
 class IndicatorPage(BaseModel):
     items: list[IndicatorItem]
-    next_before_id: int | None = None
+    next_before_id: int | None = Field(None, description="before_id of the next, older page; empty on the last.")
+    prev_after_id: int | None = Field(
+        None, description="after_id of the previous, newer page (answered with after_id or with_total).")
+    total: int | None = Field(None, description="With with_total: how many values match, counted up to 10,000.")
+    total_capped: bool | None = Field(None, description="With with_total: true when more than total match.")
 
 
 class ProvenanceRead(BaseModel):
@@ -91,6 +95,25 @@ class ImportResultRead(BaseModel):
     @property
     def known(self) -> int:
         return self.imported - self.new_indicators
+
+
+class ImportErrorRead(BaseModel):
+    de: str
+    en: str
+    status: int
+
+
+class ImportJobRead(BaseModel):
+    """A large import running as a job (``202`` of POST /indicators/import; GET /indicators/imports/{id})."""
+
+    id: int
+    state: str = Field(description="queued, running, done or failed")
+    filename: str
+    size: int = Field(description="Bytes of the uploaded file (0 once it is removed).")
+    values_read: int = 0
+    values_expected: int | None = Field(None, description="Lines of a line format; null: unknown.")
+    result: ImportResultRead | None = None
+    error: ImportErrorRead | None = None
 
 
 class SightingWrite(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -15,7 +15,7 @@ from kommcert.config import Settings
 from kommcert.db import utcnow
 from kommcert.errors import NotFound
 from kommcert.indicators import importing, readers
-from kommcert.indicators.formats.records import ExportRow, ValueRow
+from kommcert.indicators.formats.records import ExportRow, IndicatorRecord, ValueRow
 from kommcert.indicators.models import Indicator, Provenance, ReviewState
 from kommcert.indicators.types import IndicatorType
 from kommcert.reports.models import Report
@@ -48,15 +48,30 @@ def import_feed(db: Session, *, actor: Actor, settings: Settings, base: str, opt
 
 def import_path(db: Session, *, actor: Actor, settings: Settings, fmt: str, path: str, name: str,
                 options: importing.ImportOptions, reader_options: dict[str, Any] | None = None,
-                parallel: bool = True) -> importing.ImportResult:
-    """Import a file on disk (CLI, benchmarks): read in a second process, write in this one."""
+                parallel: bool = True, progress: Callable[[int], None] | None = None) -> importing.ImportResult:
+    """Import a file on disk (CLI, jobs, benchmarks): read in a second process, write in this one.
+
+    ``progress`` is called now and then with the number of values read so far."""
     options.lifetimes = options.lifetimes or settings.ioc_lifetime_days
     options.source = name
     if parallel:
         items = readers.read_path_parallel(fmt, path, name=name, **(reader_options or {}))
     else:
         items = readers.read(fmt, open(path, "rb"), name=name, **(reader_options or {}))  # noqa: SIM115
+    if progress is not None:
+        items = _counted(items, progress)
     return importing.import_records(db, actor=actor, items=items, options=options)
+
+
+def _counted(items: Iterable[Any], progress: Callable[[int], None], every: int = 5000) -> Iterator[Any]:
+    count = 0
+    for item in items:
+        if isinstance(item, IndicatorRecord):
+            count += 1
+            if count % every == 0:
+                progress(count)
+        yield item
+    progress(count)
 
 
 def visible_reports(actor: Actor) -> Select[Any]:

@@ -1,4 +1,7 @@
-"""Registry of job handlers: ``@register("mail.send")`` on ``fn(db, payload, settings)``."""
+"""Registry of job handlers: ``@register("mail.send")`` on ``fn(db, payload, settings)``.
+
+A handler may return a dict: it is kept as the job's ``result`` (in the transaction of its work).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kommcert.config import Settings
 
-Handler = Callable[[Session, dict[str, Any], Settings], None]
+Handler = Callable[[Session, dict[str, Any], Settings], dict[str, Any] | None]
 _HANDLERS: dict[str, Handler] = {}
 
 
@@ -34,4 +37,5 @@ def get(kind: str) -> Handler:
 
 
 def _load_builtin() -> None:
+    from kommcert.indicators import import_jobs as _imports  # noqa: F401 - registers indicators.import
     from kommcert.mail import service as _mail  # noqa: F401 - registers mail.send

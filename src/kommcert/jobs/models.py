@@ -35,3 +35,5 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+    # What the handler answered (an import's counts, or its one-line error in German and English).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

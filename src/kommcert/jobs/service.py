@@ -60,10 +60,22 @@ def claim_next(db: Session, *, worker_id: str, kinds: Sequence[str] | None = Non
     return None
 
 
-def complete(db: Session, job: Job) -> None:
+def claim(db: Session, *, job_id: int, worker_id: str, now: datetime | None = None) -> Job | None:
+    """Claim one given job if it is still queued (a process started for that job)."""
+    now = now or utcnow()
+    claimed = db.execute(
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.queued)
+        .values(status=JobStatus.running, locked_by=worker_id[:100], locked_at=now, attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return db.get(Job, job_id, populate_existing=True) if claimed.rowcount == 1 else None
+
+
+def complete(db: Session, job: Job, result: dict[str, Any] | None = None) -> None:
     job.status = JobStatus.done
     job.finished_at = utcnow()
     job.last_error = None
+    job.result = result
     db.flush()
 
 

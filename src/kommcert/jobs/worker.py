@@ -44,8 +44,8 @@ def run_one(factory: sessionmaker[Session], settings: Settings, job: Job, stats:
     try:
         with factory() as db:
             handler = handlers.get(job.kind)
-            handler(db, dict(job.payload), settings)
-            jobs_service.complete(db, db.merge(job))
+            result = handler(db, dict(job.payload), settings)
+            jobs_service.complete(db, db.merge(job), result)
             db.commit()
         stats.done += 1
         log.info("job %s (%s) done", job.id, job.kind)
@@ -57,6 +57,21 @@ def run_one(factory: sessionmaker[Session], settings: Settings, job: Job, stats:
             db.commit()
         stats.failed += 1
         log.warning("job %s (%s) failed (attempt %s): %s", job.id, job.kind, job.attempts, type(exc).__name__)
+
+
+def run_job(factory: sessionmaker[Session], settings: Settings, job_id: int, *,
+            worker_id: str | None = None) -> RunStats:
+    """Run one given job now, if nobody has claimed it yet (the process started for an import)."""
+    stats = RunStats()
+    with factory() as db:
+        db.connection(execution_options={"immediate": True})
+        job = jobs_service.claim(db, job_id=job_id, worker_id=worker_id or default_worker_id())
+        db.commit()
+        if job is not None:
+            db.expunge(job)
+    if job is not None:
+        run_one(factory, settings, job, stats)
+    return stats
 
 
 def run(factory: sessionmaker[Session], settings: Settings, *, worker_id: str | None = None,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import io
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from kommcert.db import utcnow
 from kommcert.deps import DbSession, SettingsDep
 from kommcert.errors import DomainError, InvalidInput
-from kommcert.indicators import importing, readers
+from kommcert.indicators import import_jobs, importing, readers
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.feeds import FeedFormat
@@ -25,6 +25,7 @@ from kommcert.reports import service as reports_service
 from kommcert.reports.models import Report
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
+from kommcert.uploads import service as uploads_service
 from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
@@ -33,7 +34,9 @@ router = APIRouter()
 PREVIEW_ROWS = 100
 PAGE_SIZE = 200
 _TLPS = frozenset(t.value for t in TLP)
-PREVIEW_CARRY_BYTES = 4 * 1024 * 1024  # larger files are imported without the second step
+PREVIEW_COUNT_BYTES = 8 * 1024 * 1024  # larger files: the preview shows the first rows, the import counts
+MAX_FORM_FIELDS = 200_000  # a confirmed free-text preview sends one field per value
+MAX_TEXT_BYTES = 32 * 1024 * 1024  # pasted text; files go to disk at any size
 
 
 def _bool(value: str | None) -> bool | None:
@@ -91,14 +94,14 @@ def _options(title: str, tlp: str, orgs: list[str], strict: bool, skip_invalid: 
 
 @router.post("/indicators/import")
 async def import_submit(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep) -> Response:
-    form = await request.form()
+    form = await _form(request, settings)
     action = str(form.get("action", "preview"))
     fmt = str(form.get("format", "stix"))
     title, tlp = str(form.get("title", ""))[:300], str(form.get("tlp", "amber"))
     orgs = [str(v) for v in form.getlist("orgs")]
     strict, skip_invalid = bool(form.get("strict")), bool(form.get("skip_invalid"))
-    upload = form.get("file")
-    carried = str(form.get("content", ""))
+    upload_field = form.get("file")
+    spooled = str(form.get("upload", "")).strip()
     text = str(form.get("text", ""))
     values = [str(v) for v in form.getlist("values")]
     value_column = str(form.get("value_column", "")).strip()[:100]
@@ -120,47 +123,104 @@ async def import_submit(request: Request, db: DbSession, actor: PageActor, setti
             return _import_feed(request, db, actor, settings, feed_url, options, target)
         if fmt not in {f.value for f in ImportFormat}:
             raise InvalidInput("Unbekanntes Format.", "Unknown format.")
-        if values:  # confirmed values from a free-text preview
-            data, fmt, name = "\n".join(values).encode(), ImportFormat.text, "Freitext"
-        elif text.strip():
-            data, name = text.encode(), "Freitext"
-            fmt = ImportFormat.freetext
-        elif carried:
-            try:
-                data = base64.b64decode(carried, validate=True)
-            except ValueError:
-                raise InvalidInput("Die Datei aus der Vorschau ist beschädigt. Bitte erneut hochladen.",
-                                   "The file from the preview is damaged. Please upload it again.") from None
-            name = str(form.get("name", "upload"))
-        elif isinstance(upload, UploadFile) and upload.filename:
-            data, name = await upload.read(), upload.filename
+        if values or text.strip():  # confirmed values from a free-text preview, or pasted text
+            if values:
+                data, fmt, name = "\n".join(values).encode(), ImportFormat.text, "Freitext"
+            else:
+                data, fmt, name = text.encode(), ImportFormat.freetext, "Freitext"
+            if action == "import" or values:
+                result = indicators_service.import_file(db, actor=actor, settings=settings, fmt=fmt,
+                                                        stream=io.BytesIO(data), name=name, options=options)
+                return render(request, "indicators/imported.html", {"result": result, "target": target})
+            return _import_form(request, db, actor, preview=_preview(fmt, io.BytesIO(data), name, None, count=True),
+                                values=keep, target=target)
+        if spooled:
+            upload = uploads_service.get_own(db, actor=actor, upload_id=spooled)
+        elif isinstance(upload_field, UploadFile) and upload_field.filename:
+            upload = uploads_service.spool(db, actor=actor, settings=settings, stream=upload_field.file,
+                                           filename=upload_field.filename)
         else:
             raise InvalidInput("Bitte eine Datei wählen oder Text einfügen.", "Please choose a file or paste text.")
-        if action == "import" or len(data) > PREVIEW_CARRY_BYTES:
-            result = indicators_service.import_file(
-                db, actor=actor, settings=settings, fmt=fmt, stream=io.BytesIO(data), name=name,
-                options=options,
-                reader_options=reader_options if fmt == ImportFormat.csv else None)
-            return render(request, "indicators/imported.html", {"result": result, "target": target})
-        records, rejects, skipped, total = [], [], [], 0
-        for item in readers.read(fmt, io.BytesIO(data), name=name, **(reader_options if fmt == "csv" else {})):
-            if isinstance(item, IndicatorRecord):
-                total += 1
-                if len(records) < PREVIEW_ROWS:
-                    records.append(item)
-            elif isinstance(item, Reject) and len(rejects) < PREVIEW_ROWS:
-                rejects.append(item)
-            elif isinstance(item, Skip) and len(skipped) < PREVIEW_ROWS:
-                skipped.append(item)
-        return _import_form(request, db, actor, preview={
-            "records": records, "rejects": rejects, "skipped": skipped, "total": total, "name": name,
-            "freetext": fmt == "freetext",
-            "content": base64.b64encode(data).decode() if fmt != "freetext" else ""}, values=keep, target=target)
+        if action == "import":
+            return _import_upload(request, db, actor, settings, upload, fmt, options, reader_options, target)
+        path = uploads_service.path_of(settings, upload)
+        with open(path, "rb") as stream:
+            preview = _preview(fmt, stream, upload.filename, upload.id, count=upload.size <= PREVIEW_COUNT_BYTES,
+                               **reader_options)
+        db.commit()  # the upload stays for the second step, also if the preview shows errors
+        return _import_form(request, db, actor, preview=preview, values=keep, target=target)
     except DomainError as exc:
         # An import writes batch by batch: the error page makes get_db roll the earlier batches
         # back; rolled back here already, the form below can read the database again.
         db.rollback()
         return _import_form(request, db, actor, status_code=exc.status_code, error=exc, values=keep, target=target)
+
+
+async def _form(request: Request, settings) -> FormData:  # noqa: ANN001
+    """The form, with room for a confirmed free-text preview (one field per value) and pasted text."""
+    try:
+        return await request.form(max_files=1, max_fields=MAX_FORM_FIELDS,
+                                  max_part_size=min(settings.max_upload_bytes, MAX_TEXT_BYTES))
+    except HTTPException as exc:
+        raise InvalidInput(f"Das Formular ist zu groß oder beschädigt ({exc.detail}). Große Listen bitte als "
+                           "Datei hochladen.",
+                           f"The form is too large or damaged ({exc.detail}). Please upload large lists as a file."
+                           ) from None
+
+
+def _preview(fmt: str, stream, name: str, upload_id: str | None, *, count: bool,  # noqa: ANN001
+             **reader_options: object) -> dict[str, object]:
+    """The first rows of a file; the total only where reading it all is cheap (else at least …)."""
+    records, rejects, skipped, total, complete = [], [], [], 0, True
+    for item in readers.read(fmt, stream, name=name, **reader_options):
+        if isinstance(item, IndicatorRecord):
+            total += 1
+            if len(records) < PREVIEW_ROWS:
+                records.append(item)
+            elif not count:
+                complete = False
+                break
+        elif isinstance(item, Reject) and len(rejects) < PREVIEW_ROWS:
+            rejects.append(item)
+        elif isinstance(item, Skip) and len(skipped) < PREVIEW_ROWS:
+            skipped.append(item)
+    return {"records": records, "rejects": rejects, "skipped": skipped, "total": total, "complete": complete,
+            "name": name, "freetext": fmt == "freetext", "upload": upload_id or ""}
+
+
+def _import_upload(request: Request, db, actor, settings, upload, fmt: str,  # noqa: ANN001
+                   options: importing.ImportOptions, reader_options: dict, target: Report | None) -> Response:
+    """A small file is imported at once; a large one by a job, and the page follows its progress."""
+    if upload.size <= settings.import_inline_bytes:
+        path = uploads_service.path_of(settings, upload)
+        with open(path, "rb") as stream:
+            result = indicators_service.import_file(db, actor=actor, settings=settings, fmt=fmt, stream=stream,
+                                                    name=upload.filename, options=options,
+                                                    reader_options=reader_options or None)
+        uploads_service.discard(db, settings=settings, upload=upload)
+        return render(request, "indicators/imported.html", {"result": result, "target": target})
+    job = import_jobs.start(db, actor=actor, upload=upload, fmt=fmt, options=options, reader_options=reader_options)
+    db.commit()
+    request.app.state.start_job(job.id)
+    return RedirectResponse(f"/indicators/import/jobs/{job.id}", status_code=303)
+
+
+@router.get("/indicators/import/jobs/{job_id}")
+def import_job_page(job_id: Id, request: Request, db: DbSession, actor: PageActor, settings: SettingsDep,
+                    part: str = "") -> Response:
+    """How far a large import is; htmx asks again every second until it is done (no script of ours)."""
+    found = import_jobs.status(db, actor=actor, settings=settings, job_id=job_id)
+    if part == "status":
+        response = render(request, "indicators/import_job_part.html", {"job": found})
+        if found.finished:
+            response.headers["HX-Refresh"] = "true"
+        return response
+    if found.result is not None:
+        target = None
+        if found.report_id is not None:
+            target = reports_service.get_report_to_extend(db, actor=actor, report_id=found.report_id)
+        return render(request, "indicators/imported.html", {"result": import_jobs.result_of(found), "target": target})
+    return render(request, "indicators/import_job.html", {"job": found})
 
 
 def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN001
