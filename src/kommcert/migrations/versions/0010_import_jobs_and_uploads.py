@@ -9,9 +9,9 @@ waits on disk (``uploads``) between the preview and the import, and the job keep
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import op
 
 import kommcert.db
-from alembic import op
 
 revision = "0010"
 down_revision = "0009"
