@@ -17,7 +17,7 @@ from kommcert.audit import reading as audit_reading
 from kommcert.audit import service as audit_service
 from kommcert.deps import DbSession, SettingsDep
 from kommcert.sharing.actor import Actor
-from kommcert.validation import Id
+from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import locale_of, render
 
@@ -32,11 +32,12 @@ def _day(value: str) -> date | None:
         return None
 
 
-def _filters(action: str, user_id: Id | None, object_type: str, object_id: str, since: str, until: str
+def _filters(action: str, user_id: str, object_type: str, object_id: str, since: str, until: str
              ) -> dict:
+    """The filters as the form sends them: an empty field (or one no id could be) filters nothing."""
     start, end = _day(since), _day(until)
     return {
-        "action": action if action in events.LABELS_DE else None, "user_id": user_id,
+        "action": action if action in events.LABELS_DE else None, "user_id": parse_id(user_id),
         "object_type": object_type if object_type in presentation.OBJECT_LABELS_DE else None,
         "object_id": object_id.strip()[:64] or None,
         "since": datetime.combine(start, time(), UTC) if start else None,
@@ -52,15 +53,15 @@ def _users(db: DbSession, actor: Actor) -> list[tuple[int, str]]:
 
 
 @router.get("/audit")
-def audit_page(request: Request, db: DbSession, actor: PageActor, action: str = "", user_id: Id | None = None,
+def audit_page(request: Request, db: DbSession, actor: PageActor, action: str = "", user_id: str = "",
                object_type: str = "", object_id: str = "", since: str = "", until: str = "",
                before_id: Id | None = None) -> Response:
     filters = _filters(action, user_id, object_type, object_id, since, until)
     entries = audit_reading.readable(db, actor=actor, entries=audit_service.list_entries(
         db, actor=actor, before_id=before_id, limit=PAGE, **filters))
     rows = presentation.present(db, actor=actor, entries=entries, gettext=i18n.gettext_for(locale_of(request)))
-    query = {"action": action, "user_id": user_id or "", "object_type": object_type, "object_id": object_id,
-             "since": since, "until": until}
+    query = {"action": action, "user_id": filters["user_id"] or "", "object_type": object_type,
+             "object_id": object_id, "since": since, "until": until}
     return render(request, "audit/list.html", {
         "rows": rows, "labels": events.LABELS_DE, "objects": presentation.OBJECT_LABELS_DE,
         "users": _users(db, actor), "f": query, "paged": before_id is not None,
@@ -69,7 +70,7 @@ def audit_page(request: Request, db: DbSession, actor: PageActor, action: str = 
 
 
 @router.get("/audit.csv")
-def audit_csv(db: DbSession, actor: PageActor, settings: SettingsDep, action: str = "", user_id: Id | None = None,
+def audit_csv(db: DbSession, actor: PageActor, settings: SettingsDep, action: str = "", user_id: str = "",
               object_type: str = "", object_id: str = "", since: str = "", until: str = "") -> Response:
     filters = _filters(action, user_id, object_type, object_id, since, until)
     entries = audit_reading.readable(db, actor=actor, entries=audit_service.list_entries(
