@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from kommcert.config import Settings, SettingsError, get_settings
 from kommcert.db import make_engine, make_sessionmaker, session_scope
 from kommcert.errors import DomainError
+from kommcert.i18n import cli_locale, translate
 
 console = Console()
 err_console = Console(stderr=True)
+
+NO_DATABASE_DE = ("KOMMCERT_DATABASE_URL ist nicht gesetzt: welche Datenbank? Zum Beispiel "
+                  "export KOMMCERT_DATABASE_URL=postgresql+psycopg://kommcert@localhost/kommcert "
+                  "(zum Ausprobieren: sqlite:///kommcert.sqlite3)")
+NO_TABLES_DE = "Die Datenbank ist nicht eingerichtet (Tabellen fehlen): kommcert db upgrade ausführen."
+UNREACHABLE_DE = "Datenbank nicht erreichbar: {detail}"
 
 
 def settings() -> Settings:
@@ -26,21 +35,54 @@ def settings() -> Settings:
         raise  # unreachable
 
 
-def fail(message: str) -> None:
-    err_console.print(f"[bold red]Fehler:[/] {message}", highlight=False, soft_wrap=True)
+def database_settings() -> Settings:
+    """Settings for a command that works on the database: the database is never guessed.
+
+    ``Settings`` keeps a default URL for library use, but the CLI refuses to create a
+    ``./kommcert.sqlite3`` where the operator meant another database.
+    """
+    if not (os.environ.get("KOMMCERT_DATABASE_URL") or os.environ.get("KOMMCERT_DATABASE_URL_FILE")):
+        fail(NO_DATABASE_DE)
+    return settings()
+
+
+def fail(message: str, en: str | None = None) -> None:
+    """One line on stderr and exit code 2; English when ``KOMMCERT_LANG=en`` (given or from the catalogue)."""
+    lang = cli_locale()
+    text = message if lang == "de" else (en or translate(message, lang))
+    label = translate("Fehler", lang)
+    err_console.print(f"[bold red]{label}:[/] {text}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(2)
+
+
+def database_error(exc: Exception) -> None:
+    """An unreachable or unmigrated database: one line, exit 2 (no traceback)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = detail.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        fail(NO_TABLES_DE)
+    fail(UNREACHABLE_DE.format(detail=detail),
+         translate(UNREACHABLE_DE, cli_locale()).format(detail=detail))
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        database_error(exc)
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Commit on success; on a domain error roll back, print one line, exit 2."""
-    cfg = settings()
+    cfg = database_settings()
     engine = make_engine(cfg.database_url)
     try:
-        with session_scope(make_sessionmaker(engine)) as db:
+        with database_errors(), session_scope(make_sessionmaker(engine)) as db:
             yield db
     except DomainError as exc:
-        fail(exc.message(cfg.default_locale))
+        fail(exc.de, exc.en)
     finally:
         engine.dispose()
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from kommcert.cli.common import console, settings
+from kommcert.cli.common import console, database_errors, database_settings
 
 app = typer.Typer(help="Datenbank verwalten (Migrationen).", no_args_is_help=True)
 
@@ -12,6 +12,7 @@ def upgrade(revision: str = typer.Argument("head", help="Ziel-Revision (Standard
     """Bringt das Datenbankschema auf den neuesten Stand (Alembic-Migrationen)."""
     from kommcert import migrate
 
-    cfg = settings()
-    migrate.upgrade(cfg.database_url, revision=revision)
+    cfg = database_settings()
+    with database_errors():
+        migrate.upgrade(cfg.database_url, revision=revision)
     console.print(f"Datenbank ist auf Stand [bold]{revision}[/].")

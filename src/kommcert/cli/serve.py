@@ -14,9 +14,9 @@ def serve(
     """Startet den Webserver (Seiten, JSON-API unter /api/v1)."""
     import uvicorn
 
-    from kommcert.cli.common import settings
+    from kommcert.cli.common import database_settings
 
-    settings()  # fail with one line before uvicorn starts
+    database_settings()  # fail with one line before uvicorn starts
     from kommcert.logging_setup import uvicorn_log_config
 
     uvicorn.run(

@@ -5,7 +5,7 @@ import threading
 
 import typer
 
-from kommcert.cli.common import console, settings
+from kommcert.cli.common import console, database_errors, database_settings
 
 
 def worker(
@@ -21,17 +21,18 @@ def worker(
     from kommcert.db import make_engine, make_sessionmaker
     from kommcert.jobs import worker as jobs_worker
 
-    cfg = settings()
+    cfg = database_settings()
     engine = make_engine(cfg.database_url)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     try:
-        if job is not None:
-            stats = jobs_worker.run_job(make_sessionmaker(engine), cfg, job)
-        else:
-            stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
+        with database_errors():
+            if job is not None:
+                stats = jobs_worker.run_job(make_sessionmaker(engine), cfg, job)
+            else:
+                stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
     finally:
         engine.dispose()
     console.print(f"Erledigt: {stats.done}, fehlgeschlagen: {stats.failed}.")

@@ -9,6 +9,7 @@ in templates and messages has an English entry.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from importlib import resources
 
@@ -36,3 +37,16 @@ def gettext_for(locale: str):  # noqa: ANN201 - returns a callable for templates
         return out.format(**kwargs) if kwargs else out
 
     return _
+
+
+def cli_locale() -> str:
+    """The command line's language: ``KOMMCERT_LANG`` (de or en), else ``KOMMCERT_DEFAULT_LOCALE``, else German.
+
+    ``LANG``/``LANGUAGE`` are not consulted: servers often carry ``en_US``/``C.UTF-8`` whatever their
+    operators read, and the platform speaks German unless asked otherwise (like its pages).
+    """
+    for name in ("KOMMCERT_LANG", "KOMMCERT_DEFAULT_LOCALE"):
+        value = os.environ.get(name, "").strip().lower()[:2]
+        if value in LOCALES:
+            return value
+    return "de"
