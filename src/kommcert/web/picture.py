@@ -38,20 +38,25 @@ def _type(value: str | None) -> str:
         return str(value)
 
 
-def _data(db: DbSession, actor: Actor, days: int, org: int | None, tz: ZoneInfo) -> dict[str, Any]:
+def _data(db: DbSession, actor: Actor, days: int, org: int | None, tz: ZoneInfo,
+          only: str | None = None) -> dict[str, Any]:
+    """The page's tables (``only`` one of them, for its CSV export)."""
     area_id = org if org is not None else picture.root_area(db)
     if org is not None:
         orgs_service.get(db, org)  # 404 for an unknown area
     until = utcnow()
     since = until - timedelta(days=days)
-    return {
-        "days": days, "area_id": area_id, "path": picture.area_path(db, area_id=area_id),
-        "series": picture.over_time(db, actor=actor, since=since, until=until, area_id=area_id, tz=tz),
-        "areas": picture.by_area(db, actor=actor, since=since, area_id=area_id),
-        "top": picture.most_sighted(db, actor=actor, since=since, area_id=area_id),
-        "recent": picture.recent_sightings(db, actor=actor, since=since, area_id=area_id),
-        "newest": picture.newest_indicators(db, actor=actor),
+    wanted = {
+        "series": ("verlauf", lambda: picture.over_time(db, actor=actor, since=since, until=until, area_id=area_id,
+                                                        tz=tz)),
+        "areas": ("gebiete", lambda: picture.by_area(db, actor=actor, since=since, area_id=area_id)),
+        "top": ("meistgesehen", lambda: picture.most_sighted(db, actor=actor, since=since, area_id=area_id)),
+        "recent": ("sichtungen", lambda: picture.recent_sightings(db, actor=actor, since=since, area_id=area_id)),
+        "newest": ("neue-indikatoren", lambda: picture.newest_indicators(db, actor=actor)),
     }
+    data: dict[str, Any] = {"days": days, "area_id": area_id, "path": picture.area_path(db, area_id=area_id)}
+    data.update({key: build() for key, (table, build) in wanted.items() if only in (None, table)})
+    return data
 
 
 def _query(days: int, org: int | None) -> str:
@@ -118,7 +123,7 @@ def picture_csv(table: str, request: Request, db: DbSession, actor: PageActor, s
                 days: int = Query(30, ge=1, le=365), org: Id | None = None) -> Response:
     if table not in TABLES:
         raise NotFound("Diese Tabelle gibt es im Lagebild nicht.", "The situation picture has no such table.")
-    data = _data(db, actor, days, org, settings.tz)
+    data = _data(db, actor, days, org, settings.tz, only=table)
     header, rows = _rows(table, data, i18n.gettext_for(locale_of(request)), settings.tz)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
