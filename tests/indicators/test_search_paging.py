@@ -101,3 +101,26 @@ def test_it_refuses_an_id_no_column_can_hold(client, personas, login) -> None:  
 def test_it_sends_anonymous_visitors_to_the_login(client) -> None:  # noqa: ANN001
     response = client.get("/indicators?before=5", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_the_api_pages_back_and_counts_on_request(client, personas, seven) -> None:  # noqa: ANN001
+    auth = personas.auth("gemeinde_b1_member")
+    first = client.get("/api/v1/indicators", params={"q": "p", "limit": 3}, headers=auth).json()
+    assert first["total"] is None and first["next_before_id"] is not None  # no count unless asked
+    second = client.get("/api/v1/indicators", params={"q": "p", "limit": 3, "before_id": first["next_before_id"],
+                                                      "with_total": True}, headers=auth).json()
+    assert (second["total"], second["total_capped"]) == (7, False)
+    assert second["prev_after_id"] == second["items"][0]["id"]
+    back = client.get("/api/v1/indicators", params={"q": "p", "limit": 3, "after_id": second["prev_after_id"]},
+                      headers=auth).json()
+    assert [i["value"] for i in back["items"]] == [i["value"] for i in first["items"]]
+    assert back["prev_after_id"] is None and back["next_before_id"] == first["next_before_id"]
+
+
+def test_the_api_counts_nothing_another_kreis_keeps(client, personas, seven) -> None:  # noqa: ANN001
+    answer = client.get("/api/v1/indicators", params={"q": "p-only", "with_total": True},
+                        headers=personas.auth("gemeinde_b1_member")).json()
+    assert (answer["items"], answer["total"]) == ([], 0)
+    answer = client.get("/api/v1/indicators", params={"q": "p-only", "with_total": True},
+                        headers=personas.auth("gemeinde_a1_member")).json()
+    assert answer["total"] == 1
