@@ -30,11 +30,12 @@ document.addEventListener("click", function (event) {
   var source = document.querySelector(btn.dataset.copy);
   if (!source) { return; }
   var text = source.textContent.trim();
+  var shown = btn.querySelector(".copy-label") || btn;  // the visible word; the hidden rest names the target
   var done = function () {
-    var label = btn.dataset.label || btn.textContent;
+    var label = btn.dataset.label || shown.textContent;
     btn.dataset.label = label;
-    btn.textContent = btn.dataset.copied || "✓";
-    setTimeout(function () { btn.textContent = label; }, 2000);
+    shown.textContent = btn.dataset.copied || "✓";
+    setTimeout(function () { shown.textContent = label; }, 2000);
   };
   if (navigator.clipboard && window.isSecureContext) {
     navigator.clipboard.writeText(text).then(done, function () { selectText(source); });
