@@ -57,3 +57,35 @@ def test_it_translates_the_audit_event_names() -> None:
 
     english = i18n._english()
     assert [label for label in LABELS_DE.values() if label not in english] == []
+
+
+PLURAL_CALL = re.compile(r"""\bn_?\(\s*"(?P<one>[^"]+)",\s*"(?P<many>[^"]+)",""")
+
+
+def test_it_has_english_plural_forms_for_every_plural_call() -> None:
+    """``n_("{n} Datei", "{n} Dateien", n)`` in templates and code needs both English forms in the .po."""
+    plurals = i18n.plural_english()
+    calls = set()
+    for path in [*(PACKAGE / "web" / "templates").rglob("*.html"), *PACKAGE.rglob("*.py")]:
+        calls |= {(m.group("one"), m.group("many")) for m in PLURAL_CALL.finditer(path.read_text(encoding="utf-8"))}
+    assert calls, "the plural check found no calls"
+    missing = [one for one, _ in calls if (one, 0) not in plurals or (one, 1) not in plurals]
+    assert missing == []
+
+
+def test_it_chooses_german_and_english_plural_forms() -> None:
+    for lang, one, many in (("de", "1 Treffer in 1 Datei", "3 Treffer in 2 Dateien"),
+                            ("en", "1 hit in 1 file", "3 hits in 2 files")):
+        n_ = i18n.ngettext_for(lang)
+        assert n_("{n} Treffer in {files}", "{n} Treffer in {files}", 1,
+                  files=n_("{n} Datei", "{n} Dateien", 1)) == one
+        assert n_("{n} Treffer in {files}", "{n} Treffer in {files}", 3,
+                  files=n_("{n} Datei", "{n} Dateien", 2)) == many
+
+
+def test_the_gettext_catalogue_and_the_json_fallback_agree() -> None:
+    """Late additions in en_*.json work before they are merged; a JSON text never contradicts the .po."""
+    english = i18n._english()
+    for path in sorted((PACKAGE / "i18n").glob("en*.json")):
+        for de, en in json.loads(path.read_text(encoding="utf-8")).items():
+            assert english[de] == en, (path.name, de)  # the .po wins: merge with scripts/i18n_json_to_po.py

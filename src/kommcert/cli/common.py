@@ -41,9 +41,10 @@ def database_settings() -> Settings:
     ``Settings`` keeps a default URL for library use, but the CLI refuses to create a
     ``./kommcert.sqlite3`` where the operator meant another database.
     """
+    cfg = settings()  # a wrong setting (the secret key …) is named first
     if not (os.environ.get("KOMMCERT_DATABASE_URL") or os.environ.get("KOMMCERT_DATABASE_URL_FILE")):
         fail(NO_DATABASE_DE)
-    return settings()
+    return cfg
 
 
 def fail(message: str, en: str | None = None) -> None:

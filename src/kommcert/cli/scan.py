@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kommcert.errors import DomainError
-from kommcert.i18n import translate
+from kommcert.i18n import translate, translate_plural
 from kommcert.indicators.types import IndicatorType
 
 _SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -38,6 +38,9 @@ class _Out:
     def t(self, text: str, **kw: object) -> str:
         out = translate(text, self.lang)
         return out.format(**kw) if kw else out
+
+    def n(self, singular: str, plural: str, n: int, **kw: object) -> str:
+        return translate_plural(singular, plural, n, self.lang).format(n=n, **kw)
 
     def problem(self, source: str, de: str, en: str) -> None:
         self.err.print(f"[yellow]{source}:[/] {de if self.lang == 'de' else en}")
@@ -113,7 +116,9 @@ def scan(
         valid = {t.value for t in IndicatorType}
         bad = [t for t in types if t not in valid]
         if bad:
-            out.fail(f"Unbekannter Typ: {', '.join(bad)}", f"Unknown type: {', '.join(bad)}")
+            allowed = ", ".join(t.value for t in IndicatorType)
+            out.fail(f"Unbekannter Typ: {', '.join(bad)} (gültig sind: {allowed})",
+                     f"Unknown type: {', '.join(bad)} (valid are: {allowed})")
         wanted = frozenset(IndicatorType(t) for t in types)
     if retro and (server is None or paths or files is not None):
         out.fail("--retro braucht --server und keine Pfade: es durchsucht die früher angegebenen Pfade.",
@@ -259,16 +264,28 @@ def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
                              h.host or "", "yes" if h.before_valid else ""))
         return
     console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
         console = Console(highlight=False, soft_wrap=False, width=200)  # files and pipes: no folding
     if not hits:
         console.print(out.t("Keine Treffer."))
         if stats is not None:
-            console.print(out.t("{files} Dateien, {lines} Zeilen durchsucht.", files=stats.files, lines=stats.lines))
+            console.print(out.n("{n} Datei", "{n} Dateien", stats.files) + ", "
+                          + out.n("{n} Zeile durchsucht.", "{n} Zeilen durchsucht.", stats.lines))
         return
     table = Table(title=out.t("Treffer je Indikator"))
-    for header in ("Indikator", "Typ", "Anzahl", "Zuerst", "Zuletzt", "Erste Fundstelle"):
-        table.add_column(out.t(header), overflow="fold")
+    # Values are never broken mid-word: a narrow terminal shortens long values and paths with an
+    # ellipsis (jsonl/csv carry them whole), times wrap only at their spaces, and below 110 columns
+    # first and last time share one column.
+    narrow = console.width < 110
+    fixed = 9 + 6 + (12 if narrow else 2 * 23) + (6 if narrow else 7) * 3 + 1  # type, count, times, padding
+    room = max(console.width - fixed, 36)
+    table.add_column(out.t("Indikator"), no_wrap=True, overflow="ellipsis", max_width=room * 3 // 5)
+    table.add_column(out.t("Typ"), no_wrap=True, min_width=9)
+    table.add_column(out.t("Anzahl"), no_wrap=True, justify="right")
+    for header in (("Zeitraum",) if narrow else ("Zuerst", "Zuletzt")):
+        table.add_column(out.t(header), min_width=12, overflow="fold")
+    where_width = room - room * 3 // 5
+    table.add_column(out.t("Erste Fundstelle"), no_wrap=True, overflow="ellipsis", max_width=where_width)
     groups: dict[tuple[str, str], list] = {}
     for h in hits:
         groups.setdefault((h.indicator.type.value, h.indicator.value), []).append(h)
@@ -276,11 +293,17 @@ def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
         times = [h.log_time for h in group if h.log_time]
         first = group[0]
         mark = " *" if any(h.before_valid for h in group) else ""
-        table.add_row(value + mark, kind, str(len(group)), _local_time(min(times), out.lang) if times else "–",
-                      _local_time(max(times), out.lang) if times else "–", f"{first.file}:{first.line}")
+        start = _local_time(min(times), out.lang) if times else "–"
+        end = _local_time(max(times), out.lang) if times else "–"
+        span = (start,) if narrow and start == end else (f"{start} –\n{end}",) if narrow else (start, end)
+        where = f"{first.file}:{first.line}"
+        if len(where) > where_width - 2:  # keep the file name and line, shorten the directories
+            where = "…" + where[-(where_width - 3):]
+        table.add_row(value + mark, kind, str(len(group)), *span, where)
     console.print(table)
     if any(h.before_valid for h in hits):
         console.print(out.t("* Treffer vor Gültigkeitsbeginn des Indikators (trotzdem verdächtig)."))
     if stats is not None:
-        console.print(out.t("{hits} Treffer in {files} Dateien ({lines} Zeilen).", hits=len(hits), files=stats.files,
-                            lines=stats.lines))
+        console.print(out.n("{n} Treffer in {files}", "{n} Treffer in {files}", len(hits),
+                            files=out.n("{n} Datei", "{n} Dateien", stats.files)) + " "
+                      + out.n("({n} Zeile).", "({n} Zeilen).", stats.lines))
