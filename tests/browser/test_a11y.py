@@ -30,6 +30,13 @@ LEFTOVERS = re.compile(r"\b(ortsgemeinde|verbandsgemeinde|verbandsfreie_gemeinde
                        r"UTC|None)\b|\d{4}-\d{2}-\d{2}T\d{2}|\b(Jan|Feb|Mar|May|Jun|Jul|Aug|Oct|Dec)\b")
 _PROSE = """() => { const m = document.querySelector('main').cloneNode(true);
   m.querySelectorAll('code, pre, textarea, .secret').forEach(e => e.remove()); return m.innerText; }"""
+# Every form field shows its label (a placeholder disappears as one types); a control inside a table
+# row is named by its column.
+_UNLABELLED = """() => [...document.querySelectorAll(
+    'main input:not([type=hidden]):not([type=submit]):not([type=button]), main select, main textarea')]
+  .filter(e => e.offsetParent !== null && !e.closest('td'))
+  .filter(e => ![...(e.labels || [])].some(l => l.offsetParent !== null && l.innerText.trim()))
+  .map(e => e.outerHTML.slice(0, 100))"""
 DETAIL_LINKS = [r"^/reports/\d+$", r"^/indicators/\d+$", r"^/orgs/\d+$", r"^/orgs/\d+/notfallkarte$",
                 r"^/reports/new$", r"^/indicators/import$", r"^/feeds$", r"^/account/totp$", r"^/reports/\d+/edit$"]
 
@@ -89,6 +96,9 @@ def test_it_finds_nothing_serious_on_any_page_of_the_navigation(live_server, bro
         found = violations(page)
         if found:
             failures.append(f"{path}:\n{describe(found)}")
+        unlabelled = page.evaluate(_UNLABELLED)
+        if unlabelled:
+            failures.append(f"{path}: fields without a visible label: {unlabelled}")
         leftovers = sorted({m.group() for m in LEFTOVERS.finditer(page.evaluate(_PROSE))})
         if leftovers:
             failures.append(f"{path}: not German: {leftovers}")
@@ -119,3 +129,11 @@ def test_the_check_would_see_a_violation(live_server, page) -> None:  # noqa: AN
     page.evaluate("() => { const i = document.createElement('img'); i.src = '/static/favicon.svg';"
                   " document.querySelector('main').appendChild(i); }")
     assert [v["id"] for v in violations(page)] == ["image-alt"]
+
+
+def test_the_label_check_would_see_a_placeholder_alone(live_server, page) -> None:  # noqa: ANN001
+    page.goto(live_server.url + "/login")
+    assert page.evaluate(_UNLABELLED) == []
+    page.evaluate("() => { const i = document.createElement('input'); i.placeholder = 'Suche';"
+                  " document.querySelector('main').appendChild(i); }")
+    assert page.evaluate(_UNLABELLED) == ['<input placeholder="Suche">']
