@@ -49,3 +49,15 @@ def test_it_answers_in_english_when_asked(tmp_path: Path) -> None:
     result = runner.invoke(app, ["jobs", "list"], env=env)
     assert result.exit_code == 2
     assert "Error: The database is not set up (tables missing): run kommcert db upgrade." in result.output
+
+
+def test_a_csv_without_format_suggests_format_csv(tmp_path: Path) -> None:
+    for name, text, wanted in (("iocs.csv", "Wert;Typ\nevil.example;domain\n", "--format csv"),
+                               ("iocs", "value,type\nevil.example,domain\n", "--format csv"),
+                               ("list.txt", "evil.example\n", "--format text")):
+        path = tmp_path / name
+        path.write_text(text)
+        result = runner.invoke(app, ["indicators", "import", str(path), "--as", "x@example.org"],
+                               env={"KOMMCERT_LANG": "de"})
+        assert result.exit_code == 2, name
+        assert f"Die Datei ist kein JSON: bitte {wanted} angeben" in result.output, name

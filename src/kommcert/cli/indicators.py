@@ -24,11 +24,33 @@ def _actor(db, email: str):  # noqa: ANN001, ANN202
     return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
 
 
+_SUGGEST = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".list": "text", ".md": "freetext", ".eml": "freetext"}
+
+
+def _format_for(source: str) -> str:
+    """Without --format: JSON is STIX (or MISP); anything else names the --format to give."""
+    path = Path(source)
+    suggestion = _SUGGEST.get(path.suffix.lower())
+    if suggestion is None and path.is_file():
+        with path.open("rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] not in (b"{", b"["):
+            first = head.split(b"\n", 1)[0]
+            suggestion = "csv" if (b";" in first or b"," in first) else "text"
+    if suggestion is not None:
+        fail(f"Die Datei ist kein JSON: bitte --format {suggestion} angeben (oder ein anderes Format: "
+             "stix, misp, misp-feed, csv, text, freetext).",
+             f"The file is not JSON: please give --format {suggestion} (or another format: "
+             "stix, misp, misp-feed, csv, text, freetext).")
+    return "stix"
+
+
 @app.command("import")
 def import_(
     source: str = typer.Argument(..., help="Datei, bei misp-feed auch Verzeichnis oder https-Adresse des Feeds."),
     as_user: str = typer.Option(..., "--as", help="E-Mail-Adresse des Benutzers, in dessen Namen importiert wird."),
-    fmt: str = typer.Option("stix", "--format", help="stix, misp, misp-feed, csv, text oder freetext."),
+    fmt: str = typer.Option(None, "--format", help="stix, misp, misp-feed, csv, text oder freetext "
+                                                   "(Standard: stix bei JSON).", show_default=False),
     tlp: str = typer.Option("amber", "--tlp", help="TLP für Einträge ohne eigene Kennzeichnung."),
     title: str = typer.Option(None, "--title", help="Titel der Meldung (sonst aus der Quelle)."),
     to: list[str] = typer.Option(None, "--to", help="Empfänger-Organisation (Schlüssel), mehrfach möglich."),
@@ -48,6 +70,8 @@ def import_(
     from kommcert.sharing import service as sharing_service
     from kommcert.sharing.service import Audience
 
+    if fmt is None:
+        fmt = _format_for(source)
     if tlp.lower() not in {t.value for t in TLP}:
         fail(f"Unbekanntes TLP: {tlp}")
     cfg = settings()
