@@ -121,3 +121,20 @@ def test_the_scan_table_shows_a_log_line_in_local_time(tmp_path: Path, monkeypat
     assert "15.01.2020 07:12:06 MEZ" in result.stdout and "06:12:06Z" not in result.stdout
     jsonl = CliRunner().invoke(app, [*args, "--format", "jsonl"])
     assert '"log_time": "2020-01-15T06:12:06Z"' in jsonl.stdout  # machines keep UTC
+
+
+def test_the_job_list_of_the_cli_shows_local_time(cli_db: Path) -> None:  # noqa: ANN001
+    import os
+
+    from typer.testing import CliRunner
+
+    from kommcert.cli.main import app
+    from kommcert.db import make_engine, make_sessionmaker, session_scope
+    from kommcert.jobs import service as jobs_service
+
+    engine = make_engine(os.environ["KOMMCERT_DATABASE_URL"])
+    with session_scope(make_sessionmaker(engine)) as db:
+        jobs_service.enqueue(db, "mail.send", {}, run_after=SUMMER)
+    engine.dispose()
+    listing = CliRunner().invoke(app, ["jobs", "list"]).output
+    assert "08:12:06" in listing and "MESZ" in listing and "06:12:06" not in listing  # the cell may fold

@@ -3,6 +3,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from kommcert import timefmt
 from kommcert.cli.common import console, unit_of_work
 from kommcert.jobs import service as jobs_service
 from kommcert.jobs.models import JobStatus
@@ -18,9 +19,10 @@ def list_jobs(
     """Zeigt Hintergrundaufträge mit Status, Versuchen und letztem Fehler."""
     with unit_of_work() as db:
         table = Table("ID", "Art", "Status", "Versuche", "Nächster Versuch", "Letzter Fehler")
+        tz = timefmt.zone_from_environment()  # local time with its zone, like the pages
         for job in jobs_service.list_jobs(db, status=status, limit=limit):
             table.add_row(str(job.id), job.kind, str(job.status), f"{job.attempts}/{job.max_attempts}",
-                          job.run_after.strftime("%d.%m.%Y %H:%M:%S"), (job.last_error or "")[:80])
+                          timefmt.format_datetime(job.run_after, tz, seconds=True), (job.last_error or "")[:80])
         console.print(table)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from kommcert import timefmt
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ApiToken, TokenScope
 from kommcert.cli.common import console, fail, unit_of_work
@@ -57,11 +58,12 @@ def list_tokens(user: str = typer.Option(..., "--user", help="E-Mail-Adresse des
         if owner is None:
             fail(f"Benutzer {user} nicht gefunden.")
         table = Table("ID", "Name", "Kennung", "Rechte", "Läuft ab", "Status")
+        tz = timefmt.zone_from_environment()  # the local day, like the pages
         now = utcnow()
         for token in accounts_service.tokens_of(db, user_id=owner.id):
             status = "widerrufen" if token.revoked_at else ("aktiv" if token.is_usable(now) else "abgelaufen")
             table.add_row(str(token.id), token.name, token.prefix + "…", str(token.scope),
-                          token.expires_at.strftime("%d.%m.%Y") if token.expires_at else "nie", status)
+                          timefmt.format_date(token.expires_at, tz) if token.expires_at else "nie", status)
         console.print(table)
 
 
