@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -196,8 +197,46 @@ def _prefetched(blocks: Iterator[Block], depth: int = 2) -> Iterator[Block]:
         thread.join(timeout=5)
 
 
-def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitResult:  # noqa: ANN001
+def _unit_size(unit: _Unit) -> int:
+    """The unit's share of the progress total (bytes on disk; a compressed file reads more)."""
+    if unit.end is not None:
+        return unit.end - unit.start
+    return unit.source.size or 0
+
+
+class _Progress:
+    """Bytes done for the progress bar: advanced per block while a unit runs, never past a unit's
+    share of the total (so compressed files do not overshoot), topped up when the unit ends."""
+
+    def __init__(self, report: Callable[[int], None] | None) -> None:
+        self.report = report
+        self.reported = 0
+
+    def to(self, value: int) -> None:
+        if self.report is not None and value > self.reported:
+            self.report(value - self.reported)
+            self.reported = value
+
+
+_WORKER_PROGRESS = None  # a shared counter in pool workers (set by the pool's initializer)
+
+
+def _init_worker(counter) -> None:  # noqa: ANN001
+    global _WORKER_PROGRESS
+    _WORKER_PROGRESS = counter
+
+
+def _count_to_shared(n: int) -> None:
+    counter = _WORKER_PROGRESS
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += n
+
+
+def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int,  # noqa: ANN001
+               on_block: Callable[[int], None] | None = None) -> _UnitResult:
     result = _UnitResult(unit)
+    share, credited = _unit_size(unit), 0
     blocks = (_range_blocks(unit, block_size, max_line, result.problems) if unit.end is not None
               else blocks_mod.read_blocks(unit.source, block_size=block_size, max_line=max_line,
                                            problems=result.problems))
@@ -224,6 +263,10 @@ def _scan_unit(unit: _Unit, matcher, block_size: int, max_line: int) -> _UnitRes
             result.hits.extend((first + n, text, entries) for n, (text, entries) in by_line.items())
         last = block
         last_newlines = newlines
+        if on_block is not None and credited < share:
+            step = min(len(data), share - credited)
+            credited += step
+            on_block(step)
     if last is not None:
         result.lines = last.first_line - 1 + last_newlines + (not last.data.endswith(b"\n"))
     return result
@@ -233,16 +276,29 @@ def _worker(unit: _Unit, directory: str, block_size: int, max_line: int) -> _Uni
     compiled = _WORKER_SETS.get(directory)
     if compiled is None:
         compiled = _WORKER_SETS[directory] = CompiledSet.load(Path(directory))
-    return _scan_unit(unit, compiled.matcher(), block_size, max_line)
+    return _scan_unit(unit, compiled.matcher(), block_size, max_line, on_block=_count_to_shared)
 
 
-def _run_pool(units: list[_Unit], cache_dir: Path, options: ScanOptions) -> Iterator[_UnitResult]:
-    """Worker processes on this machine; each maps the cached table (shared pages, no copy)."""
+def _run_pool(units: list[_Unit], cache_dir: Path, options: ScanOptions,
+              progress: _Progress | None = None) -> Iterator[_UnitResult]:
+    """Worker processes on this machine; each maps the cached table (shared pages, no copy). The
+    workers add the bytes of each block to a shared counter, which moves the progress bar."""
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+    counter = context.Value("q", 0)
+    with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(counter,)) as pool:
         futures = [pool.submit(_worker, u, str(cache_dir), options.block_size, options.max_line) for u in units]
         for fut in futures:
-            yield fut.result()
+            while True:
+                try:
+                    result = fut.result(timeout=0.25)
+                    break
+                except FutureTimeout:
+                    if progress is not None:
+                        progress.to(counter.value)
+            if progress is not None:
+                progress.to(counter.value)
+            yield result
 
 
 def _dask_unit(unit: _Unit, table: bytes | None, entries: list | None, block_size: int,
@@ -297,6 +353,8 @@ def run(srcs: list[Source], compiled: CompiledSet, options: ScanOptions, *, cach
     """Scan every source; returns the hits in file and line order, problems and counts."""
     problems: list[Problem] = []
     stats = ScanStats()
+    bar = _Progress(progress)
+    finished = 0  # the shares of the units done (the bar reaches each unit's end when it ends)
     if options.since is not None:
         since_ts = options.since.timestamp()
         srcs = [s for s in srcs if s.mtime is None or s.mtime >= since_ts]
@@ -305,16 +363,17 @@ def run(srcs: list[Source], compiled: CompiledSet, options: ScanOptions, *, cach
         done = _run_dask(units, compiled, options)
     elif options.jobs > 1 and cache_dir is not None:
         units = plan(srcs, options.jobs)
-        done = _run_pool(units, cache_dir, options)
+        done = _run_pool(units, cache_dir, options, bar)
     else:
         units = plan(srcs, 1)
         matcher = compiled.matcher()
-        done = (_scan_unit(u, matcher, options.block_size, options.max_line) for u in units)
+        done = (_scan_unit(u, matcher, options.block_size, options.max_line,
+                           on_block=lambda n: bar.to(bar.reported + n)) for u in units)
     by_file: dict[str, list[_UnitResult]] = {}
     for res in done:
         by_file.setdefault(res.unit.source.display, []).append(res)
-        if progress:
-            progress(res.bytes)
+        finished += _unit_size(res.unit)
+        bar.to(finished)  # top up a unit that read less than its share (the file shrank)
     hits: list[Hit] = []
     for src in srcs:
         parts = sorted(by_file.get(src.display, ()), key=lambda r: r.unit.index)
