@@ -49,7 +49,7 @@ def _form(request: Request, db, actor, status_code: int = 200, report=None,  # n
         "entry_text": audience_rules.entry_text}, status_code=status_code)
 
 
-def _sharing(db, actor, values: dict) -> tuple[TLP, bool, sharing_service.Audience]:  # noqa: ANN001, type-arg
+def _sharing(db, actor, values: dict[str, object]) -> tuple[TLP, bool, sharing_service.Audience]:  # noqa: ANN001
     """TLP, upward and audience from the form's fields (picked orgs, keys, strict, e-mail addresses)."""
     picked = [str(v) for v in values.get("picked") or []]
     org_ids = [i for i in map(parse_id, picked) if i is not None]
