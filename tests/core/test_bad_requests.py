@@ -8,6 +8,7 @@ a non-numeric report in the import form, and a CSV import without its value colu
 from __future__ import annotations
 
 import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -154,18 +155,23 @@ def test_it_refuses_a_sighting_that_ends_before_it_begins(client, db, personas) 
 def test_the_import_form_refuses_what_it_cannot_have_sent(client, db, personas, login) -> None:  # noqa: ANN001
     login("kreis_a_admin")
     form = client.get("/indicators/import")
+    preview = client.post("/indicators/import", data={"csrf_token": csrf_from(form.text), "format": "text",
+                                                      "action": "preview"},
+                          files={"file": ("liste.txt", b"198.51.100.7\n", "text/plain")})
+    upload = re.search(r'name="upload" value="([0-9a-f]{32})"', preview.text).group(1)
     base = {"csrf_token": csrf_from(form.text), "format": "text", "action": "import"}
     cases = [
-        ({"content": base64.b64encode(b"198.51.100.7\n").decode(), "tlp": "amber-ish"}, "Unbekannte TLP-Stufe"),
-        ({"content": base64.b64encode(b"198.51.100.7\n").decode(), "report": "abc"}, "keine gültige Nummer"),
-        ({"content": "not base64 at all!", "tlp": "green"}, "Datei aus der Vorschau ist beschädigt"),
-        ({"content": base64.b64encode(b"198.51.100.7\n").decode(), "orgs": ["x1"]}, "Unbekannte Organisation"),
+        ({"upload": upload, "tlp": "amber-ish"}, 422, "Unbekannte TLP-Stufe"),
+        ({"upload": upload, "report": "abc"}, 422, "keine gültige Nummer"),
+        ({"upload": "not an upload at all!", "tlp": "green"}, 404, "nicht mehr da"),
+        ({"upload": "0" * 32, "tlp": "green"}, 404, "nicht mehr da"),
+        ({"upload": upload, "orgs": ["x1"]}, 422, "Unbekannte Organisation"),
     ]
-    for fields, message in cases:
+    for fields, status, message in cases:
         response = client.post("/indicators/import", headers=HTML, data={**base, **fields})
-        assert response.status_code == 422 and message in response.text, fields
+        assert response.status_code == status and message in response.text, fields
     assert _counts(db) == (0, 0, 0)
-    fine = client.post("/indicators/import", data={**base, "content": cases[0][0]["content"], "tlp": "green"})
+    fine = client.post("/indicators/import", data={**base, "upload": upload, "tlp": "green"})
     assert fine.status_code == 200 and _counts(db)[:2] == (1, 1)
 
 
