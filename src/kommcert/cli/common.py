@@ -94,3 +94,40 @@ def run(app: typer.Typer) -> None:
     except SettingsError as exc:
         err_console.print(f"[bold red]Fehler:[/] {exc}", highlight=False)
         sys.exit(2)
+
+
+_JSON_REASONS = (  # json's messages, German and English for people
+    ("Expecting value", "hier fehlt ein Wert", "a value is missing here"),
+    ("Expecting property name enclosed in double quotes", "hier gehört ein Name in doppelten Anführungszeichen hin",
+     "a name in double quotes belongs here"),
+    ("Expecting ',' delimiter", "hier fehlt ein Komma", "a comma is missing here"),
+    ("Expecting ':' delimiter", "hier fehlt ein Doppelpunkt", "a colon is missing here"),
+    ("Extra data", "nach dem Ende des JSON folgt noch etwas", "something follows the end of the JSON"),
+    ("Unterminated string", "eine Zeichenkette wird nicht geschlossen", "a string is not closed"),
+    ("Invalid control character", "ein Steuerzeichen in einer Zeichenkette", "a control character in a string"),
+    ("Invalid \\escape", "ungültige Escape-Folge (\\)", "invalid escape sequence (\\)"),
+)
+JSON_CHECK_MAX_BYTES = 256 << 20
+
+
+def json_problem(path: str) -> tuple[str, str] | None:
+    """Where a JSON file is broken, for people: ("broken.json: kein gültiges JSON – Zeile 3, Spalte 17: …", en).
+
+    None when the file parses, is not JSON-like, or is too large to check here."""
+    import json
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        if not file.is_file() or file.stat().st_size > JSON_CHECK_MAX_BYTES:
+            return None
+        text = file.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        de, en = next(((d, e) for key, d, e in _JSON_REASONS if exc.msg.startswith(key)), (exc.msg, exc.msg))
+        return (f"{file.name}: kein gültiges JSON – Zeile {exc.lineno}, Spalte {exc.colno}: {de}",
+                f"{file.name}: invalid JSON – line {exc.lineno}, column {exc.colno}: {en}")
+    return None

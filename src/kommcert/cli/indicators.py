@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from kommcert.cli.common import console, fail, settings, unit_of_work
+from kommcert.cli.common import console, fail, json_problem, settings, unit_of_work
+from kommcert.errors import DomainError
+from kommcert.i18n import cli_locale, ngettext_for
 from kommcert.indicators.feeds import FEEDS, FeedContext, FeedFormat
 from kommcert.indicators.readers import ImportFormat
 from kommcert.indicators.types import IndicatorType
@@ -43,6 +47,23 @@ def _format_for(source: str) -> str:
              f"The file is not JSON: please give --format {suggestion} (or another format: "
              "stix, misp, misp-feed, csv, text, freetext).")
     return "stix"
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int], None]]:
+    """Values read so far, live on stderr (a terminal only: logs and pipes stay clean)."""
+    from kommcert.cli import common
+
+    if not common.err_console.is_terminal:
+        yield lambda n: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    n_ = ngettext_for(cli_locale())
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=common.err_console, transient=True) as bar:
+        task = bar.add_task(n_("{n} Wert gelesen", "{n} Werte gelesen", 0), total=None)
+        yield lambda n: bar.update(task, description=n_("{n} Wert gelesen", "{n} Werte gelesen", n), refresh=True)
 
 
 @app.command("import")
@@ -88,12 +109,23 @@ def import_(
                 fail(f"Unbekanntes Format: {fmt}")
             if not Path(source).is_file():
                 fail(f"Datei nicht gefunden: {source}")
-            result = indicators_service.import_path(
-                db, actor=actor, settings=cfg, fmt=fmt, path=source, name=Path(source).name, options=options,
-                reader_options={"value_column": value_column} if value_column else None)
-    reports = ", ".join(map(str, ([report] if report is not None else []) + result.reports))
-    console.print(f"{result.imported} Indikatoren übernommen ({result.new_indicators} neu, {result.duplicates} "
-                  f"doppelt, {result.warninglisted} auf Warnlisten), Meldung(en) {reports}.")
+            try:
+                with _progress() as progress:
+                    result = indicators_service.import_path(
+                        db, actor=actor, settings=cfg, fmt=fmt, path=source, name=Path(source).name,
+                        options=options, reader_options={"value_column": value_column} if value_column else None,
+                        progress=progress)
+            except DomainError as exc:
+                broken = json_problem(source) if fmt in ("stix", "misp") and "JSON" in exc.de else None
+                if broken is None:
+                    raise
+                fail(*broken)
+    numbers = ([report] if report is not None else []) + result.reports
+    n_ = ngettext_for(cli_locale())
+    console.print(n_("{n} Indikator übernommen", "{n} Indikatoren übernommen", result.imported)
+                  + f" ({result.new_indicators} neu, {result.duplicates} doppelt, {result.warninglisted} auf "
+                  f"Warnlisten), " + n_("Meldung {reports}", "Meldungen {reports}", len(numbers),
+                                         reports=", ".join(map(str, numbers))) + ".")
     for reject in result.rejects:
         console.print(f"  fehlerhaft, übersprungen: {reject.de}", highlight=False, soft_wrap=True, markup=False)
     if result.rejected_count > len(result.rejects):

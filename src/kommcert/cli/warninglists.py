@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kommcert.cli.common import console, fail, unit_of_work
+from kommcert.cli.common import console, fail, json_problem, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -34,6 +34,9 @@ def import_list(file: Path = typer.Argument(..., help="Warnliste im MISP-Format 
 
     if not file.is_file():
         fail(f"Datei nicht gefunden: {file}")
+    broken = json_problem(str(file))
+    if broken is not None:
+        fail(*broken)
     with unit_of_work() as db, file.open("rb") as stream:
         wl = warninglists.import_file(db, stream, source=file.name)
         changed = warninglists.refresh_flags(db)
