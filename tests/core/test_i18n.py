@@ -9,7 +9,7 @@ from pathlib import Path
 from kommcert import i18n
 
 PACKAGE = Path(i18n.__file__).resolve().parent.parent
-CALL = re.compile(r"""_\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q)).)+)(?P=q)\s*[,)]""")
+CALL = re.compile(r"""(?<!\w)_\(\s*(?P<q>["'])(?P<text>(?:(?!(?P=q)).)+)(?P=q)\s*[,)]""")
 
 
 def _template_strings() -> dict[str, str]:

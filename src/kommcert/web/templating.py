@@ -131,6 +131,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = {
         "request": request,
         "_": i18n.gettext_for(locale),
+        "n_": i18n.ngettext_for(locale),
         "lang": locale,
         "csrf_token": csrf,
         "actor": getattr(request.state, "actor", None),
