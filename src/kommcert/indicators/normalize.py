@@ -29,11 +29,17 @@ MAX_VALUE_LENGTH = 2048
 _DEFANG_HINT = re.compile(r"h[x*]{2}p|fxp|\[|\(|\{", re.IGNORECASE)
 # The defanging marks, and only them: a refanged value differs from its source in these places and
 # nowhere else (a general "fanger" also turned ``/http:/host`` inside a URL path into ``http://``).
+def _bracketed(inner: str, pairs: str = "[]()" + "{}") -> str:
+    """``inner`` between a pair of matching brackets: ``[.]``, ``(.)``, ``{.}``, never ``(.]``."""
+    return "(?:" + "|".join(re.escape(pairs[i]) + f"(?:{inner})" + re.escape(pairs[i + 1])
+                            for i in range(0, len(pairs), 2)) + ")"
+
+
 REFANG_RULES = [
-    (re.compile(r" ?[\[({](?:\.|dot)[\])}] ?", re.IGNORECASE), "."),
-    (re.compile(r" ?[\[({](?:@|at)[\])}] ?", re.IGNORECASE), "@"),
+    (re.compile(" ?" + _bracketed(r"\.|dot") + " ?", re.IGNORECASE), "."),
+    (re.compile(" ?" + _bracketed("@|at") + " ?", re.IGNORECASE), "@"),
     (re.compile(r"\[://\]"), "://"),
-    (re.compile(r"[\[(]:[\])]"), ":"),
+    (re.compile(_bracketed(":", "[]()")), ":"),
     (re.compile(r"^h(?:xx|\*\*)p", re.IGNORECASE), "http"),
     (re.compile(r"^fxp", re.IGNORECASE), "ftp"),
 ]
