@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kommcert.config import Settings
 from kommcert.db import utcnow
-from kommcert.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
+from kommcert.errors import NotFound, PermissionDenied, TooLarge
 from kommcert.sharing.actor import Actor
 from kommcert.uploads.models import Upload
 
@@ -43,7 +43,8 @@ def _clean_name(name: str) -> str:
 
 
 def spool(db: Session, *, actor: Actor, settings: Settings, stream: IO[bytes], filename: str) -> Upload:
-    """Copy ``stream`` to the upload directory; refuse empty files and files over the limit."""
+    """Copy ``stream`` to the upload directory; refuse files over the limit (an empty file is left to
+    the reader of its format, which says what is missing in the same words on every path)."""
     if actor.user_id is None or actor.org_id is None or not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf keine Dateien hochladen.", "This credential may not upload files.")
     purge_expired(db, settings=settings)
@@ -59,8 +60,6 @@ def spool(db: Session, *, actor: Actor, settings: Settings, stream: IO[bytes], f
                     raise TooLarge("Die Datei ist zu groß.", "The file is too large.")
                 digest.update(chunk)
                 out.write(chunk)
-        if size == 0:
-            raise InvalidInput("Die Datei ist leer.", "The file is empty.")
     except BaseException:
         target.unlink(missing_ok=True)
         raise
