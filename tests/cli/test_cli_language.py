@@ -69,3 +69,12 @@ def test_no_help_page_shows_python_type_tags() -> None:
             result = runner.invoke(app, [*path, "--help"], env={**WIDE, "KOMMCERT_LANG": lang})
             assert result.exit_code == 0, path
             assert tags.findall(result.output) == [], (path, lang)
+
+
+def test_the_usage_line_and_argument_names_are_german() -> None:
+    top = runner.invoke(app, ["--help"], env={**WIDE, "KOMMCERT_LANG": "de"})
+    assert "Aufruf: kommcert [OPTIONEN] BEFEHL [ARGUMENTE]..." in top.output
+    missing = runner.invoke(app, ["indicators", "import"], env={**WIDE, "KOMMCERT_LANG": "de"})
+    assert missing.exit_code == 2 and "Argument 'QUELLE' fehlt." in missing.output
+    english = runner.invoke(app, ["--help"], env={**WIDE, "KOMMCERT_LANG": "en"})
+    assert "Usage: kommcert [OPTIONS] COMMAND [ARGS]..." in english.output

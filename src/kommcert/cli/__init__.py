@@ -71,8 +71,8 @@ def _type_label(param: Any, ctx: Any) -> str | None:  # noqa: ANN401
 
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return None
-    if param.metavar is not None:
-        return param.metavar
+    if param.metavar is not None:  # an argument's metavar is its name, shown already
+        return None if getattr(param, "param_type_name", "") == "argument" else param.metavar
     desc = param.type_descriptor
     if desc.is_choice:
         return "|".join(str(getattr(c, "value", c)) for c in desc.choices)
@@ -100,9 +100,20 @@ def _range_label(param: Any) -> str | None:  # noqa: ANN401
     return f"≥ {low}" if high is None else f"≤ {high}"
 
 
+def _localised_pieces(func: Any) -> Any:  # noqa: ANN401
+    """The usage line's ``[OPTIONS]`` and ``COMMAND [ARGS]...`` in the command line's language."""
+    @functools.wraps(func)
+    def wrapper(self: Any, ctx: Any) -> list[str]:  # noqa: ANN401
+        return [click_gettext(piece) for piece in func(self, ctx)]
+
+    wrapper.__kommcert_localised__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def install() -> None:
     """Idempotent: localise Click and Typer in every module already imported (and typer's rich help)."""
     import click  # noqa: F401 - import the modules to patch
+    import typer._click.core
     import typer._click.formatting
     import typer.core
     import typer.rich_utils
@@ -122,6 +133,10 @@ def install() -> None:
         cls.display_type_rich = lambda self, ctx: _type_label(self, ctx)  # type: ignore[method-assign]
         cls.display_type = lambda self, ctx: _type_label(self, ctx) or ""  # type: ignore[method-assign]
         cls._get_number_range_help_str = lambda self: _range_label(self)  # type: ignore[method-assign]
+    for cls in (typer._click.core.Command, typer.core.TyperGroup):
+        pieces = cls.__dict__.get("collect_usage_pieces")
+        if pieces is not None and not getattr(pieces, "__kommcert_localised__", False):
+            cls.collect_usage_pieces = _localised_pieces(pieces)  # type: ignore[method-assign]
     formatter = typer._click.formatting.HelpFormatter
     if not getattr(formatter.write_usage, "__kommcert_localised__", False):
         original_usage = formatter.write_usage

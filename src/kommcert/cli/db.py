@@ -8,7 +8,9 @@ app = typer.Typer(help="Datenbank verwalten (Migrationen).", no_args_is_help=Tru
 
 
 @app.command("upgrade")
-def upgrade(revision: str = typer.Argument("head", help="Ziel-Revision (Standard: neueste).")) -> None:
+def upgrade(
+    revision: str = typer.Argument("head", metavar="REVISION", help="Ziel-Revision (Standard: neueste)."),
+) -> None:
     """Bringt das Datenbankschema auf den neuesten Stand (Alembic-Migrationen)."""
     from kommcert import migrate
 

@@ -68,7 +68,8 @@ def _progress() -> Iterator[Callable[[int], None]]:
 
 @app.command("import")
 def import_(
-    source: str = typer.Argument(..., help="Datei, bei misp-feed auch Verzeichnis oder https-Adresse des Feeds."),
+    source: str = typer.Argument(..., metavar="QUELLE", help="Datei, bei misp-feed auch Verzeichnis oder "
+                                                                  "https-Adresse des Feeds."),
     as_user: str = typer.Option(..., "--as", help="E-Mail-Adresse des Benutzers, in dessen Namen importiert wird."),
     fmt: str = typer.Option(None, "--format", help="stix, misp, misp-feed, csv, text oder freetext "
                                                    "(Standard: stix bei JSON).", show_default=False),

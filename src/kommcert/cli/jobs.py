@@ -27,7 +27,7 @@ def list_jobs(
 
 
 @app.command("retry")
-def retry(job_id: int = typer.Argument(..., help="ID eines fehlgeschlagenen Auftrags.")) -> None:
+def retry(job_id: int = typer.Argument(..., metavar="AUFTRAG", help="ID eines fehlgeschlagenen Auftrags.")) -> None:
     """Stellt einen fehlgeschlagenen Auftrag erneut in die Warteschlange."""
     with unit_of_work() as db:
         jobs_service.retry(db, job_id=job_id)

@@ -8,7 +8,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("test")
-def test(address: str = typer.Argument(..., help="Empfängeradresse für die Testnachricht.")) -> None:
+def test(address: str = typer.Argument(..., metavar="ADRESSE", help="Empfängeradresse für die Testnachricht.")) -> None:
     """Sendet sofort eine Test-E-Mail über den eingestellten SMTP-Server (ohne Warteschlange)."""
     from kommcert.mail import sender
     from kommcert.mail import service as mail_service

@@ -25,7 +25,7 @@ def _report(result) -> None:  # noqa: ANN001
 
 @app.command("import-gv100ad")
 def import_gv100ad(
-    file: Path = typer.Argument(..., help="GV100AD-Datei von Destatis (UTF-8, feste Satzlänge)."),
+    file: Path = typer.Argument(..., metavar="DATEI", help="GV100AD-Datei von Destatis (UTF-8, feste Satzlänge)."),
     land: str = typer.Option(..., "--land", help="Landesschlüssel, z. B. 07 für Rheinland-Pfalz."),
 ) -> None:
     """Lädt Land, Kreise, Verbandsgemeinden und Gemeinden aus dem Gemeindeverzeichnis (GV100AD).
@@ -38,7 +38,9 @@ def import_gv100ad(
 
 
 @app.command("import-csv")
-def import_csv(file: Path = typer.Argument(..., help="CSV mit den Spalten key,kind,name,parent_key,…")) -> None:
+def import_csv(
+    file: Path = typer.Argument(..., metavar="DATEI", help="CSV mit den Spalten key,kind,name,parent_key,…"),
+) -> None:
     """Lädt Organisationen aus einer CSV-Datei (z. B. CERTs, Dienstleister, IT-Dienstleister).
 
     Spalten: key, kind, name, parent_key, ags, ars, email, phone, population, serves (Schlüssel der

@@ -64,8 +64,9 @@ def _since(text: str | None, now: datetime) -> datetime | None:
 
 
 def scan(
-    paths: list[str] = typer.Argument(None, help="Dateien, Verzeichnisse (rekursiv), Muster oder - für die "
-                                                 "Standardeingabe; auch .gz, .bz2, .xz, .zst."),
+    paths: list[str] = typer.Argument(None, metavar="PFADE", help="Dateien, Verzeichnisse (rekursiv), Muster "
+                                                                  "oder - für die Standardeingabe; auch .gz, "
+                                                                  ".bz2, .xz, .zst."),
     feed: Path = typer.Option(None, "--feed", help="Indikatoren aus einer Datei: STIX-Bundle, MISP-Feed-"
                                                    "Verzeichnis, Liste (ein Wert je Zeile) oder kommcert-Scanliste."),
     server: str = typer.Option(None, "--server", envvar="KOMMCERT_SERVER", help="Adresse der Plattform."),

@@ -68,7 +68,9 @@ def list_tokens(user: str = typer.Option(..., "--user", help="E-Mail-Adresse des
 
 
 @app.command("revoke")
-def revoke(token_id: int = typer.Argument(..., help="ID des Tokens (siehe 'kommcert tokens list').")) -> None:
+def revoke(
+    token_id: int = typer.Argument(..., metavar="TOKEN-ID", help="ID des Tokens (siehe 'kommcert tokens list')."),
+) -> None:
     """Widerruft ein Token sofort."""
     with unit_of_work() as db:
         token = db.get(ApiToken, token_id)

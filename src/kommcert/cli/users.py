@@ -40,7 +40,8 @@ def create(
 
 @app.command("invite")
 def invite(
-    email: str = typer.Argument(..., help="E-Mail-Adresse eines Benutzers, der noch kein Passwort hat."),
+    email: str = typer.Argument(..., metavar="E-MAIL",
+                                help="E-Mail-Adresse eines Benutzers, der noch kein Passwort hat."),
 ) -> None:
     """Schickt eine neue Einladung (der alte Link verfällt); nur für Konten ohne Passwort."""
     cfg = settings()
@@ -68,7 +69,7 @@ def list_users(org: str = typer.Option(..., "--org", help="Schlüssel der Organi
 
 
 @app.command("deactivate")
-def deactivate(email: str = typer.Argument(..., help="E-Mail-Adresse des Benutzers.")) -> None:
+def deactivate(email: str = typer.Argument(..., metavar="E-MAIL", help="E-Mail-Adresse des Benutzers.")) -> None:
     """Sperrt einen Benutzer und beendet alle seine Sitzungen (Tokens bleiben, sind aber wirkungslos)."""
     with unit_of_work() as db:
         user = accounts_service.get_user_by_email(db, email)

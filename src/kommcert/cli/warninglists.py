@@ -28,7 +28,7 @@ def list_lists() -> None:
 
 
 @app.command("import")
-def import_list(file: Path = typer.Argument(..., help="Warnliste im MISP-Format (JSON).")) -> None:
+def import_list(file: Path = typer.Argument(..., metavar="DATEI", help="Warnliste im MISP-Format (JSON).")) -> None:
     """Importiert eine MISP-Warnliste (oder aktualisiert sie) und prüft alle Indikatoren neu."""
     from kommcert.indicators import warninglists
 
@@ -44,13 +44,13 @@ def import_list(file: Path = typer.Argument(..., help="Warnliste im MISP-Format 
 
 
 @app.command("enable")
-def enable(name: str = typer.Argument(..., help="Name der Warnliste.")) -> None:
+def enable(name: str = typer.Argument(..., metavar="NAME", help="Name der Warnliste.")) -> None:
     """Schaltet eine Warnliste ein und prüft alle Indikatoren neu."""
     _switch(name, True)
 
 
 @app.command("disable")
-def disable(name: str = typer.Argument(..., help="Name der Warnliste.")) -> None:
+def disable(name: str = typer.Argument(..., metavar="NAME", help="Name der Warnliste.")) -> None:
     """Schaltet eine Warnliste aus und prüft alle Indikatoren neu."""
     _switch(name, False)
 
