@@ -48,7 +48,9 @@ def cli_md() -> str:
 
     root = typer.main.get_command(app)
     out = ["# Befehlszeile `kommcert`", "",
-           "Diese Seite wird aus den `--help`-Texten erzeugt (`python scripts/gen_docs.py`).", ""]
+           "Diese Seite wird aus den `--help`-Texten erzeugt (`python scripts/gen_docs.py`).", "",
+           "Hilfe, Meldungen und Fehler sind deutsch; `KOMMCERT_LANG=en` (sonst `KOMMCERT_DEFAULT_LOCALE`)",
+           "schaltet auf Englisch um. Befehle, die die Datenbank brauchen, verlangen `KOMMCERT_DATABASE_URL`.", ""]
 
     from typer.testing import CliRunner
 
@@ -56,7 +58,7 @@ def cli_md() -> str:
 
     def walk(cmd: object, path: list[str]) -> None:
         result = runner.invoke(app, [*path[1:], "--help"], prog_name="kommcert",
-                               env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+                               env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb", "KOMMCERT_LANG": "de"})
         text = "\n".join(line.rstrip() for line in result.output.splitlines()).strip()
         out.append(f"## `{' '.join(path)}`")
         out.append("")

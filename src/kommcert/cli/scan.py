@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kommcert.errors import DomainError
-from kommcert.i18n import translate, translate_plural
+from kommcert.i18n import cli_locale, translate, translate_plural
 from kommcert.indicators.types import IndicatorType
 
 _SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -89,7 +89,7 @@ def scan(
                                                            "(oder cron/systemd-Timer nutzen)."),
     timezone: str = typer.Option("Europe/Berlin", "--tz", help="Zeitzone der Logs ohne Zonenangabe."),
     cache_dir: Path = typer.Option(None, "--cache-dir", help="Zwischenspeicher (Standard: ~/.cache/kommcert/scan)."),
-    lang: str = typer.Option(os.environ.get("KOMMCERT_LANG", "de"), "--lang", help="de oder en."),
+    lang: str = typer.Option(None, "--lang", help="de oder en (Standard: KOMMCERT_LANG, sonst de)."),
 ) -> None:
     """Durchsucht Logdateien nach den Indikatoren der Plattform – exakt und schnell.
 
@@ -100,7 +100,7 @@ def scan(
     from kommcert.scan import filehash, indicator_set, remote, runner
     from kommcert.scan.sources import expand
 
-    out = _Out("en" if lang == "en" else "de")
+    out = _Out("en" if (lang or cli_locale()) == "en" else "de")
     now = datetime.now(UTC)
     if fmt not in FORMATS:
         out.fail(f"Unbekanntes Ausgabeformat: {fmt}", f"Unknown output format: {fmt}")
@@ -208,7 +208,7 @@ def scan(
 
 def _repeat(params: dict, minutes: int) -> None:
     """``--retro --every N``: the admin's own scheduler, for machines without cron."""
-    out = _Out("en" if params["lang"] == "en" else "de")
+    out = _Out("en" if (params["lang"] or cli_locale()) == "en" else "de")
     if not params["retro"]:
         out.fail("--every nur zusammen mit --retro.", "--every only together with --retro.")
     while True:
