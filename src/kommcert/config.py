@@ -33,7 +33,8 @@ class Settings(BaseSettings):
         SecretStr(""), description="Signs sessions and CSRF tokens. At least 32 characters."
     )
     database_url: str = Field(
-        "sqlite:///kommcert.sqlite3", description="SQLAlchemy URL: sqlite:///file or postgresql+psycopg://…"
+        "sqlite:///kommcert.sqlite3", description="SQLAlchemy URL: sqlite:///file or postgresql+psycopg://… "
+                                                 "(the kommcert commands need it set: they never use the default)"
     )
     base_url: str = Field(
         "", description="Public URL of this server (https://kommcert.example.de), used in e-mails, on the feeds page "
