@@ -176,6 +176,15 @@ def _indicators(db: Session, *, cert, kreis, phishing, portal, users) -> None:  
     sightings_service.record_sightings(db, actor=seedorf, items=[
         SightingIn(key="demo-3", type="domain", value="rechnung-stadtwerke.example", count=3, log_source="Proxy"),
     ])
+    # VG Musterhausen lets the IT service provider that serves it (KITM) see its sightings and fetches,
+    # and its own firewall has seen the portal attacker: the KITM's start page has something to show.
+    from kommcert.home import access
+
+    vg = accounts_service.actor_for(db, users["it@vg-musterhausen.example"])
+    access.set_access(db, actor=vg, org_id=vg.org_id, granted=True)
+    sightings_service.record_sightings(db, actor=vg, items=[
+        SightingIn(key="demo-4", type="ipv4", value="198.51.100.77", count=57, log_source="Firewall der VG"),
+    ])
     _discussion(db, gemeinde=gemeinde, kreis=kreis, portal=portal)
 
 

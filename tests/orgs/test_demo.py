@@ -27,7 +27,14 @@ def test_it_builds_the_demo_land(db) -> None:  # noqa: ANN001
     from kommcert.indicators.models import Indicator, Sighting
 
     assert len(db.scalars(select(Indicator)).all()) == 13
-    assert sum(s.count for s in db.scalars(select(Sighting))) == 355
+    assert sum(s.count for s in db.scalars(select(Sighting))) == 412
+    # VG Musterhausen lets the KITM see its sightings: the provider's picture is not empty
+    from kommcert.accounts import service as accounts_service
+    from kommcert.indicators import sightings as sightings_service
+
+    kitm_admin = db.scalar(select(User).where(User.email == "admin@kitm.example"))
+    seen = sightings_service.visible_sightings(db, actor=accounts_service.actor_for(db, kitm_admin))
+    assert {(org.name, s.count) for s, org in seen} == {("Musterhausen", 57)}
     from kommcert.reports.models import Attachment, ReportComment
 
     assert len(db.scalars(select(ReportComment)).all()) == 2
