@@ -78,3 +78,33 @@ def test_the_usage_line_and_argument_names_are_german() -> None:
     assert missing.exit_code == 2 and "Argument 'QUELLE' fehlt." in missing.output
     english = runner.invoke(app, ["--help"], env={**WIDE, "KOMMCERT_LANG": "en"})
     assert "Usage: kommcert [OPTIONS] COMMAND [ARGS]..." in english.output
+
+
+def test_every_help_text_of_ours_has_english() -> None:
+    from kommcert import i18n
+    from kommcert.cli import help_paragraphs
+
+    texts: set[str] = set()
+
+    def walk(cmd: object) -> None:
+        for text in (getattr(cmd, "help", None), getattr(cmd, "short_help", None)):
+            texts.update(help_paragraphs(text))
+        for param in getattr(cmd, "params", ()):
+            texts.update(help_paragraphs(getattr(param, "help", None)))
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+
+    walk(typer.main.get_command(app))
+    texts.discard("Show this message and exit.")  # Typer's own, from the click catalogue
+    assert len(texts) > 50
+    assert sorted(t for t in texts if i18n.translate(t, "en") == t) == []
+
+
+def test_our_help_texts_switch_to_english() -> None:
+    german = runner.invoke(app, ["indicators", "import", "--help"], env={**WIDE, "KOMMCERT_LANG": "de"})
+    assert "Importiert Indikatoren" in german.output and "{QUELLE}" in german.output
+    english = runner.invoke(app, ["indicators", "import", "--help"], env={**WIDE, "KOMMCERT_LANG": "en"})
+    assert "Imports indicators (STIX 2.1, MISP, CSV, lists, free text) – all or nothing." in english.output
+    assert "{SOURCE}" in english.output and "Importiert" not in english.output
+    again = runner.invoke(app, ["indicators", "import", "--help"], env={**WIDE, "KOMMCERT_LANG": "de"})
+    assert again.output == german.output  # switching back in the same process works

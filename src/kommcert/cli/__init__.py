@@ -26,6 +26,34 @@ _TYPER_FIXED = {
 }
 
 
+def help_paragraphs(text: str | None) -> list[str]:
+    """A help text's paragraphs, each on one line: the msgids of the CLI's help in the catalogue."""
+    if not text:
+        return []
+    return [" ".join(part.split()) for part in text.strip().split("\n\n") if part.strip()]
+
+
+def _translated_help(text: str | None) -> str | None:
+    if not text or cli_locale() == "de":
+        return text
+    return "\n\n".join(translate(part, cli_locale()) for part in help_paragraphs(text))
+
+
+def _localise_help(cmd: Any) -> None:  # noqa: ANN401
+    """Our own (German) help texts of a command, its options and its sub-commands, in English on request."""
+    for param in getattr(cmd, "params", ()):
+        original = getattr(param, "_kommcert_metavar_de", param.metavar)
+        if isinstance(original, str) and getattr(param, "param_type_name", "") == "argument":
+            param._kommcert_metavar_de = original
+            param.metavar = translate(original, cli_locale())
+    for obj in (cmd, *getattr(cmd, "params", ()), *getattr(cmd, "commands", {}).values()):
+        for attr in ("help", "short_help"):
+            original = getattr(obj, f"_kommcert_{attr}_de", getattr(obj, attr, None))
+            if isinstance(original, str) and original != HELP_OPTION_TEXT:
+                setattr(obj, f"_kommcert_{attr}_de", original)
+                setattr(obj, attr, _translated_help(original))
+
+
 def _refresh_typer_strings() -> None:
     from typer import rich_utils
 
@@ -41,11 +69,15 @@ def _localise_arguments(args: tuple, kwargs: dict) -> None:
     import typer._click as tclick
 
     first = args[0] if args else kwargs.get("obj", kwargs.get("self"))
+    if isinstance(getattr(first, "ctx", None), tclick.Context):
+        _localise_help(first.ctx.command)
     if isinstance(first, tclick.ClickException) and not getattr(first, "__kommcert_localised__", False):
         original = first.format_message
         first.format_message = lambda: click_localise(original())  # type: ignore[method-assign]
         first.__kommcert_localised__ = True  # type: ignore[attr-defined]
     ctx = args[1] if len(args) > 1 else kwargs.get("ctx")
+    if isinstance(first, tclick.Command):
+        _localise_help(first)
     if isinstance(first, tclick.Command) and ctx is not None:
         for param in first.get_params(ctx):
             if getattr(param, "help", None) in (HELP_OPTION_TEXT, getattr(param, "_kommcert_help", None)):
