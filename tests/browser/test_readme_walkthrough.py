@@ -1,0 +1,142 @@
+"""README's "Was Sie zuerst ausprobieren", persona by persona, in Chromium against the demo Land:
+each paragraph's clicks, by the words the README uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from kommcert import demo
+from tests.browser.a11y import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def logins(live_server) -> dict[str, str]:  # noqa: ANN001
+    db = live_server.session_factory()
+    try:
+        demo.load(db)
+        db.commit()
+    finally:
+        db.close()
+    return {login.email: login.password for login in demo.known_logins()}
+
+
+def _login(live_server, browser, logins: dict[str, str], email: str):  # noqa: ANN001, ANN202
+    page = browser.new_context(locale="de-DE").new_page()
+    page.goto(live_server.url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", logins[email])
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page
+
+
+def _nav(page, name: str) -> None:  # noqa: ANN001
+    page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+
+
+def _find_org(page, name: str) -> None:  # noqa: ANN001
+    _nav(page, "Organisationen")
+    page.get_by_label("Suche nach Name oder Schlüssel").fill(name)
+    page.keyboard.press("Enter")
+    page.locator("main").get_by_role("link", name=name, exact=True).first.click()
+
+
+def test_the_land_cert_analyst_opens_the_lagebild_and_the_import(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "analystin@lcert.musterland.example")
+    try:
+        _nav(page, "Lagebild")
+        page.get_by_role("link", name="Beispielkreis").first.click()
+        page.get_by_role("link", name="Musterhausen").first.wait_for()
+        assert page.get_by_role("link", name="CSV").count() >= 1
+        assert_accessible(page)
+        _nav(page, "Indikatoren")
+        page.get_by_role("link", name="Importieren").click()
+        page.get_by_role("button", name="Vorschau").wait_for()
+    finally:
+        page.context.close()
+
+
+def test_the_kommunal_cert_analyst_reads_the_protokoll(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "analyst@kcert.musterland.example")
+    try:
+        _nav(page, "Protokoll")
+        assert page.locator("h1").inner_text().startswith("Protokoll")
+        assert page.get_by_label("Ereignis").count() == 1
+    finally:
+        page.context.close()
+
+
+def test_the_kreis_admin_manages_a_gemeinde(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "it@beispielkreis.example")
+    try:
+        _find_org(page, "Kleinmusterdorf")
+        assert "Ortsbürgermeister Otto Ort" in page.content()  # the Gemeinde's contacts, to maintain here
+        page.get_by_role("link", name="Benutzer verwalten").click()
+        assert "Kleinmusterdorf" in page.content()
+        page.get_by_role("button", name="Einladen").first.wait_for()
+    finally:
+        page.context.close()
+
+
+def test_the_vg_admin_prints_the_notfallkarte_of_a_gemeinde(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "it@vg-musterhausen.example")
+    try:
+        _find_org(page, "Kleinmusterdorf")
+        page.get_by_role("link", name="Notfallkarte drucken").click()
+        card = page.content()
+        for name in ("Kleinmusterdorf", "Musterhausen", "Beispielkreis", "Kommunal-CERT", "Landes-CERT",
+                     live_server.settings.cert_hotline):
+            assert name in card, name
+    finally:
+        page.context.close()
+
+
+def test_a_gemeinde_member_sees_who_will_read_a_new_report_and_her_feeds(live_server, browser,  # noqa: ANN001
+                                                                        logins) -> None:
+    page = _login(live_server, browser, logins, "buero@kleinmusterdorf.example")
+    try:
+        _nav(page, "Meldungen")
+        page.get_by_role("link", name="Neue Meldung").click()
+        audience = page.locator("#visibility-preview")
+        audience.wait_for()
+        for name in ("Kleinmusterdorf", "Musterhausen", "Beispielkreis", "Landes-CERT", "Kommunal-CERT"):
+            assert name in audience.inner_text(), name
+        _nav(page, "Indikatoren")
+        page.get_by_role("link", name="Meine Feeds").click()
+        assert page.get_by_role("button", name="Kopieren").count() >= 1
+    finally:
+        page.context.close()
+
+
+def test_seedorf_does_not_see_the_beispielkreis_report(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "buero@seedorf.example")
+    try:
+        _nav(page, "Meldungen")
+        listing = page.content()
+        assert "Phishing-Welle" in listing and "Bürgerportal" not in listing
+    finally:
+        page.context.close()
+
+
+def test_the_it_service_provider_sees_its_consenting_client(live_server, browser, logins) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, "admin@kitm.example")
+    try:
+        start = page.locator("main").inner_text()
+        assert "Musterhausen" in start and "57" in start
+        assert "Kleinmusterdorf" not in start  # served through its VG, but it did not consent itself
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("email", ["einsatz@sicherit.example", "team@mirt.musterland.example"])
+def test_providers_and_the_mirt_read_what_is_shared_with_all(live_server, browser, logins, email) -> None:  # noqa: ANN001
+    page = _login(live_server, browser, logins, email)
+    try:
+        _nav(page, "Meldungen")
+        listing = page.content()
+        assert "Öffentlicher Hinweis" in listing and "Phishing-Welle" in listing
+        assert "Vertraulich" not in listing and "Bürgerportal" not in listing
+    finally:
+        page.context.close()
