@@ -26,6 +26,7 @@ OFFSET_DAYS = 365
 # the demo Land again and again for things that do not depend on the date (the run must stay short).
 SELECTION = [
     "tests/core/test_clock.py",  # asserts that the clock really moved, here and in child processes
+    "tests/core/test_times.py",  # local times and zone names (MEZ/MESZ) of records made "now"
     "tests/indicators/test_cli.py::test_it_imports_and_exports_from_the_command_line",
     "tests/indicators/test_feeds.py",
     "tests/indicators/test_misp_feed_http.py",
