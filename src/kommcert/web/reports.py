@@ -103,20 +103,24 @@ def audience_preview(request: Request, db: DbSession, actor: PageActor, report: 
         "entry_text": audience_rules.entry_text})
 
 
+def _report_in(schema: type[ReportCreate] | type[ReportUpdate], values: dict, tlp, upward,  # noqa: ANN001
+               audience) -> ReportCreate | ReportUpdate:  # noqa: ANN001
+    """The form's report for creating or editing; what the form cannot have sent is one message."""
+    try:
+        return schema(title=values["title"], summary=values["summary"], tlp=tlp, audience_orgs=list(audience.orgs),
+                      audience_orgs_strict=list(audience.orgs_without_subtree), audience_users=list(audience.users),
+                      upward=upward)
+    except (ValidationError, ValueError):
+        raise InvalidInput("Bitte Titel (höchstens 300 Zeichen) und TLP angeben.",
+                           "Please give a title (at most 300 characters) and a TLP.") from None
+
+
 @router.post("/reports")
 async def report_create(request: Request, db: DbSession, actor: PageActor, settings: SettingsDep) -> Response:
     form = await request.form()
     values = await _form_values(request)
     try:
-        tlp, upward, audience = _sharing(db, actor, values)
-        try:
-            report_in = ReportCreate(
-                title=values["title"], summary=values["summary"], tlp=tlp, audience_orgs=list(audience.orgs),
-                audience_orgs_strict=list(audience.orgs_without_subtree), audience_users=list(audience.users),
-                upward=upward)
-        except (ValidationError, ValueError):
-            raise InvalidInput("Bitte Titel (höchstens 300 Zeichen) und TLP angeben.",
-                               "Please give a title (at most 300 characters) and a TLP.") from None
+        report_in = _report_in(ReportCreate, values, *_sharing(db, actor, values))
         report = reports_service.create_report(db, actor=actor, report_in=report_in)
         uploads = await _uploads(form.getlist("files"))
         if uploads:
@@ -160,15 +164,7 @@ async def report_edit(report_id: Id, request: Request, db: DbSession, actor: Pag
     report = reports_service.get_report_to_change(db, actor=actor, report_id=report_id, ip=client_ip(request))
     values = await _form_values(request)
     try:
-        tlp, upward, audience = _sharing(db, actor, values)
-        try:
-            report_in = ReportUpdate(
-                title=values["title"], summary=values["summary"], tlp=tlp, audience_orgs=list(audience.orgs),
-                audience_orgs_strict=list(audience.orgs_without_subtree), audience_users=list(audience.users),
-                upward=upward)
-        except (ValidationError, ValueError):
-            raise InvalidInput("Bitte Titel (höchstens 300 Zeichen) und TLP angeben.",
-                               "Please give a title (at most 300 characters) and a TLP.") from None
+        report_in = _report_in(ReportUpdate, values, *_sharing(db, actor, values))
         reports_service.update_report(db, actor=actor, report_id=report.id, report_in=report_in,
                                       ip=client_ip(request))
     except DomainError as exc:
