@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -25,6 +26,7 @@ from kommcert.config import Settings
 log = logging.getLogger("kommcert.jobs")
 
 JobStarter = Callable[[int], None]
+NICENESS = 10
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
@@ -40,11 +42,18 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _lower_priority() -> list[str]:
+    """``nice -n 10`` where there is one: on a busy server the import's processes (it reads in a second
+    one) take the CPU the requests leave, instead of sharing it with them equally."""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(NICENESS)] if nice else []
+
+
 def process_starter(settings: Settings) -> JobStarter:
     def start(job_id: int) -> None:
         try:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-                [sys.executable, "-m", "kommcert", "worker", "--job", str(job_id)],
+                [*_lower_priority(), sys.executable, "-m", "kommcert", "worker", "--job", str(job_id)],
                 env=settings_environment(settings), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 start_new_session=True)
         except OSError as exc:  # the job stays queued for `kommcert worker`
