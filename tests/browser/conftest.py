@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -31,6 +32,15 @@ class LiveServer:
     database_url: str
     session_factory: object
     settings: object
+
+    @contextmanager
+    def session(self) -> Iterator:
+        """A session on the server's database (the caller commits what the server should see)."""
+        db = self.session_factory()
+        try:
+            yield db
+        finally:
+            db.close()
 
     def logged_in(self, browser, email: str, **context: object):  # noqa: ANN001, ANN201
         """A new German browser context, logged in through the form; returns its page."""

@@ -43,8 +43,7 @@ DETAIL_LINKS = [r"^/reports/\d+$", r"^/indicators/\d+$", r"^/orgs/\d+$", r"^/org
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         result = indicators_service.import_file(
             db, actor=p.actor("kreis_a_admin"), settings=live_server.settings, fmt="stix",
@@ -58,8 +57,6 @@ def world(live_server):  # noqa: ANN001, ANN201
         db.commit()
         assert result.imported == 2
         return {name: p.users[name].email for name in PERSONAS}
-    finally:
-        db.close()
 
 
 def _same_site_paths(page, base: str) -> list[str]:  # noqa: ANN001

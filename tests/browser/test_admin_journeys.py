@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         provider = orgs_service.create_org(db, key="kitm", kind=OrgKind.it_dienstleister, name="KITM Kommunal-IT",
                                            parent=p.orgs["land"], phone="0651 900")
@@ -32,8 +31,6 @@ def world(live_server):  # noqa: ANN001, ANN201
         db.commit()
         return {"gemeinde": p.orgs["gemeinde_a1"].id,
                 "emails": {name: user.email for name, user in p.users.items()}}
-    finally:
-        db.close()
 
 
 def _contact_row(page, name: str):  # noqa: ANN001, ANN202

@@ -37,8 +37,7 @@ KREIS_B_ONLY = ["[domain-name:value = 'kreis-b-intern.example']", "[ipv4-addr:va
 def world(live_server):  # noqa: ANN001, ANN201
     import io
 
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         # Kreis B shares an AMBER report with its own Gemeinden only.
         indicators_service.import_file(
@@ -47,8 +46,6 @@ def world(live_server):  # noqa: ANN001, ANN201
             options=importing.ImportOptions(audience=Audience(orgs=(p.orgs["kreis_b"].id,))))
         db.commit()
         return {name: p.users[name].email for name in ("land_cert_analyst", "gemeinde_a1_admin")}
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,10 @@ VALUES = 60_000
 
 @pytest.fixture(scope="module")
 def analyst(live_server) -> str:  # noqa: ANN001
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         email = build_personas(db).users["land_cert_analyst"].email
         db.commit()
         return email
-    finally:
-        db.close()
 
 
 def test_a_list_of_several_megabytes_imports_from_the_page_with_progress(live_server, browser, analyst,  # noqa: ANN001
@@ -47,8 +44,5 @@ def test_a_list_of_several_megabytes_imports_from_the_page_with_progress(live_se
         assert "Fehler" not in page.content()
     finally:
         page.context.close()
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         assert db.scalar(select(func.count()).select_from(Indicator)) == VALUES
-    finally:
-        db.close()

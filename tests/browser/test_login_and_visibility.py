@@ -19,8 +19,7 @@ SHOTS = os.environ.get("KOMMCERT_SCREENSHOTS")
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         kreis_b = reports_service.create_report(
             db, actor=p.actor("kreis_b_admin"),
@@ -35,8 +34,6 @@ def world(live_server):  # noqa: ANN001, ANN201
         db.commit()
         return {"kreis_b_report": kreis_b.id, "kreis_a_report": kreis_a.id,
                 "email": p.users["gemeinde_a1_member"].email}
-    finally:
-        db.close()
 
 
 def _login(page, live_server, email: str) -> None:  # noqa: ANN001

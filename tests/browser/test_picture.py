@@ -26,8 +26,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         indicators_service.import_file(
             db, actor=p.actor("land_cert_analyst"), settings=live_server.settings, fmt="stix",
@@ -41,8 +40,6 @@ def world(live_server):  # noqa: ANN001, ANN201
             SightingIn(key="a1", type="domain", value="lagebild.example", count=6)])
         db.commit()
         return {name: p.users[name].email for name in ("land_cert_analyst", "land_cert_admin", "kreis_a_admin")}
-    finally:
-        db.close()
 
 
 def test_the_land_cert_drills_down_to_a_gemeinde_and_downloads_a_csv(live_server, browser, world) -> None:  # noqa: ANN001

@@ -13,12 +13,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def logins(live_server) -> dict[str, str]:  # noqa: ANN001
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         demo.load(db)
         db.commit()
-    finally:
-        db.close()
     return {login.email: login.password for login in demo.known_logins()}
 
 

@@ -14,13 +14,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         db.commit()
         return {name: p.users[name].email for name in ("kreis_a_admin", "gemeinde_a1_admin", "gemeinde_b1_member")}
-    finally:
-        db.close()
 
 
 def test_a_note_with_files_and_an_answer(browser, live_server, world, tmp_path) -> None:  # noqa: ANN001

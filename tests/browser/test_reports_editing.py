@@ -19,15 +19,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def world(live_server):  # noqa: ANN001, ANN201
-    db = live_server.session_factory()
-    try:
+    with live_server.session() as db:
         p = build_personas(db)
         tokens = {"cert": p.token("land_cert_analyst"), "feed_b": p.token("gemeinde_b1_member", TokenScope.read)}
         db.commit()
         emails = {name: p.users[name].email for name in ("land_cert_analyst", "gemeinde_a1_admin")}
         return {"tokens": tokens, "emails": emails}
-    finally:
-        db.close()
 
 
 def _import(live_server, world, value: str) -> int:  # noqa: ANN001
