@@ -108,3 +108,12 @@ def test_our_help_texts_switch_to_english() -> None:
     assert "{SOURCE}" in english.output and "Importiert" not in english.output
     again = runner.invoke(app, ["indicators", "import", "--help"], env={**WIDE, "KOMMCERT_LANG": "de"})
     assert again.output == german.output  # switching back in the same process works
+
+
+def test_command_messages_switch_language(cli_db) -> None:  # noqa: ANN001
+    german = runner.invoke(app, ["users", "list", "--org", "gibtsnicht"], env={"KOMMCERT_LANG": "de"})
+    assert german.exit_code == 2 and german.output.strip() == "Fehler: Organisation gibtsnicht nicht gefunden."
+    english = runner.invoke(app, ["users", "list", "--org", "gibtsnicht"], env={"KOMMCERT_LANG": "en"})
+    assert english.exit_code == 2 and english.output.strip() == "Error: Organisation gibtsnicht not found."
+    upgraded = runner.invoke(app, ["db", "upgrade"], env={"KOMMCERT_LANG": "en"})
+    assert upgraded.exit_code == 0 and "The database is at revision head." in upgraded.output

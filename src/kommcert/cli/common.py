@@ -107,7 +107,7 @@ _JSON_REASONS = (  # json's messages, German and English for people
     ("Invalid control character", "ein Steuerzeichen in einer Zeichenkette", "a control character in a string"),
     ("Invalid \\escape", "ungültige Escape-Folge (\\)", "invalid escape sequence (\\)"),
 )
-JSON_CHECK_MAX_BYTES = 256 << 20
+JSON_CHECK_MAX_BYTES = 64 << 20  # json.loads needs several times the file in memory
 
 
 def json_problem(path: str) -> tuple[str, str] | None:
@@ -130,4 +130,19 @@ def json_problem(path: str) -> tuple[str, str] | None:
         de, en = next(((d, e) for key, d, e in _JSON_REASONS if exc.msg.startswith(key)), (exc.msg, exc.msg))
         return (f"{file.name}: kein gültiges JSON – Zeile {exc.lineno}, Spalte {exc.colno}: {de}",
                 f"{file.name}: invalid JSON – line {exc.lineno}, column {exc.colno}: {en}")
+    except (RecursionError, ValueError):  # too deep or too large a number here: the reader's message stands
+        return None
     return None
+
+
+def t(text: str, **kw: object) -> str:
+    """A German message in the command line's language, ``{name}`` placeholders filled in."""
+    out = translate(text, cli_locale())
+    return out.format(**kw) if kw else out
+
+
+def n(singular: str, plural: str, count: int, **kw: object) -> str:
+    """The plural form for ``count`` (also ``{n}`` in the text) in the command line's language."""
+    from kommcert.i18n import translate_plural
+
+    return translate_plural(singular, plural, count, cli_locale()).format(n=count, **kw)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from kommcert.cli.common import console, database_errors, database_settings
+from kommcert.cli.common import console, database_errors, database_settings, t
 
 app = typer.Typer(help="Datenbank verwalten (Migrationen).", no_args_is_help=True)
 
@@ -17,4 +17,4 @@ def upgrade(
     cfg = database_settings()
     with database_errors():
         migrate.upgrade(cfg.database_url, revision=revision)
-    console.print(f"Datenbank ist auf Stand [bold]{revision}[/].")
+    console.print(t("Datenbank ist auf Stand [bold]{revision}[/].", revision=revision))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from kommcert.cli.common import console, fail, json_problem, settings, unit_of_work
+from kommcert.cli.common import console, fail, json_problem, n, settings, t, unit_of_work
 from kommcert.errors import DomainError
-from kommcert.i18n import cli_locale, ngettext_for
+from kommcert.i18n import cli_locale
 from kommcert.indicators.feeds import FEEDS, FeedContext, FeedFormat
 from kommcert.indicators.readers import ImportFormat
 from kommcert.indicators.types import IndicatorType
@@ -24,7 +24,7 @@ def _actor(db, email: str):  # noqa: ANN001, ANN202
 
     user = accounts_service.get_user_by_email(db, email)
     if user is None or not user.is_active:
-        fail(f"Benutzer {email} nicht gefunden oder gesperrt.")
+        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
     return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
 
 
@@ -59,11 +59,11 @@ def _progress() -> Iterator[Callable[[int], None]]:
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    n_ = ngettext_for(cli_locale())
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=common.err_console, transient=True) as bar:
-        task = bar.add_task(n_("{n} Wert gelesen", "{n} Werte gelesen", 0), total=None)
-        yield lambda n: bar.update(task, description=n_("{n} Wert gelesen", "{n} Werte gelesen", n), refresh=True)
+        task = bar.add_task(n("{n} Wert gelesen", "{n} Werte gelesen", 0), total=None)
+        yield lambda count: bar.update(task, description=n("{n} Wert gelesen", "{n} Werte gelesen", count),
+                                       refresh=True)
 
 
 @app.command("import")
@@ -95,7 +95,7 @@ def import_(
     if fmt is None:
         fmt = _format_for(source)
     if tlp.lower() not in {t.value for t in TLP}:
-        fail(f"Unbekanntes TLP: {tlp}")
+        fail(t("Unbekanntes TLP: {tlp}", tlp=tlp))
     cfg = settings()
     with unit_of_work() as db:
         actor = _actor(db, as_user)
@@ -107,9 +107,9 @@ def import_(
             result = indicators_service.import_feed(db, actor=actor, settings=cfg, base=source, options=options)
         else:
             if fmt not in {f.value for f in ImportFormat}:
-                fail(f"Unbekanntes Format: {fmt}")
+                fail(t("Unbekanntes Format: {fmt}", fmt=fmt))
             if not Path(source).is_file():
-                fail(f"Datei nicht gefunden: {source}")
+                fail(t("Datei nicht gefunden: {path}", path=source))
             try:
                 with _progress() as progress:
                     result = indicators_service.import_path(
@@ -122,20 +122,26 @@ def import_(
                     raise
                 fail(*broken)
     numbers = ([report] if report is not None else []) + result.reports
-    n_ = ngettext_for(cli_locale())
-    console.print(n_("{n} Indikator übernommen", "{n} Indikatoren übernommen", result.imported)
-                  + f" ({result.new_indicators} neu, {result.duplicates} doppelt, {result.warninglisted} auf "
-                  f"Warnlisten), " + n_("Meldung {reports}", "Meldungen {reports}", len(numbers),
-                                         reports=", ".join(map(str, numbers))) + ".")
+    english = cli_locale() == "en"
+    console.print(n("{n} Indikator übernommen", "{n} Indikatoren übernommen", result.imported) + " "
+                  + t("({new} neu, {dup} doppelt, {wl} auf Warnlisten),", new=result.new_indicators,
+                      dup=result.duplicates, wl=result.warninglisted) + " "
+                  + n("Meldung {reports}", "Meldungen {reports}", len(numbers), reports=", ".join(map(str, numbers)))
+                  + ".")
     for reject in result.rejects:
-        console.print(f"  fehlerhaft, übersprungen: {reject.de}", highlight=False, soft_wrap=True, markup=False)
+        console.print("  " + t("fehlerhaft, übersprungen:") + " " + (reject.en if english else reject.de),
+                      highlight=False, soft_wrap=True, markup=False)
     if result.rejected_count > len(result.rejects):
-        console.print(f"  … und {result.rejected_count - len(result.rejects)} weitere fehlerhafte Einträge",
+        console.print("  " + n("… und {n} weiterer fehlerhafter Eintrag", "… und {n} weitere fehlerhafte Einträge",
+                               result.rejected_count - len(result.rejects)),
                       highlight=False)
     for skip in result.skipped:
-        console.print(f"  nicht blockierbar, übersprungen: {skip.de}", highlight=False, soft_wrap=True, markup=False)
+        console.print("  " + t("nicht blockierbar, übersprungen:") + " " + (skip.en if english else skip.de),
+                      highlight=False, soft_wrap=True, markup=False)
     if result.skipped_count > len(result.skipped):
-        console.print(f"  … und {result.skipped_count - len(result.skipped)} weitere nicht blockierbare Einträge",
+        more = result.skipped_count - len(result.skipped)
+        console.print("  " + n("… und {n} weiterer nicht blockierbarer Eintrag",
+                               "… und {n} weitere nicht blockierbare Einträge", more),
                       highlight=False)
 
 
@@ -157,14 +163,14 @@ def export(
             from kommcert.indicators.formats import misp_feed
 
             if output is None:
-                fail("--output VERZEICHNIS fehlt.")
+                fail(t("--output VERZEICHNIS fehlt."))
             output.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
             misp_feed.write_feed(indicators_service.misp_events(db, actor=actor), output)  # type: ignore[arg-type]
             audit_export.record_export(db, actor=actor, what="misp-feed", via="cli")
-            console.print(f"MISP-Feed geschrieben nach {output}.")
+            console.print(t("MISP-Feed geschrieben nach {path}.", path=output))
             return
         if fmt not in {f.value for f in FeedFormat}:
-            fail(f"Unbekanntes Format: {fmt}")
+            fail(t("Unbekanntes Format: {fmt}", fmt=fmt))
         spec = FEEDS[FeedFormat(fmt)]
         audit_export.record_export(db, actor=actor, what=fmt, via="cli",
                                    detail={"types": sorted(t.value for t in types or ())})

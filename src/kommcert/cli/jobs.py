@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from kommcert import timefmt
-from kommcert.cli.common import console, unit_of_work
+from kommcert.cli.common import console, t, unit_of_work
 from kommcert.jobs import service as jobs_service
 from kommcert.jobs.models import JobStatus
 
@@ -18,7 +18,7 @@ def list_jobs(
 ) -> None:
     """Zeigt Hintergrundaufträge mit Status, Versuchen und letztem Fehler."""
     with unit_of_work() as db:
-        table = Table("ID", "Art", "Status", "Versuche", "Nächster Versuch", "Letzter Fehler")
+        table = Table(*(t(h) for h in ("ID", "Art", "Status", "Versuche", "Nächster Versuch", "Letzter Fehler")))
         tz = timefmt.zone_from_environment()  # local time with its zone, like the pages
         for job in jobs_service.list_jobs(db, status=status, limit=limit):
             table.add_row(str(job.id), job.kind, str(job.status), f"{job.attempts}/{job.max_attempts}",
@@ -31,4 +31,4 @@ def retry(job_id: int = typer.Argument(..., metavar="AUFTRAG", help="ID eines fe
     """Stellt einen fehlgeschlagenen Auftrag erneut in die Warteschlange."""
     with unit_of_work() as db:
         jobs_service.retry(db, job_id=job_id)
-    console.print(f"Auftrag {job_id} steht wieder in der Warteschlange.")
+    console.print(t("Auftrag {id} steht wieder in der Warteschlange.", id=job_id))

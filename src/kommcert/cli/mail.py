@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import typer
 
-from kommcert.cli.common import console, fail, settings
+from kommcert.cli.common import console, fail, settings, t
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -20,4 +20,4 @@ def test(address: str = typer.Argument(..., metavar="ADRESSE", help="Empfängera
         sender.send(cfg, message)
     except sender.MailError as exc:
         fail(str(exc))
-    console.print(f"Testnachricht an {address} versandt.")
+    console.print(t("Testnachricht an {address} versandt.", address=address))

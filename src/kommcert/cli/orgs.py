@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from kommcert.cli.common import console, fail, unit_of_work
+from kommcert.cli.common import console, fail, t, unit_of_work
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import Organization
 
@@ -15,12 +15,13 @@ app = typer.Typer(no_args_is_help=True)
 
 def _open(path: Path):  # noqa: ANN202
     if not path.is_file():
-        fail(f"Datei nicht gefunden: {path}")
+        fail(t("Datei nicht gefunden: {path}", path=path))
     return path.open(encoding="utf-8", newline="")
 
 
 def _report(result) -> None:  # noqa: ANN001
-    console.print(f"Importiert: {result.created} neu, {result.updated} geändert, {result.unchanged} unverändert.")
+    console.print(t("Importiert: {created} neu, {updated} geändert, {unchanged} unverändert.", created=result.created,
+                    updated=result.updated, unchanged=result.unchanged))
 
 
 @app.command("import-gv100ad")
@@ -62,12 +63,12 @@ def list_orgs(
         if parent:
             root = orgs_service.get_by_key(db, parent)
             if root is None:
-                fail(f"Organisation {parent} nicht gefunden.")
+                fail(t("Organisation {key} nicht gefunden.", key=parent))
             roots = [root]  # type: ignore[list-item]
         else:
             roots = list(orgs_service.list_children(db, None))
         if flat:
-            table = Table("Schlüssel", "Art", "Name", "AGS")
+            table = Table(*(t(h) for h in ("Schlüssel", "Art", "Name", "AGS")))
             for org in roots:
                 for sub_id in orgs_service.subtree_ids(db, org.id):
                     sub = orgs_service.get(db, sub_id)

@@ -10,7 +10,7 @@ from rich.table import Table
 from kommcert import timefmt
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ApiToken, TokenScope
-from kommcert.cli.common import console, fail, unit_of_work
+from kommcert.cli.common import console, fail, t, unit_of_work
 from kommcert.db import utcnow
 
 app = typer.Typer(no_args_is_help=True)
@@ -21,7 +21,7 @@ def _expiry(text: str | None) -> datetime | None:
         return None
     match = re.fullmatch(r"(\d+)d", text.strip())
     if not match:
-        fail("--expires erwartet eine Anzahl Tage wie 90d.")
+        fail(t("--expires erwartet eine Anzahl Tage wie 90d."))
     return utcnow() + timedelta(days=int(match.group(1)))  # type: ignore[union-attr]
 
 
@@ -42,11 +42,11 @@ def create(
     if password_file:
         password = password_file.read_text(encoding="utf-8").strip()
     else:
-        password = typer.prompt(f"Passwort von {user}", hide_input=True)
+        password = typer.prompt(t("Passwort von {email}", email=user), hide_input=True)
     with unit_of_work() as db:
         text, token = accounts_service.create_token_with_password(
             db, email=user, password=password, name=name, scope=scope, expires_at=expires_at)
-    console.print(f"Token {token.id} „{token.name}“ angelegt. Es wird nur jetzt angezeigt:")
+    console.print(t("Token {id} „{name}“ angelegt. Es wird nur jetzt angezeigt:", id=token.id, name=token.name))
     console.print(text, highlight=False, soft_wrap=True)
 
 
@@ -56,14 +56,14 @@ def list_tokens(user: str = typer.Option(..., "--user", help="E-Mail-Adresse des
     with unit_of_work() as db:
         owner = accounts_service.get_user_by_email(db, user)
         if owner is None:
-            fail(f"Benutzer {user} nicht gefunden.")
-        table = Table("ID", "Name", "Kennung", "Rechte", "Läuft ab", "Status")
+            fail(t("Benutzer {email} nicht gefunden.", email=user))
+        table = Table(*(t(h) for h in ("ID", "Name", "Kennung", "Rechte", "Läuft ab", "Status")))
         tz = timefmt.zone_from_environment()  # the local day, like the pages
         now = utcnow()
         for token in accounts_service.tokens_of(db, user_id=owner.id):
-            status = "widerrufen" if token.revoked_at else ("aktiv" if token.is_usable(now) else "abgelaufen")
+            status = t("widerrufen" if token.revoked_at else ("aktiv" if token.is_usable(now) else "abgelaufen"))
             table.add_row(str(token.id), token.name, token.prefix + "…", str(token.scope),
-                          timefmt.format_date(token.expires_at, tz) if token.expires_at else "nie", status)
+                          timefmt.format_date(token.expires_at, tz) if token.expires_at else t("nie"), status)
         console.print(table)
 
 
@@ -75,6 +75,6 @@ def revoke(
     with unit_of_work() as db:
         token = db.get(ApiToken, token_id)
         if token is None:
-            fail(f"Token {token_id} nicht gefunden.")
+            fail(t("Token {id} nicht gefunden.", id=token_id))
         accounts_service.revoke_token(db, actor=None, token=token)
-        console.print(f"Token {token_id} ist widerrufen.")
+        console.print(t("Token {id} ist widerrufen.", id=token_id))

@@ -6,7 +6,7 @@ from rich.table import Table
 from kommcert.accounts import invitations
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ROLE_LABELS_DE, Role
-from kommcert.cli.common import console, fail, settings, unit_of_work
+from kommcert.cli.common import console, fail, settings, t, unit_of_work
 from kommcert.orgs import service as orgs_service
 
 app = typer.Typer(no_args_is_help=True)
@@ -29,12 +29,12 @@ def create(
     with unit_of_work() as db:
         organisation = orgs_service.get_by_key(db, org)
         if organisation is None:
-            fail(f"Organisation {org} nicht gefunden.")
+            fail(t("Organisation {key} nicht gefunden.", key=org))
         user, link = invitations.invite_user(db, actor=None, org=organisation, email=email, name=name, role=role,
                                              base_url=cfg.base_url)
-        console.print(f"Benutzer {user.email} ({ROLE_LABELS_DE[role]}) bei {organisation.name} angelegt und "
-                      "eingeladen (E-Mail).")
-    console.print("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):", highlight=False)
+        console.print(t("Benutzer {email} ({role}) bei {org} angelegt und eingeladen (E-Mail).", email=user.email,
+                        role=t(ROLE_LABELS_DE[role]), org=organisation.name))
+    console.print(t("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):"), highlight=False)
     console.print(link, highlight=False, soft_wrap=True)
 
 
@@ -48,9 +48,9 @@ def invite(
     with unit_of_work() as db:
         user = accounts_service.get_user_by_email(db, email)
         if user is None:
-            fail(f"Benutzer {email} nicht gefunden.")
+            fail(t("Benutzer {email} nicht gefunden.", email=email))
         _, link = invitations.reinvite(db, actor=None, user_id=user.id, base_url=cfg.base_url)
-    console.print("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):", highlight=False)
+    console.print(t("Einladungslink (nur jetzt sichtbar, gilt einmal und 7 Tage):"), highlight=False)
     console.print(link, highlight=False, soft_wrap=True)
 
 
@@ -60,11 +60,11 @@ def list_users(org: str = typer.Option(..., "--org", help="Schlüssel der Organi
     with unit_of_work() as db:
         organisation = orgs_service.get_by_key(db, org)
         if organisation is None:
-            fail(f"Organisation {org} nicht gefunden.")
-        table = Table("E-Mail", "Name", "Rolle", "2FA", "Aktiv")
+            fail(t("Organisation {key} nicht gefunden.", key=org))
+        table = Table(*(t(h) for h in ("E-Mail", "Name", "Rolle", "2FA", "Aktiv")))
         for user in accounts_service.users_of(db, org_id=organisation.id):
-            table.add_row(user.email, user.name, ROLE_LABELS_DE[Role(user.role)], "ja" if user.totp_enabled else "–",
-                          "ja" if user.is_active else "gesperrt")
+            table.add_row(user.email, user.name, t(ROLE_LABELS_DE[Role(user.role)]),
+                          t("ja") if user.totp_enabled else "–", t("ja") if user.is_active else t("gesperrt"))
         console.print(table)
 
 
@@ -74,6 +74,6 @@ def deactivate(email: str = typer.Argument(..., metavar="E-MAIL", help="E-Mail-A
     with unit_of_work() as db:
         user = accounts_service.get_user_by_email(db, email)
         if user is None:
-            fail(f"Benutzer {email} nicht gefunden.")
+            fail(t("Benutzer {email} nicht gefunden.", email=email))
         accounts_service.deactivate(db, user=user)
-        console.print(f"{user.email} ist gesperrt.")
+        console.print(t("{email} ist gesperrt.", email=user.email))

@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kommcert.cli.common import console, fail, json_problem, unit_of_work
+from kommcert.cli.common import console, fail, json_problem, n, t, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -20,10 +20,10 @@ def list_lists() -> None:
 
     with unit_of_work() as db:
         warninglists.ensure_builtin(db)
-        table = Table("Name", "Typ", "Einträge", "Eingebaut", "Aktiv")
+        table = Table(*(t(h) for h in ("Name", "Typ", "Einträge", "Eingebaut", "Aktiv")))
         for wl in db.scalars(select(Warninglist).order_by(Warninglist.name)):
-            table.add_row(wl.name, wl.type, str(len(wl.entries.splitlines())), "ja" if wl.builtin else "–",
-                          "ja" if wl.enabled else "nein")
+            table.add_row(wl.name, wl.type, str(len(wl.entries.splitlines())), t("ja") if wl.builtin else "–",
+                          t("ja") if wl.enabled else t("nein"))
         console.print(table)
 
 
@@ -33,14 +33,15 @@ def import_list(file: Path = typer.Argument(..., metavar="DATEI", help="Warnlist
     from kommcert.indicators import warninglists
 
     if not file.is_file():
-        fail(f"Datei nicht gefunden: {file}")
+        fail(t("Datei nicht gefunden: {path}", path=file))
     broken = json_problem(str(file))
     if broken is not None:
         fail(*broken)
     with unit_of_work() as db, file.open("rb") as stream:
         wl = warninglists.import_file(db, stream, source=file.name)
         changed = warninglists.refresh_flags(db)
-    console.print(f"Warnliste „{wl.name}“ geladen; {changed} Indikatoren neu bewertet.")
+    console.print(t("Warnliste „{name}“ geladen;", name=wl.name) + " "
+                  + n("{n} Indikator neu bewertet.", "{n} Indikatoren neu bewertet.", changed))
 
 
 @app.command("enable")
@@ -65,8 +66,9 @@ def _switch(name: str, enabled: bool) -> None:
         warninglists.ensure_builtin(db)
         wl = db.scalar(select(Warninglist).where(Warninglist.name == name))
         if wl is None:
-            fail(f"Warnliste „{name}“ nicht gefunden.")
+            fail(t("Warnliste „{name}“ nicht gefunden.", name=name))
         wl.enabled = enabled  # type: ignore[union-attr]
         db.flush()
         changed = warninglists.refresh_flags(db)
-    console.print(f"„{name}“ ist {'aktiv' if enabled else 'aus'}; {changed} Indikatoren neu bewertet.")
+    console.print(t("„{name}“ ist aktiv;" if enabled else "„{name}“ ist aus;", name=name) + " "
+                  + n("{n} Indikator neu bewertet.", "{n} Indikatoren neu bewertet.", changed))

@@ -5,7 +5,7 @@ import threading
 
 import typer
 
-from kommcert.cli.common import console, database_errors, database_settings
+from kommcert.cli.common import console, database_errors, database_settings, t
 
 
 def worker(
@@ -35,4 +35,4 @@ def worker(
                 stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
     finally:
         engine.dispose()
-    console.print(f"Erledigt: {stats.done}, fehlgeschlagen: {stats.failed}.")
+    console.print(t("Erledigt: {done}, fehlgeschlagen: {failed}.", done=stats.done, failed=stats.failed))
