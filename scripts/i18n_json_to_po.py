@@ -1,10 +1,11 @@
 """Merge the English JSON catalogues (``src/kommcert/i18n/en*.json``) into the gettext catalogue.
 
-``python scripts/i18n_json_to_po.py`` adds every German -> English pair that the ``.po`` does not
-have yet to ``src/kommcert/i18n/locale/en/LC_MESSAGES/kommcert.po``; entries already in the ``.po``
-(and its plural forms) are kept as they are, so running it twice changes nothing. With
-``--remove-json`` the merged JSON files are deleted afterwards (the loader reads any that remain).
-``--check`` exits 1 when a JSON pair is missing from the ``.po`` or contradicts it.
+``python scripts/i18n_json_to_po.py`` adds every German -> English pair of the JSON files to
+``src/kommcert/i18n/locale/en/LC_MESSAGES/kommcert.po`` and takes over a JSON text that differs (the
+JSON files win while they exist, as in the loader); every other entry of the ``.po`` (its plural forms,
+entries no JSON has) is kept, so running it twice changes nothing. With ``--remove-json`` the merged
+JSON files are deleted afterwards (the loader reads any that remain). ``--check`` exits 1 when a JSON
+pair is missing from the ``.po`` or differs from it.
 """
 
 from __future__ import annotations
@@ -59,17 +60,20 @@ def main(argv: list[str]) -> int:
                  and isinstance(catalog.get(de).string, str) and catalog.get(de).string != en]
     if "--check" in argv:
         for de in conflicts:
-            print(f"widerspricht der .po: {de!r}")
+            print(f"weicht von der .po ab: {de!r}")
         if missing:
             print(f"{len(missing)} Einträge fehlen in {PO.name}: python scripts/i18n_json_to_po.py")
         return 1 if missing or conflicts else 0
     for de, en in missing.items():
         catalog.add(de, en)
+    for de in conflicts:
+        catalog[de].string = pairs[de]
     save(catalog)
     if "--remove-json" in argv:
         for path in files:
             path.unlink()
-    print(f"{len(missing)} neue Einträge, {len(catalog)} insgesamt in {PO.relative_to(ROOT)}")
+    print(f"{len(missing)} neue, {len(conflicts)} geänderte Einträge, {len(catalog)} insgesamt in "
+          f"{PO}")
     return 0
 
 

@@ -5,7 +5,8 @@
 command line's "Show this message and exit.", "No such command" …). The ``.po`` files are the only
 committed form: they are compiled in memory (Babel ``read_po`` + ``write_mo``) on first use and
 cached, so there is no build step. ``en*.json`` files (German -> English, one per domain) are still
-read as a fallback for strings not yet in the ``.po``; ``scripts/i18n_json_to_po.py`` merges them.
+read too and win over the ``.po`` (late additions and corrections); ``scripts/i18n_json_to_po.py``
+merges them.
 
 ``translate("Anmelden", "en")`` gives "Sign in"; ``ngettext_for("en")("{n} Treffer", "{n} Treffer",
 2)`` the plural. A test checks that every German string used in templates and messages has English.
@@ -56,14 +57,14 @@ def catalogue(lang: str, domain: str = DOMAIN) -> _gettext.NullTranslations:
         buffer.seek(0)
         translations = _gettext.GNUTranslations(buffer)
     if domain == DOMAIN and lang == "en":
-        # Late additions in en_*.json work before they are merged into the .po.
+        # en_*.json (still edited while the .po takes over) win: late additions and corrections work
+        # before scripts/i18n_json_to_po.py merges them.
         table = getattr(translations, "_catalog", None)
         if table is None:
             translations = _gettext.GNUTranslations()
             translations._catalog = table = {}  # type: ignore[attr-defined]
             translations.plural = lambda n: int(n != 1)  # type: ignore[attr-defined]
-        for de, en in _json_english().items():
-            table.setdefault(de, en)
+        table.update(_json_english())
     return translations
 
 
