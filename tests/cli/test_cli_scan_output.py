@@ -66,3 +66,16 @@ def test_the_hit_table_does_not_break_values_mid_word_at_80_columns(tmp_path: Pa
     assert cells[1:3] == ["domain", "1"]
     assert cells[4].endswith("…") or cells[4].endswith(".log:1")
     assert "Zeitraum" in result.stdout  # first and last time share a column in a narrow terminal
+
+
+def test_a_log_time_stays_on_one_line_at_80_columns(tmp_path: Path) -> None:
+    (tmp_path / "feed.txt").write_text("198.51.100.7\n")
+    (tmp_path / "fw.log").write_text("2020-01-15T07:12:06+01:00 fw kernel: DROP SRC=198.51.100.7 DST=10.0.0.5\n")
+    result = runner.invoke(app, ["scan", str(tmp_path / "fw.log"), "--feed", str(tmp_path / "feed.txt"),
+                                 "--tz", "Europe/Berlin"],
+                           env={"KOMMCERT_LANG": "de", "COLUMNS": "80", "NO_COLOR": "1",
+                                "KOMMCERT_TIMEZONE": "Europe/Berlin"})
+    assert result.exit_code == 1
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    row = next(line for line in result.stdout.splitlines() if "198.51.100.7" in line)
+    assert "15.01.2020 07:12:06 MEZ" in row
