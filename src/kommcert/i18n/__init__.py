@@ -4,9 +4,8 @@
 ``locale/de/LC_MESSAGES/click.po`` gives Click's and Typer's own English strings in German (the
 command line's "Show this message and exit.", "No such command" …). The ``.po`` files are the only
 committed form: they are compiled in memory (Babel ``read_po`` + ``write_mo``) on first use and
-cached, so there is no build step. ``en*.json`` files (German -> English, one per domain) are still
-read too and win over the ``.po`` (late additions and corrections); ``scripts/i18n_json_to_po.py``
-merges them.
+cached, so there is no build step. New German texts get their English in the ``.po`` (``pybabel
+extract`` can list them; the completeness test names what is missing).
 
 ``translate("Anmelden", "en")`` gives "Sign in"; ``ngettext_for("en")("{n} Treffer", "{n} Treffer",
 2)`` the plural. A test checks that every German string used in templates and messages has English.
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-import json
 import os
 import re
 from collections.abc import Callable
@@ -29,15 +27,6 @@ DOMAIN = "kommcert"
 
 def _po_file(lang: str, domain: str):  # noqa: ANN202 - a Traversable
     return resources.files("kommcert.i18n") / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
-
-
-@lru_cache(maxsize=1)
-def _json_english() -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for entry in sorted(resources.files("kommcert.i18n").iterdir(), key=lambda e: e.name):
-        if entry.name.startswith("en") and entry.name.endswith(".json"):
-            merged.update(json.loads(entry.read_text(encoding="utf-8")))
-    return merged
 
 
 @lru_cache(maxsize=8)
@@ -56,20 +45,11 @@ def catalogue(lang: str, domain: str = DOMAIN) -> _gettext.NullTranslations:
         write_mo(buffer, parsed, use_fuzzy=False)
         buffer.seek(0)
         translations = _gettext.GNUTranslations(buffer)
-    if domain == DOMAIN and lang == "en":
-        # en_*.json (still edited while the .po takes over) win: late additions and corrections work
-        # before scripts/i18n_json_to_po.py merges them.
-        table = getattr(translations, "_catalog", None)
-        if table is None:
-            translations = _gettext.GNUTranslations()
-            translations._catalog = table = {}  # type: ignore[attr-defined]
-            translations.plural = lambda n: int(n != 1)  # type: ignore[attr-defined]
-        table.update(_json_english())
     return translations
 
 
 def _english() -> dict[str, str]:
-    """German -> English of every singular entry (the .po and the JSON fallback)."""
+    """German -> English of every singular entry."""
     table = getattr(catalogue("en"), "_catalog", {})
     return {key: value for key, value in table.items() if isinstance(key, str) and key}
 
