@@ -16,7 +16,7 @@ def _setup(tmp_path: Path, size_mb: int) -> tuple[list, object]:
     feed = tmp_path / "feed.txt"
     feed.write_text("evil.example\n")
     log = tmp_path / "big.log"
-    line = b"2026-01-01T00:00:00Z query harmless.example from 10.0.0.1\n"
+    line = b"2020-01-01T00:00:00Z query harmless.example from 10.0.0.1\n"
     with log.open("wb") as fh:
         for _ in range((size_mb << 20) // (len(line) * 1000)):
             fh.write(line * 1000)
