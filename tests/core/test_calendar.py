@@ -33,6 +33,10 @@ SELECTION = [
     "tests/indicators/test_sightings.py",
     "tests/indicators/test_pages.py::test_it_shows_the_feed_addresses_and_the_picture",
     "tests/scan/test_cli.py",
+    # Fixed log lines (2026-11-22 …) that are only parsed, against a NOW the tests pass in: they hold
+    # whatever the calendar says, and this run shows it.
+    "tests/scan/test_logformats.py",
+    "tests/scan/test_sources.py",
     "tests/orgs/test_demo.py::test_it_shows_a_live_demo_land_when_loaded_a_year_from_now",
 ]
 CLOCK_CHECKS = {"test_it_runs_this_process_on_the_asked_offset", "test_it_gives_child_processes_the_same_clock"}
