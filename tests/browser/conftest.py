@@ -72,15 +72,12 @@ def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def live_server(live_database: str) -> Iterator[LiveServer]:
+@contextmanager
+def serving(settings, port: int) -> Iterator[LiveServer]:  # noqa: ANN001
+    """The app of ``settings`` on a real uvicorn server on loopback, in a thread, for as long as the block runs."""
     from kommcert.app import create_app
 
-    migrate.upgrade(live_database)
-    port = _free_port()
-    # The feeds page shows this server's own address; MISP feeds may come from loopback.
-    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", misp_feed_hosts="127.0.0.1")
+    migrate.upgrade(settings.database_url)
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -91,12 +88,22 @@ def live_server(live_database: str) -> Iterator[LiveServer]:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", live_database,
+        yield LiveServer(f"http://127.0.0.1:{port}", settings.database_url,
                          make_sessionmaker(app.state.engine), settings)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_database: str) -> Iterator[LiveServer]:
+    port = _free_port()
+    # The feeds page shows this server's own address; MISP feeds may come from loopback.
+    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
+                             base_url=f"http://127.0.0.1:{port}", misp_feed_hosts="127.0.0.1")
+    with serving(settings, port) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

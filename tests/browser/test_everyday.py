@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from kommcert import migrate, timefmt
+from kommcert import timefmt
 from kommcert.config import load_settings
-from kommcert.db import make_sessionmaker
 from kommcert.indicators import importing
 from kommcert.indicators import service as indicators_service
 from kommcert.reports import service as reports_service
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing.tlp import TLP
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import LiveServer, _free_port
+from tests.browser.conftest import LiveServer, _free_port, serving
 from tests.conftest import SECRET
 from tests.personas import build_personas
 
@@ -37,33 +33,15 @@ LOCAL_TIME = re.compile(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} MES?Z")
 @pytest.fixture(scope="module")
 def plain_server(live_database: str) -> Iterator[LiveServer]:
     """Like ``live_server``, but nobody configured a public URL: pages must find the address themselves."""
-    from kommcert.app import create_app
-
-    migrate.upgrade(live_database)
     settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False)
     assert settings.public_url() == "http://127.0.0.1:8000"  # the fallback no browser here would reach
-    app = create_app(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", live_database, make_sessionmaker(app.state.engine), settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        app.state.engine.dispose()
+    with serving(settings, _free_port()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def world(plain_server: LiveServer) -> dict:
-    db = plain_server.session_factory()
-    try:
+    with plain_server.session() as db:
         p = build_personas(db)
         values = [f"seite{n:03d}.example" for n in range(DOMAINS)] + [f"198.51.{n}.0/24" for n in range(NETWORKS)]
         indicators_service.import_file(
@@ -76,8 +54,6 @@ def world(plain_server: LiveServer) -> dict:
         db.commit()
         return {"admin": p.users["gemeinde_a1_admin"].email, "report_id": report.id,
                 "created": report.created_at, "token": token}
-    finally:
-        db.close()
 
 
 def test_the_feeds_page_gives_this_servers_addresses_to_copy(plain_server, browser, world) -> None:  # noqa: ANN001
