@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
+from kommcert.accounts.models import Role, User
 from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.models import Indicator
 from kommcert.indicators.sightings import SightingIn
+from kommcert.orgs import service as orgs_service
+from kommcert.orgs.models import OrgKind, org_serves
 from kommcert.sharing.tlp import TLP
 from tests.indicators.conftest import import_stix  # noqa: F401 - the fixture, shared
 
@@ -23,3 +26,18 @@ def seen(db, personas, import_stix):  # noqa: ANN001, ANN201, F811
     sightings_service.record_sightings(db, actor=personas.actor("gemeinde_b1_member"), items=[
         SightingIn(key="c", indicator_id=green.id, count=2)])
     return {"green": green, "own": own}
+
+
+@pytest.fixture
+def kitm(db, personas):  # noqa: ANN001, ANN201
+    """A municipal IT service provider serving Gemeinde A1 and Gemeinde B1, with one member."""
+    org = orgs_service.create_org(db, key="kitm", kind=OrgKind.it_dienstleister, name="KommIT Süd",
+                                  parent=personas.orgs["land"])
+    db.execute(insert(org_serves), [{"provider_id": org.id, "client_id": personas.orgs[k].id}
+                                    for k in ("gemeinde_a1", "gemeinde_b1")])
+    user = User(org=org, email="kitm@example.test", name="KITM Technik", role=Role.member,
+                password_hash=personas.users["kreis_a_admin"].password_hash)
+    db.add(user)
+    db.flush()
+    personas.orgs["kitm"], personas.users["kitm_member"] = org, user
+    return org

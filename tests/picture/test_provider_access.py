@@ -88,21 +88,6 @@ def test_the_sql_filter_equals_the_reference_for_served_sightings(engine, world:
 
 
 @pytest.fixture
-def kitm(db, personas):  # noqa: ANN001, ANN201
-    """A municipal IT service provider serving Gemeinde A1 and Gemeinde B1, with one member."""
-    org = orgs_service.create_org(db, key="kitm", kind=OrgKind.it_dienstleister, name="KommIT Süd",
-                                  parent=personas.orgs["land"])
-    db.execute(insert(org_serves), [{"provider_id": org.id, "client_id": personas.orgs[k].id}
-                                    for k in ("gemeinde_a1", "gemeinde_b1")])
-    user = User(org=org, email="kitm@example.test", name="KITM Technik", role=Role.member,
-                password_hash=personas.users["kreis_a_admin"].password_hash)
-    db.add(user)
-    db.flush()
-    personas.orgs["kitm"], personas.users["kitm_member"] = org, user
-    return org
-
-
-@pytest.fixture
 def sighted(db, personas, import_stix):  # noqa: ANN001, ANN201
     import_stix("land_cert_analyst", ["[domain-name:value = 'kitm.example']"], tlp=TLP.green)
     indicator = db.scalar(select(Indicator).where(Indicator.value == "kitm.example"))

@@ -5,18 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from kommcert.accounts import service as accounts_service
-from kommcert.accounts.models import Role, TokenScope, User
+from kommcert.accounts.models import TokenScope
 from kommcert.audit.models import AuditEntry
 from kommcert.db import utcnow
 from kommcert.home import service as home_service
 from kommcert.indicators import sightings as sightings_service
 from kommcert.indicators.models import Indicator, Sighting
 from kommcert.indicators.sightings import SightingIn
-from kommcert.orgs import service as orgs_service
-from kommcert.orgs.models import OrgKind, org_serves
 from kommcert.reports import service as reports_service
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing.tlp import TLP
@@ -88,20 +86,6 @@ def test_it_tells_a_gemeinde_member_what_is_new_her_devices_and_her_next_step(cl
     token.last_used_at = utcnow() - timedelta(minutes=5)
     db.flush()
     assert "Neue Meldungen lesen" in client.get("/").text
-
-
-@pytest.fixture
-def kitm(db, personas):  # noqa: ANN001, ANN201
-    org = orgs_service.create_org(db, key="kitm", kind=OrgKind.it_dienstleister, name="KommIT Süd",
-                                  parent=personas.orgs["land"])
-    db.execute(insert(org_serves), [{"provider_id": org.id, "client_id": personas.orgs[k].id}
-                                    for k in ("gemeinde_a1", "gemeinde_b1")])
-    user = User(org=org, email="kitm@example.test", name="KITM Technik", role=Role.member,
-                password_hash=personas.users["kreis_a_admin"].password_hash)
-    db.add(user)
-    db.flush()
-    personas.users["kitm_member"] = user
-    return org
 
 
 def test_a_provider_sees_only_the_clients_that_opted_in(client, db, personas, login, kitm, value) -> None:  # noqa: ANN001
