@@ -3,6 +3,9 @@ each paragraph's clicks, by the words the README uses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from kommcert import demo
@@ -19,14 +22,19 @@ def logins(live_server) -> dict[str, str]:  # noqa: ANN001
     return {login.email: login.password for login in demo.known_logins()}
 
 
-def _login(live_server, browser, logins: dict[str, str], email: str):  # noqa: ANN001, ANN202
+@contextmanager
+def _login(live_server, browser, logins: dict[str, str], email: str) -> Iterator:  # noqa: ANN001
+    """A German browser page logged in through the form as a demo persona, closed after the block."""
     page = browser.new_context(locale="de-DE").new_page()
-    page.goto(live_server.url + "/login")
-    page.fill("#email", email)
-    page.fill("#password", logins[email])
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
-    return page
+    try:
+        page.goto(live_server.url + "/login")
+        page.fill("#email", email)
+        page.fill("#password", logins[email])
+        page.click("button[type=submit]")
+        page.wait_for_url(live_server.url + "/")
+        yield page
+    finally:
+        page.context.close()
 
 
 def _nav(page, name: str) -> None:  # noqa: ANN001
@@ -41,8 +49,7 @@ def _find_org(page, name: str) -> None:  # noqa: ANN001
 
 
 def test_the_land_cert_analyst_opens_the_lagebild_and_the_import(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "analystin@lcert.musterland.example")
-    try:
+    with _login(live_server, browser, logins, "analystin@lcert.musterland.example") as page:
         _nav(page, "Lagebild")
         page.get_by_role("link", name="Beispielkreis").first.click()
         page.get_by_role("link", name="Musterhausen").first.wait_for()
@@ -51,49 +58,37 @@ def test_the_land_cert_analyst_opens_the_lagebild_and_the_import(live_server, br
         _nav(page, "Indikatoren")
         page.get_by_role("link", name="Importieren").click()
         page.get_by_role("button", name="Vorschau").wait_for()
-    finally:
-        page.context.close()
 
 
 def test_the_kommunal_cert_analyst_reads_the_protokoll(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "analyst@kcert.musterland.example")
-    try:
+    with _login(live_server, browser, logins, "analyst@kcert.musterland.example") as page:
         _nav(page, "Protokoll")
         assert page.locator("h1").inner_text().startswith("Protokoll")
         assert page.get_by_label("Ereignis").count() == 1
-    finally:
-        page.context.close()
 
 
 def test_the_kreis_admin_manages_a_gemeinde(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "it@beispielkreis.example")
-    try:
+    with _login(live_server, browser, logins, "it@beispielkreis.example") as page:
         _find_org(page, "Kleinmusterdorf")
         assert "Ortsbürgermeister Otto Ort" in page.content()  # the Gemeinde's contacts, to maintain here
         page.get_by_role("link", name="Benutzer verwalten").click()
         assert "Kleinmusterdorf" in page.content()
         page.get_by_role("button", name="Einladen").first.wait_for()
-    finally:
-        page.context.close()
 
 
 def test_the_vg_admin_prints_the_notfallkarte_of_a_gemeinde(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "it@vg-musterhausen.example")
-    try:
+    with _login(live_server, browser, logins, "it@vg-musterhausen.example") as page:
         _find_org(page, "Kleinmusterdorf")
         page.get_by_role("link", name="Notfallkarte drucken").click()
         card = page.content()
         for name in ("Kleinmusterdorf", "Musterhausen", "Beispielkreis", "Kommunal-CERT", "Landes-CERT",
                      live_server.settings.cert_hotline):
             assert name in card, name
-    finally:
-        page.context.close()
 
 
 def test_a_gemeinde_member_sees_who_will_read_a_new_report_and_her_feeds(live_server, browser,  # noqa: ANN001
                                                                         logins) -> None:
-    page = _login(live_server, browser, logins, "buero@kleinmusterdorf.example")
-    try:
+    with _login(live_server, browser, logins, "buero@kleinmusterdorf.example") as page:
         _nav(page, "Meldungen")
         page.get_by_role("link", name="Neue Meldung").click()
         audience = page.locator("#visibility-preview")
@@ -103,37 +98,26 @@ def test_a_gemeinde_member_sees_who_will_read_a_new_report_and_her_feeds(live_se
         _nav(page, "Indikatoren")
         page.get_by_role("link", name="Meine Feeds").click()
         assert page.get_by_role("button", name="Kopieren").count() >= 1
-    finally:
-        page.context.close()
 
 
 def test_seedorf_does_not_see_the_beispielkreis_report(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "buero@seedorf.example")
-    try:
+    with _login(live_server, browser, logins, "buero@seedorf.example") as page:
         _nav(page, "Meldungen")
         listing = page.content()
         assert "Phishing-Welle" in listing and "Bürgerportal" not in listing
-    finally:
-        page.context.close()
 
 
 def test_the_it_service_provider_sees_its_consenting_client(live_server, browser, logins) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, "admin@kitm.example")
-    try:
+    with _login(live_server, browser, logins, "admin@kitm.example") as page:
         start = page.locator("main").inner_text()
         assert "Musterhausen" in start and "57" in start
         assert "Kleinmusterdorf" not in start  # served through its VG, but it did not consent itself
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("email", ["einsatz@sicherit.example", "team@mirt.musterland.example"])
 def test_providers_and_the_mirt_read_what_is_shared_with_all(live_server, browser, logins, email) -> None:  # noqa: ANN001
-    page = _login(live_server, browser, logins, email)
-    try:
+    with _login(live_server, browser, logins, email) as page:
         _nav(page, "Meldungen")
         listing = page.content()
         assert "Öffentlicher Hinweis" in listing and "Phishing-Welle" in listing
         assert "Vertraulich" not in listing and "Bürgerportal" not in listing
-    finally:
-        page.context.close()
