@@ -68,14 +68,15 @@ def test_the_hit_table_does_not_break_values_mid_word_at_80_columns(tmp_path: Pa
     assert "Zeitraum" in result.stdout  # first and last time share a column in a narrow terminal
 
 
-def test_a_log_time_stays_on_one_line_at_80_columns(tmp_path: Path) -> None:
+def test_a_log_time_is_never_broken_inside_its_date_or_time_at_80_columns(tmp_path: Path) -> None:
     (tmp_path / "feed.txt").write_text("198.51.100.7\n")
     (tmp_path / "fw.log").write_text("2020-01-15T07:12:06+01:00 fw kernel: DROP SRC=198.51.100.7 DST=10.0.0.5\n")
-    result = runner.invoke(app, ["scan", str(tmp_path / "fw.log"), "--feed", str(tmp_path / "feed.txt"),
-                                 "--tz", "Europe/Berlin"],
+    result = runner.invoke(app, ["scan", str(tmp_path / "fw.log"), "--feed", str(tmp_path / "feed.txt")],
                            env={"KOMMCERT_LANG": "de", "COLUMNS": "80", "NO_COLOR": "1",
                                 "KOMMCERT_TIMEZONE": "Europe/Berlin"})
     assert result.exit_code == 1
-    assert max(len(line) for line in result.stdout.splitlines()) <= 80
-    row = next(line for line in result.stdout.splitlines() if "198.51.100.7" in line)
-    assert "15.01.2020 07:12:06 MEZ" in row
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    row = next(n for n, line in enumerate(lines) if "198.51.100.7" in line)
+    assert "15.01.2020" in lines[row] and "07:12:06 MEZ" in lines[row + 1]  # the date above its time
+    assert "fw.log:1" in lines[row]

@@ -117,7 +117,7 @@ def test_the_scan_table_shows_a_log_line_in_local_time(tmp_path: Path, monkeypat
     (tmp_path / "feed.txt").write_text("198.51.100.7\n")
     (tmp_path / "fw.log").write_text("2020-01-15T07:12:06+01:00 fw kernel: DROP SRC=198.51.100.7 DST=10.0.0.5\n")
     args = ["scan", str(tmp_path / "fw.log"), "--feed", str(tmp_path / "feed.txt")]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})  # wide: first and last time side by side
     assert "15.01.2020 07:12:06 MEZ" in result.stdout and "06:12:06Z" not in result.stdout
     jsonl = CliRunner().invoke(app, [*args, "--format", "jsonl"])
     assert '"log_time": "2020-01-15T06:12:06Z"' in jsonl.stdout  # machines keep UTC

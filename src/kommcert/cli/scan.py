@@ -275,17 +275,17 @@ def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
         return
     table = Table(title=out.t("Treffer je Indikator"))
     # Values are never broken mid-word: a narrow terminal shortens long values and paths with an
-    # ellipsis (jsonl/csv carry them whole), a time is never broken ("15.01.2020 07:12:06 MEZ"), and
-    # below 110 columns first and last time share one column, one above the other.
+    # ellipsis (jsonl/csv carry them whole), and below 110 columns first and last time share one
+    # column, each as its date above its time ("15.01.2020" / "07:12:06 MEZ"): a line break only
+    # where the time has a space, never inside a date or a time.
     narrow = console.width < 110
-    time_width = 23 if any(h.log_time for h in hits) else 8  # "15.01.2020 07:12:06 MEZ", else "–"
-    fixed = 9 + 6 + (time_width if narrow else 2 * time_width) + (6 if narrow else 7) * 3 + 1  # with padding
-    room = max(console.width - fixed, 20)
+    fixed = 9 + 6 + (13 if narrow else 2 * 23) + (6 if narrow else 7) * 3 + 1  # type, count, times, padding
+    room = max(console.width - fixed, 36)
     table.add_column(out.t("Indikator"), no_wrap=True, overflow="ellipsis", max_width=room * 3 // 5)
     table.add_column(out.t("Typ"), no_wrap=True, min_width=9)
     table.add_column(out.t("Anzahl"), no_wrap=True, justify="right")
     for header in (("Zeitraum",) if narrow else ("Zuerst", "Zuletzt")):
-        table.add_column(out.t(header), min_width=time_width, no_wrap=True)
+        table.add_column(out.t(header), min_width=13 if narrow else 23, no_wrap=True)
     where_width = room - room * 3 // 5
     table.add_column(out.t("Erste Fundstelle"), no_wrap=True, overflow="ellipsis", max_width=where_width)
     groups: dict[tuple[str, str], list] = {}
@@ -297,6 +297,8 @@ def _emit(out: _Out, fmt: str, hits, stats) -> None:  # noqa: ANN001
         mark = " *" if any(h.before_valid for h in group) else ""
         start = _local_time(min(times), out.lang) if times else "–"
         end = _local_time(max(times), out.lang) if times else "–"
+        if narrow:  # "15.01.2020 07:12:06 MEZ" -> date above time
+            start, end = start.replace(" ", "\n", 1), end.replace(" ", "\n", 1)
         span = (start,) if narrow and start == end else (f"{start} –\n{end}",) if narrow else (start, end)
         where = f"{first.file}:{first.line}"
         if len(where) > where_width - 2:  # keep the file name and line, shorten the directories
