@@ -103,6 +103,8 @@ class Organization(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(64))
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
+    # In scope of § 32 BSIG (legal reporting deadlines for incidents); set by the CERT or the Land.
+    bsig_in_scope: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
