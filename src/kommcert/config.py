@@ -116,6 +116,10 @@ class Settings(BaseSettings):
                                  "answers 202 with the job's address (Prefer: respond-async answers 202 at once).")
     worker_poll_seconds: float = Field(2.0, gt=0, description="How often an idle worker looks for jobs.")
     job_max_attempts: int = Field(6, ge=1, description="Attempts before a job is marked failed.")
+    deadline_rules: str = Field(
+        "", description="TOML file with the Land's own deadline rules for incidents, merged over the packaged ones "
+                        "(§ 32 BSIG, Art. 33 DSGVO, an example Land rule); a rule with the same key replaces the "
+                        "packaged one. Empty: the packaged rules only. A broken file is refused with one line naming file and rule.")
 
     @model_validator(mode="before")
     @classmethod
