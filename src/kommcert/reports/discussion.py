@@ -8,9 +8,6 @@ names files by id, size and SHA-256, never by name or content: a TLP:RED file's 
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -22,7 +19,8 @@ from kommcert.accounts.models import User
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
-from kommcert.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
+from kommcert.errors import InvalidInput, NotFound, PermissionDenied
+from kommcert.files import MAX_FILES, Upload, check_uploads, describe, safe_filename
 from kommcert.orgs.models import Organization
 from kommcert.reports.models import Attachment, Report, ReportComment
 from kommcert.sharing import policy
@@ -30,17 +28,7 @@ from kommcert.sharing.actor import Actor
 
 T = TypeVar("T", ReportComment, Attachment)
 MAX_COMMENT_CHARS = 20_000
-MAX_FILES = 10
-_CONTENT_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,40}/[\w.+-]{1,58}")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the delivery layer received it."""
-
-    filename: str
-    content_type: str
-    data: bytes
+__all__ = ["MAX_FILES", "Upload", "safe_filename"]  # kept here for the callers that import them from reports
 
 
 @dataclass(frozen=True)
@@ -59,16 +47,6 @@ class Discussion:
     comments: tuple[CommentView, ...]
 
 
-def safe_filename(name: str) -> str:
-    """The last path segment, without control or format characters, at most 200 characters."""
-    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = stem[: 199 - len(ext)] + "." + ext if dot and len(ext) <= 20 else name[:200]
-    return name or "anhang"
-
-
 def add_comment(db: Session, *, actor: Actor, report: Report, body: str,
                 uploads: Sequence[Upload] = (), max_bytes: int) -> ReportComment:
     """A comment, with or without files. Nothing is written unless all of it is acceptable."""
@@ -80,7 +58,7 @@ def add_comment(db: Session, *, actor: Actor, report: Report, body: str,
     if len(body) > MAX_COMMENT_CHARS:
         raise InvalidInput(f"Der Kommentar ist länger als {MAX_COMMENT_CHARS:,} Zeichen.".replace(",", "."),
                            f"The comment is longer than {MAX_COMMENT_CHARS:,} characters.")
-    _check_uploads(uploads, max_bytes)
+    check_uploads(uploads, max_bytes)
     comment = ReportComment(report_id=report.id, org_id=actor.org_id, author_id=actor.user_id, body=body)
     db.add(comment)
     db.flush()
@@ -97,7 +75,7 @@ def add_files(db: Session, *, actor: Actor, report: Report, uploads: Sequence[Up
     _require(db, actor, policy.EDIT, report)
     if not uploads:
         raise InvalidInput("Bitte eine Datei wählen.", "Please choose a file.")
-    _check_uploads(uploads, max_bytes)
+    check_uploads(uploads, max_bytes)
     return _store(db, actor, report, uploads, comment_id=None)
 
 
@@ -171,29 +149,15 @@ def _require(db: Session, actor: Actor, action: str, report: Report) -> None:
         raise PermissionDenied()
 
 
-def _check_uploads(uploads: Sequence[Upload], max_bytes: int) -> None:
-    if len(uploads) > MAX_FILES:
-        raise InvalidInput(f"Höchstens {MAX_FILES} Dateien auf einmal.", f"At most {MAX_FILES} files at once.")
-    for upload in uploads:
-        name = safe_filename(upload.filename)
-        if not upload.data:
-            raise InvalidInput(f"Die Datei „{name}“ ist leer.", f"The file '{name}' is empty.")
-        if len(upload.data) > max_bytes:
-            mib = f"{max_bytes / 1024 / 1024:.3g}"
-            raise TooLarge(f"Die Datei „{name}“ ist größer als {mib.replace('.', ',')} MiB.",
-                           f"The file '{name}' is larger than {mib} MiB.")
-
-
 def _store(db: Session, actor: Actor, report: Report, uploads: Sequence[Upload],
            *, comment_id: int | None) -> list[Attachment]:
     stored = []
     for upload in uploads:
-        content_type = upload.content_type.split(";", 1)[0].strip().lower()
+        stored_file = describe(upload)
         attachment = Attachment(
             report_id=report.id, comment_id=comment_id, org_id=actor.org_id, uploaded_by_id=actor.user_id,
-            filename=safe_filename(upload.filename),
-            content_type=content_type if _CONTENT_TYPE.fullmatch(content_type) else "application/octet-stream",
-            size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), content=upload.data)
+            filename=stored_file.filename, content_type=stored_file.content_type, size=stored_file.size,
+            sha256=stored_file.sha256, content=upload.data)
         db.add(attachment)
         db.flush()
         audit_service.record(db, AuditEvent(

@@ -150,5 +150,7 @@ def decide(org_id: Id, proposal_id: Id, decision: str, request: Request, db: DbS
 def emergency_card(org_id: Id, request: Request, db: DbSession, actor: PageActor,
                    settings: SettingsDep) -> Response:
     org, sections = emergency.emergency_card(db, actor=actor, org_id=org_id)
-    return render(request, "orgs/card.html", {"org": org, "sections": sections,
+    from kommcert.incidents.questions import CARD_QUESTIONS
+
+    return render(request, "orgs/card.html", {"org": org, "sections": sections, "questions": CARD_QUESTIONS,
                                               "hotline": settings.cert_hotline, "cert_name": settings.cert_name})
