@@ -8,9 +8,9 @@ router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)])
 
 
 def _include() -> None:
-    from kommcert.api import audit, indicators, me, orgs, reports, sightings, tokens, users
+    from kommcert.api import audit, incidents, indicators, me, orgs, reports, sightings, tokens, users
 
-    for module in (me, orgs, reports, indicators, sightings, users, tokens, audit):
+    for module in (me, orgs, reports, indicators, sightings, users, tokens, audit, incidents):
         router.include_router(module.router)
 
 
