@@ -1,5 +1,6 @@
 # kommcert: two commands on a fresh machine with Python 3.11+.
-#   make run    installs, migrates an SQLite database, loads the demo Land, serves on :8000
+#   make run    installs (with the Debian libraries for PDFs), migrates an SQLite database, loads the demo Land,
+#               serves on :8000
 #   make test   installs the same way (plus Debian's chromium) and runs the whole suite
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ DEMO_DB ?= sqlite:///kommcert-demo.sqlite3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser lint migration clean
+.PHONY: run test install browser system-packages lint migration clean
 
 $(STAMP): requirements.lock pyproject.toml setup.py src/kommcert/scan/_fastscan.c
 	$(PYTHON) scripts/check_python.py
@@ -22,10 +23,14 @@ $(STAMP): requirements.lock pyproject.toml setup.py src/kommcert/scan/_fastscan.
 
 install: $(STAMP)
 
-browser:
-	bash scripts/ensure-chromium.sh
+# Debian packages: WeasyPrint's libraries and fonts (PDFs), and chromium for the browser tests.
+system-packages:
+	bash scripts/ensure-system-packages.sh pdf
 
-run: install
+browser:
+	bash scripts/ensure-system-packages.sh pdf browser
+
+run: install system-packages
 	KOMMCERT_ENV=dev KOMMCERT_SECURE_COOKIES=false KOMMCERT_DATABASE_URL=$(DEMO_DB) $(BIN)/kommcert db upgrade
 	KOMMCERT_ENV=dev KOMMCERT_SECURE_COOKIES=false KOMMCERT_DATABASE_URL=$(DEMO_DB) $(BIN)/kommcert demo --if-empty
 	KOMMCERT_ENV=dev KOMMCERT_SECURE_COOKIES=false KOMMCERT_DATABASE_URL=$(DEMO_DB) $(BIN)/kommcert serve --host $(HOST) --port $(PORT)
