@@ -66,6 +66,7 @@ def import_models() -> None:
     from kommcert.incidents import models as _incidents  # noqa: F401
     from kommcert.indicators import models as _indicators  # noqa: F401
     from kommcert.jobs import models as _jobs  # noqa: F401
+    from kommcert.notifications import models as _notifications  # noqa: F401
     from kommcert.orgs import models as _orgs  # noqa: F401
     from kommcert.reports import models as _reports  # noqa: F401
     from kommcert.sharing import models as _sharing  # noqa: F401

@@ -72,14 +72,51 @@ def test_it_delivers_queued_mail_through_the_worker(settings, session_factory, p
         db.commit()
     assert plain_smtp.inbox.envelopes == []  # nothing leaves before the worker runs
     stats = jobs_worker.run(session_factory, cfg, burst=True)
-    assert stats.done == 1
-    assert sorted(plain_smtp.inbox.envelopes[0].rcpt_tos) == ["isb@a.example", "isb@b.example"]
+    assert stats.done == 2  # one job, and one message, per recipient
+    assert sorted(e.rcpt_tos for e in plain_smtp.inbox.envelopes) == [["isb@a.example"], ["isb@b.example"]]
+    to_headers = sorted(email.message_from_bytes(e.original_content, policy=policy.default)["To"]
+                        for e in plain_smtp.inbox.envelopes)
+    assert to_headers == ["isb@a.example", "isb@b.example"]
+
+
+def test_it_refuses_to_build_one_message_for_several_people(settings) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError, match="exactly one recipient"):
+        mail_service.build(settings, to=["a@b.example", "c@d.example"], subject="x", text="x")
+
+
+def test_a_retried_mail_carries_the_message_id_fixed_when_it_was_queued(settings, session_factory,
+                                                                        plain_smtp) -> None:  # noqa: ANN001
+    down = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_security": "none"})
+    with session_factory() as db:
+        (job,) = mail_service.queue_mail(db, to=["a@b.example"], subject="x", text="x")
+        db.commit()
+    assert jobs_worker.run(session_factory, down, burst=True).failed == 1
+    with session_factory() as db:
+        db.get(Job, job.id).run_after = db.get(Job, job.id).created_at
+        db.commit()
+    cfg = read_settings(settings, plain_smtp, smtp_security="none")
+    assert jobs_worker.run(session_factory, cfg, burst=True).done == 1
+    assert _parsed(plain_smtp)["Message-ID"] == mail_service.message_id(cfg, job.payload["message_id"])
+
+
+def test_it_still_sends_a_job_queued_for_several_recipients_one_message_each(settings, session_factory,
+                                                                             plain_smtp) -> None:  # noqa: ANN001
+    """Jobs queued before one-message-per-recipient hold a list of addresses."""
+    from kommcert.jobs import service as jobs_service
+
+    cfg = read_settings(settings, plain_smtp, smtp_security="none")
+    with session_factory() as db:
+        jobs_service.enqueue(db, mail_service.KIND, {"to": ["x@a.example", "y@b.example"], "subject": "Alt",
+                                                     "text": "x"})
+        db.commit()
+    assert jobs_worker.run(session_factory, cfg, burst=True).done == 1
+    assert sorted(e.rcpt_tos for e in plain_smtp.inbox.envelopes) == [["x@a.example"], ["y@b.example"]]
 
 
 def test_it_retries_mail_the_server_would_not_take(settings, session_factory) -> None:  # noqa: ANN001
     cfg = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 1, "smtp_security": "none"})
     with session_factory() as db:
-        job = mail_service.queue_mail(db, to=["a@b.example"], subject="x", text="geheimer Inhalt")
+        (job,) = mail_service.queue_mail(db, to=["a@b.example"], subject="x", text="geheimer Inhalt")
         db.commit()
     jobs_worker.run(session_factory, cfg, burst=True)
     with session_factory() as db:
@@ -88,7 +125,7 @@ def test_it_retries_mail_the_server_would_not_take(settings, session_factory) ->
         assert "cannot reach SMTP server" in failed.last_error and "geheimer" not in failed.last_error
 
 
-@pytest.mark.parametrize("to", [[], ["no-at-sign"], ["a@b.example\nBcc: x@y"]])
+@pytest.mark.parametrize("to", [[], ["no-at-sign"], ["a@b.example\nBcc: x@y"], ["a@b.example, c@d.example"]])
 def test_it_refuses_bad_recipients(session_factory, to) -> None:  # noqa: ANN001
     with session_factory() as db:
         with pytest.raises(InvalidInput):

@@ -59,6 +59,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Notifications (kommcert.notifications): "immediate" (one mail each) or "digest" (one mail a day).
+    notification_mode: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
 
     org: Mapped[Organization] = relationship()
 

@@ -32,3 +32,31 @@ def retry(job_id: int = typer.Argument(..., metavar="AUFTRAG", help="ID eines fe
     with unit_of_work() as db:
         jobs_service.retry(db, job_id=job_id)
     console.print(t("Auftrag {id} steht wieder in der Warteschlange.", id=job_id))
+
+
+@app.command("periodic")
+def periodic() -> None:
+    """Zeigt die regelmäßigen Aufträge, wann sie laufen und ihren letzten Termin."""
+    from kommcert.i18n import cli_locale
+    from kommcert.jobs import schedule
+
+    with unit_of_work() as db:
+        last = schedule.last_ticks(db)
+        tz = timefmt.zone_from_environment()
+        table = Table(*(t(h) for h in ("Name", "Wann", "Letzter Termin", "Beschreibung")))
+        for name, job in schedule.registered().items():
+            table.add_row(name, job.describe(cli_locale()), timefmt.format_datetime(last.get(name), tz),
+                          t(job.description) if job.description else "")
+        console.print(table)
+
+
+@app.command("run-periodic")
+def run_periodic(name: str = typer.Argument(..., metavar="NAME", help="Name des regelmäßigen Auftrags "
+                                                                      "(siehe „kommcert jobs periodic“).")) -> None:
+    """Führt einen regelmäßigen Auftrag sofort einmal aus (für cron, ohne Worker)."""
+    from kommcert.cli.common import settings
+    from kommcert.jobs import schedule
+
+    with unit_of_work() as db:
+        result = schedule.run_now(db, settings(), name)
+    console.print(t("{name} ausgeführt: {result}", name=name, result=result or {}))

@@ -14,7 +14,8 @@ def worker(
     job: int | None = typer.Option(None, "--job", min=1, help="Nur diesen Auftrag ausführen, falls er noch wartet "
                                                               "(so startet der Webserver große Importe)."),
 ) -> None:
-    """Arbeitet Hintergrundaufträge ab (E-Mails, später Abrufe). Mehrere Worker dürfen parallel laufen.
+    """Arbeitet Hintergrundaufträge ab (E-Mails, Benachrichtigungen, Importe) und reiht die fälligen
+    regelmäßigen Aufträge ein (Aufräumen, tägliche Zusammenfassung). Mehrere Worker dürfen parallel laufen.
 
     SIGTERM/SIGINT beenden den Worker nach dem laufenden Auftrag.
     """
@@ -32,7 +33,8 @@ def worker(
             if job is not None:
                 stats = jobs_worker.run_job(make_sessionmaker(engine), cfg, job)
             else:
-                stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop)
+                stats = jobs_worker.run(make_sessionmaker(engine), cfg, burst=burst, once=once, stop=stop,
+                                          periodic=True)
     finally:
         engine.dispose()
     console.print(t("Erledigt: {done}, fehlgeschlagen: {failed}.", done=stats.done, failed=stats.failed))

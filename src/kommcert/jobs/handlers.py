@@ -38,4 +38,6 @@ def get(kind: str) -> Handler:
 
 def _load_builtin() -> None:
     from kommcert.indicators import import_jobs as _imports  # noqa: F401 - registers indicators.import
+    from kommcert.jobs import schedule as _schedule  # noqa: F401 - registers housekeeping.*
     from kommcert.mail import service as _mail  # noqa: F401 - registers mail.send
+    from kommcert.notifications import jobs as _notifications  # noqa: F401 - registers notifications.*

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kommcert.db import Base, utcnow
@@ -37,3 +37,18 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column()
     # What the handler answered (an import's counts, or its one-line error in German and English).
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ScheduleTick(Base):
+    """One tick of a periodic job (``jobs/schedule.py``). The unique (name, tick_at) is the dedup key:
+    the worker whose INSERT created the row enqueues the tick's job in the same transaction, so two
+    workers never run the same tick."""
+
+    __tablename__ = "schedule_ticks"
+    __table_args__ = (UniqueConstraint("name", "tick_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    tick_at: Mapped[datetime] = mapped_column()
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""The worker loop: claim, run the handler in one transaction with the completion, record failures."""
+"""The worker loop: queue due periodic ticks, claim, run the handler in one transaction with the
+completion, record failures."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from kommcert.config import Settings
-from kommcert.jobs import handlers
+from kommcert.jobs import handlers, schedule
 from kommcert.jobs import service as jobs_service
 from kommcert.jobs.models import Job
 
@@ -32,12 +34,25 @@ def _claim(factory: sessionmaker[Session], worker_id: str) -> Job | None:
     with factory() as db:
         # SQLite: take the write lock up front, so two claimers never both read the same row.
         db.connection(execution_options={"immediate": True})
-        jobs_service.requeue_stale(db)
         job = jobs_service.claim_next(db, worker_id=worker_id)
         db.commit()
         if job is not None:
             db.expunge(job)
         return job
+
+
+def queue_periodic(factory: sessionmaker[Session], settings: Settings) -> int:
+    """Insert the due ticks of the periodic jobs (``jobs/schedule.py``); the inserting worker queues
+    their jobs. A failure here is logged and tried again at the next poll."""
+    try:
+        with factory() as db:
+            db.connection(execution_options={"immediate": True})
+            queued = schedule.enqueue_due(db, settings)
+            db.commit()
+        return len(queued)
+    except Exception as exc:  # noqa: BLE001 - the worker goes on with the queue
+        log.warning("periodic jobs not queued: %s", type(exc).__name__)
+        return 0
 
 
 def run_one(factory: sessionmaker[Session], settings: Settings, job: Job, stats: RunStats) -> None:
@@ -75,12 +90,18 @@ def run_job(factory: sessionmaker[Session], settings: Settings, job_id: int, *,
 
 
 def run(factory: sessionmaker[Session], settings: Settings, *, worker_id: str | None = None,
-        burst: bool = False, once: bool = False, stop: threading.Event | None = None) -> RunStats:
-    """Work until ``stop`` is set; ``burst`` ends when nothing is due, ``once`` after one job."""
+        burst: bool = False, once: bool = False, stop: threading.Event | None = None,
+        periodic: bool = False) -> RunStats:
+    """Work until ``stop`` is set; ``burst`` ends when nothing is due, ``once`` after one job.
+    ``periodic`` queues the due ticks of the periodic jobs first (and then at most once per poll)."""
     worker_id = worker_id or default_worker_id()
     stop = stop or threading.Event()
     stats = RunStats()
+    next_ticks = 0.0
     while not stop.is_set():
+        if periodic and time.monotonic() >= next_ticks:
+            queue_periodic(factory, settings)
+            next_ticks = time.monotonic() + settings.worker_poll_seconds
         job = _claim(factory, worker_id)
         if job is None:
             if burst or once:

@@ -10,6 +10,8 @@ from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import ROLE_LABELS_DE, Role
 from kommcert.deps import CurrentActor, DbSession, client_ip, current_session
 from kommcert.errors import DomainError
+from kommcert.notifications import service as notifications_service
+from kommcert.notifications.models import MODE_LABELS_DE
 from kommcert.web.auth import LoginRequired, PageActor, safe_next
 from kommcert.web.templating import render
 
@@ -57,6 +59,7 @@ def mfa_submit(request: Request, db: DbSession, actor: CurrentActor, code: str =
 
 def _account_page(request: Request, user, status_code: int = 200, **extra: object) -> Response:  # noqa: ANN001
     return render(request, "account/index.html", {"user": user, "role_label": ROLE_LABELS_DE[Role(user.role)],
+                                                  "notification_modes": list(MODE_LABELS_DE.items()),
                                                   **extra}, status_code=status_code)
 
 
@@ -103,6 +106,17 @@ def change_password(request: Request, db: DbSession, actor: PageActor, old: str 
         return _account_page(request, user, 422, error=exc)
     return _account_page(request, user, notice="Das Passwort wurde geändert. Alle anderen Anmeldungen sind beendet; "
                                                "API-Tokens bleiben gültig (Seite „API-Tokens“).")
+
+
+@router.post("/account/notifications")
+def change_notification_mode(request: Request, db: DbSession, actor: PageActor, mode: str = Form("")) -> Response:
+    """Every notification at once, or one digest a day."""
+    try:
+        user = notifications_service.set_mode(db, actor=actor, mode=mode)
+    except DomainError as exc:
+        user = accounts_service.get_user(db, actor.user_id)  # type: ignore[arg-type]
+        return _account_page(request, user, exc.status_code, error=exc)
+    return _account_page(request, user, notice="Die Einstellung für Benachrichtigungen wurde gespeichert.")
 
 
 @router.get("/account/totp")
