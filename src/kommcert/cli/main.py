@@ -20,6 +20,7 @@ def _register() -> None:
     from kommcert.cli import (
         db,
         demo,
+        incidents,
         indicators,
         jobs,
         mail,
@@ -40,6 +41,7 @@ def _register() -> None:
     app.add_typer(warninglists.app, name="warninglists", help="Warnlisten: Werte, die nie gesperrt werden.")
     app.add_typer(jobs.app, name="jobs", help="Hintergrundaufträge anzeigen und wiederholen.")
     app.add_typer(mail.app, name="mail", help="E-Mail-Versand prüfen.")
+    app.add_typer(incidents.app, name="incidents", help="Vorfälle (IT-Notfälle) melden und auflisten.")
     app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)
