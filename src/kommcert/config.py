@@ -119,7 +119,8 @@ class Settings(BaseSettings):
     deadline_rules: str = Field(
         "", description="TOML file with the Land's own deadline rules for incidents, merged over the packaged ones "
                         "(§ 32 BSIG, Art. 33 DSGVO, an example Land rule); a rule with the same key replaces the "
-                        "packaged one. Empty: the packaged rules only. A broken file is refused with one line naming file and rule.")
+                        "packaged one. Empty: the packaged rules only. A broken file is refused with one line naming "
+                        "file and rule.")
 
     @model_validator(mode="before")
     @classmethod
