@@ -14,8 +14,10 @@ def worker(
     job: int | None = typer.Option(None, "--job", min=1, help="Nur diesen Auftrag ausführen, falls er noch wartet "
                                                               "(so startet der Webserver große Importe)."),
 ) -> None:
-    """Arbeitet Hintergrundaufträge ab (E-Mails, Benachrichtigungen, Importe) und reiht die fälligen
-    regelmäßigen Aufträge ein (Aufräumen, tägliche Zusammenfassung). Mehrere Worker dürfen parallel laufen.
+    """Arbeitet Hintergrundaufträge ab (E-Mails, Benachrichtigungen, Importe). Mehrere Worker dürfen parallel laufen.
+
+    Reiht außerdem die fälligen regelmäßigen Aufträge ein (Aufräumen, tägliche Zusammenfassung; Liste:
+    kommcert jobs periodic). Jeder Termin läuft nur einmal, auch bei mehreren Workern.
 
     SIGTERM/SIGINT beenden den Worker nach dem laufenden Auftrag.
     """
