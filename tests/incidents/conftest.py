@@ -16,7 +16,8 @@ def report_in(**overrides: object) -> IncidentCreate:
     data: dict[str, object] = {
         "category": Category.ransomware, "reporter_name": "Frau Beispiel, Hauptamt",
         "callback_phone": "+49 6131 000000",
-        "answers": {"systems": "Fileserver, alle Arbeitsplätze", "observed": "Dateien verschlüsselt, Erpresserschreiben"},
+        "answers": {"systems": "Fileserver, alle Arbeitsplätze",
+                    "observed": "Dateien verschlüsselt, Erpresserschreiben"},
         "ransom_note": True,
     }
     data.update(overrides)

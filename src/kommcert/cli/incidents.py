@@ -131,7 +131,7 @@ def list_(
         _, actor = _actor(db, as_user)
         items = service.list_incidents(db, actor=actor, mine=mine, open_only=open_only, limit=limit)
         names = dict(db.execute(select(Organization.id, Organization.name).where(
-            Organization.id.in_({i.owner_org_id for i in items}))).tuples().all())
+            Organization.id.in_({i.owner_org_id for i in items}))).all())
         table = Table(t("Nr."), t("Gemeldet"), t("Organisation"), t("Kategorie"), t("Schweregrad"), t("Phase"),
                       t("Titel"))
         tz = zone_from_environment()

@@ -272,7 +272,7 @@ def merge_duplicate(db: Session, *, actor: Actor, incident_id: int, duplicate_of
     _record(db, incident, EventKind.marked_duplicate, actor, {"from": str(old), "to": str(Phase.duplicate),
                                                                "duplicate_of_id": target.id})
     known = set(db.execute(select(IncidentObservable.type, IncidentObservable.value)
-                           .where(IncidentObservable.incident_id == target.id)).tuples())
+                           .where(IncidentObservable.incident_id == target.id)).all())
     moved = 0
     for obs in db.scalars(select(IncidentObservable).where(IncidentObservable.incident_id == incident.id)):
         if (obs.type, obs.value) not in known:
