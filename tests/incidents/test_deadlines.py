@@ -147,6 +147,20 @@ def test_it_keeps_the_wall_clock_for_days_across_summer_time() -> None:
     assert due.remind_at == (berlin(2026, 3, 28, 14, 0).astimezone(UTC),)
 
 
+def test_it_tests_the_organisation_kind_and_takes_the_models_enums() -> None:
+    from kommcert.incidents.models import Category, Severity
+
+    when = ('when = { all = [{ attr = "org_kind", in = ["ortsgemeinde", "verbandsgemeinde"] }, '
+            '{ attr = "category", equals = "ddos" }] }')
+    rules = deadlines.parse_rules(_rule("x", when=when), "x.toml")
+    anchors = {"reported_at": KNOWN}
+
+    assert deadlines.evaluate(rules, {"org_kind": "ortsgemeinde", "category": Category.ddos}, anchors)
+    assert not deadlines.evaluate(rules, {"org_kind": "kreis", "category": Category.ddos}, anchors)
+    assert not deadlines.evaluate(rules, {"org_kind": "ortsgemeinde", "category": Category.phishing,
+                                          "severity": Severity.critical}, anchors)
+
+
 def test_it_takes_naive_anchor_times_as_utc(rules) -> None:  # noqa: ANN001
     dues = dues_by_key(rules, {"personal_data_affected": True}, {"first_known_at": datetime(2026, 3, 10, 8, 15)})
 
@@ -362,6 +376,7 @@ def test_it_fills_the_english_report_text(rules) -> None:  # noqa: ANN001
     assert "Became aware on: 2026-03-10 07:05 CET" in text
     assert "Nature of the breach: Ransomware – Verschlüsselte Server im Rathaus" in text
     assert "Data taken: yes" in text
+    assert "Kind: Ransomware; severity: critical" in deadlines.report_text(rules, "bsig_notification", CONTEXT, "en")
 
 
 def test_it_says_yes_and_no_in_german(rules) -> None:  # noqa: ANN001
@@ -383,6 +398,14 @@ def test_it_leaves_other_braces_and_context_attributes_alone(tmp_path: Path) -> 
     rules = deadlines.parse_rules(_rule("x", text="Wert {org_name} {0} {a.b} {{org_name}}"), "x.toml")
 
     assert deadlines.report_text(rules, "x", {"org_name": "Ort", "a": object()}) == "Wert Ort {0} {a.b} {Ort}"
+
+
+def test_it_knows_the_incident_vocabulary() -> None:
+    from kommcert.incidents.models import Category, Severity
+
+    values = deadlines.attribute_values()
+    assert values["category"] == set(Category) and values["severity"] == set(Severity)
+    assert "ortsgemeinde" in values["org_kind"] and values["ransom_note"] == {True, False}
 
 
 def test_it_fills_every_packaged_text_in_both_languages(rules) -> None:  # noqa: ANN001

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -31,33 +32,25 @@ if TYPE_CHECKING:
 PACKAGED = "deadline_rules.toml"
 BERLIN = ZoneInfo("Europe/Berlin")
 
-CATEGORY_LABELS = {
-    "ransomware": ("Ransomware", "Ransomware"), "phishing": ("Phishing", "Phishing"),
-    "account_takeover": ("Kontoübernahme", "Account takeover"), "ddos": ("DDoS", "DDoS"),
-    "data_exfiltration": ("Datenabfluss", "Data exfiltration"), "malware": ("Schadsoftware", "Malware"),
-    "other": ("Sonstiges", "Other"),
-}
-SEVERITY_LABELS = {
-    "low": ("niedrig", "low"), "medium": ("mittel", "medium"), "high": ("hoch", "high"),
-    "critical": ("kritisch", "critical"),
-}
 BOOLEAN_ATTRIBUTES = frozenset({"personal_data_affected", "data_exfiltrated", "citizen_services_down", "ransom_note",
                                 "bsig_in_scope", "land_rules_in_scope"})
 STATE_LABELS_DE = {"open": "offen", "done": "erledigt", "overdue": "überfällig"}
 
 
-def _org_kinds() -> frozenset[str]:
-    from kommcert.orgs.models import OrgKind
+def _labels_de() -> dict[str, Mapping[str, str]]:
+    """German labels of the coded attributes, from the incident model (one vocabulary)."""
+    from kommcert.incidents.models import CATEGORY_LABELS_DE, SEVERITY_LABELS_DE
 
-    return frozenset(kind.value for kind in OrgKind)
+    return {"category": CATEGORY_LABELS_DE, "severity": SEVERITY_LABELS_DE}
 
 
 def attribute_values() -> dict[str, frozenset[object]]:
     """The attributes a rule may test, each with the values it can take (the incidents contract)."""
+    from kommcert.orgs.models import OrgKind
+
     values: dict[str, frozenset[object]] = {name: frozenset({True, False}) for name in BOOLEAN_ATTRIBUTES}
-    values["category"] = frozenset(CATEGORY_LABELS)
-    values["severity"] = frozenset(SEVERITY_LABELS)
-    values["org_kind"] = _org_kinds()
+    values.update({name: frozenset(str(code) for code in labels) for name, labels in _labels_de().items()})
+    values["org_kind"] = frozenset(kind.value for kind in OrgKind)
     return values
 
 
@@ -193,6 +186,12 @@ def check_rules_file(path: str | Path) -> tuple[Rule, ...]:
 
 def parse_rules(text: str, source: str) -> list[Rule]:
     """The rules of one file, each checked on its own (links between rules are checked after merging)."""
+    return list(_parse_cached(text, source))
+
+
+@lru_cache(maxsize=16)
+def _parse_cached(text: str, source: str) -> tuple[Rule, ...]:
+    """Rules are read per incident page; a file's text is parsed once (rules are immutable)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -213,7 +212,7 @@ def parse_rules(text: str, source: str) -> list[Rule]:
             raise DeadlineRuleError(source, rule.key, "Schlüssel kommt doppelt vor.", "duplicate key.")
         seen.add(rule.key)
         rules.append(rule)
-    return rules
+    return tuple(rules)
 
 
 def _parse_rule(raw: object, source: str, number: int) -> Rule:
@@ -388,12 +387,13 @@ def report_text(rules: Iterable[Rule], key: str, context: Mapping[str, object], 
                 zone: ZoneInfo = BERLIN) -> str:
     """The pre-filled report of rule ``key``: placeholders from ``context``; one without a value stays visible as
     ``{name}`` for the writer to fill in. Times are shown in ``zone``, yes/no and labels in ``lang``."""
-    from kommcert import timefmt
+    from kommcert import i18n, timefmt
 
     rule = next((rule for rule in rules if rule.key == key), None)
     if rule is None:
         raise KeyError(key)
     english = lang == "en"
+    labels = _labels_de()
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -404,9 +404,9 @@ def report_text(rules: Iterable[Rule], key: str, context: Mapping[str, object], 
             return ("yes" if item else "no") if english else ("ja" if item else "nein")
         if isinstance(item, datetime):
             return timefmt.format_datetime(item, zone, "en" if english else "de")
-        labels = {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS}.get(name, {})
-        if isinstance(item, str) and item in labels:
-            return labels[item][1 if english else 0]
+        label = labels.get(name, {}).get(item) if isinstance(item, str) else None
+        if label is not None:
+            return i18n.translate(label, "en") if english else label
         return str(item)
 
     return _PLACEHOLDER.sub(value, rule.text_en if english else rule.text_de)
