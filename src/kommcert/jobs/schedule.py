@@ -105,7 +105,11 @@ def get(name: str) -> Periodic:
 
 
 def _insert_tick(db: Session, name: str, tick_at: datetime) -> int | None:
-    """Insert the tick unless it exists; the new row's id, or None when another worker has it."""
+    """Insert the tick unless it exists; the new row's id, or None when another worker has it.
+    (A look first: on PostgreSQL a conflicting INSERT would still use up a sequence number, at
+    every poll of every worker.)"""
+    if db.scalar(select(ScheduleTick.id).where(ScheduleTick.name == name, ScheduleTick.tick_at == tick_at)):
+        return None
     dialect = db.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = (insert(ScheduleTick).values(name=name, tick_at=tick_at, created_at=utcnow())
