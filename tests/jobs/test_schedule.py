@@ -110,3 +110,19 @@ def test_cron_runs_a_periodic_job_by_name(cli_db) -> None:  # noqa: ANN001
     assert listed.exit_code == 0 and "notification-digest" in listed.output and "täglich 07:00" in listed.output
     unknown = runner.invoke(app, ["jobs", "run-periodic", "no-such-job"])
     assert unknown.exit_code == 2 and "no-such-job" in unknown.output
+
+
+def test_the_hourly_job_purges_uploads_older_than_a_day(db, personas, settings) -> None:  # noqa: ANN001
+    import io
+
+    from kommcert.uploads import service as uploads_service
+    from kommcert.uploads.models import Upload
+
+    actor = personas.actor("gemeinde_a1_member")
+    old = uploads_service.spool(db, actor=actor, settings=settings, stream=io.BytesIO(b"alt"), filename="a.txt")
+    new = uploads_service.spool(db, actor=actor, settings=settings, stream=io.BytesIO(b"neu"), filename="b.txt")
+    old.created_at = utcnow() - uploads_service.KEEP - timedelta(minutes=1)
+    db.flush()
+    assert schedule.run_now(db, settings, "purge-uploads") == {"purged": 1}
+    assert db.get(Upload, old.id) is None and not uploads_service.path_of(settings, old).exists()
+    assert db.get(Upload, new.id) is not None and uploads_service.path_of(settings, new).exists()

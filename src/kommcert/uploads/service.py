@@ -1,7 +1,8 @@
 """Spool an uploaded file to disk once; hand it to a later step or a job; remove it when used.
 
 A file is written in chunks while its SHA-256 is computed, so memory stays flat for any size up to
-``KOMMCERT_MAX_UPLOAD_BYTES``. Only its uploader may use it; after ``KEEP`` it is purged.
+``KOMMCERT_MAX_UPLOAD_BYTES``. Only its uploader may use it; after ``KEEP`` it is purged (the periodic
+job ``purge-uploads`` of ``kommcert worker``, hourly; ``get_own`` refuses it from then on anyway).
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ def spool(db: Session, *, actor: Actor, settings: Settings, stream: IO[bytes], f
     the reader of its format, which says what is missing in the same words on every path)."""
     if actor.user_id is None or actor.org_id is None or not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf keine Dateien hochladen.", "This credential may not upload files.")
-    purge_expired(db, settings=settings)
     upload_id = secrets.token_hex(16)
     target = directory(settings) / upload_id
     digest, size = hashlib.sha256(), 0
