@@ -16,6 +16,7 @@ from kommcert.jobs import worker as jobs_worker
 from kommcert.jobs.models import Job, JobStatus
 from kommcert.mail import service as mail_service
 from kommcert.notifications import notify
+from kommcert.notifications.jobs import message_key
 from kommcert.notifications.models import Notification, NotificationState
 from kommcert.reports import service as reports_service
 from kommcert.reports.schemas import ReportCreate, ReportUpdate
@@ -115,7 +116,7 @@ def test_a_retried_send_carries_the_same_message_id(db, personas, session_factor
     assert jobs_worker.run(session_factory, cfg, burst=True).done == 1
     first, second = (email.message_from_bytes(e.original_content, policy=policy.default)
                      for e in flaky_smtp.inbox.attempts)
-    assert first["Message-ID"] == second["Message-ID"] == mail_service.message_id(cfg, f"notification.{stored.id}")
+    assert first["Message-ID"] == second["Message-ID"] == mail_service.message_id(cfg, message_key(stored))
     assert len(flaky_smtp.inbox.envelopes) == 1
 
 
@@ -165,3 +166,13 @@ def test_it_leaves_out_inactive_users_and_refuses_unknown_subject_types(db, pers
                   recipients=_ids(personas, "kreis_a_admin")) == []
     with pytest.raises(Exception, match="no notification subject type"):
         notify(db, event="x", subject_type="no-such-thing", subject_id=1, recipients=[1])
+
+
+def test_it_finds_the_active_users_of_organisations_as_recipients(db, personas) -> None:  # noqa: ANN001
+    from kommcert.notifications.service import users_in_orgs
+
+    personas.users["gemeinde_a1_admin"].is_active = False
+    db.flush()
+    gemeinde, cert = personas.orgs["gemeinde_a1"], personas.orgs["land_cert"]
+    assert users_in_orgs(db, [gemeinde.id]) == _ids(personas, "gemeinde_a1_member")
+    assert users_in_orgs(db, [cert.id], roles=["admin"]) == _ids(personas, "land_cert_admin")

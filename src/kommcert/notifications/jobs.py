@@ -9,6 +9,7 @@ digest's items), so a retried send carries the same one. Logs name notification 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import time
 from typing import Any
@@ -72,6 +73,17 @@ def prepare(db: Session, notification: Notification, user: User | None, settings
     return Rendered(subject=" ".join(rendered.subject.split())[:200], text=rendered.text, link=rendered.link)
 
 
+def message_key(notification: Notification) -> str:
+    """The Message-ID's left part: the notification's id and a piece of its dedup key (so a database
+    started afresh does not repeat an earlier installation's ids)."""
+    return f"notification.{notification.id}.{notification.dedup_key[:12]}"
+
+
+def digest_key(user_id: int, ids: list[int]) -> str:
+    joined = ",".join(str(i) for i in sorted(ids))
+    return f"digest.{user_id}.{hashlib.sha256(joined.encode()).hexdigest()[:16]}"
+
+
 def _done(notification: Notification, state: NotificationState) -> None:
     notification.state = state
     notification.sent_at = utcnow() if state == NotificationState.sent else None
@@ -88,7 +100,7 @@ def send_notification(db: Session, payload: dict[str, Any], settings: Settings) 
         _done(notification, NotificationState.skipped)
         return {"state": "skipped"}
     message = mail_service.build(settings, to=user.email, subject=rendered.subject, text=rendered.text,
-                                 msgid=mail_service.message_id(settings, f"notification.{notification.id}"))
+                                 msgid=mail_service.message_id(settings, message_key(notification)))
     sender.send(settings, message)
     _done(notification, NotificationState.sent)
     return {"state": "sent"}
@@ -122,7 +134,7 @@ def send_digest(db: Session, payload: dict[str, Any], settings: Settings) -> dic
         settings, to=user.email,
         subject=n_("kommcert: Zusammenfassung ({n} Neuigkeit)", "kommcert: Zusammenfassung ({n} Neuigkeiten)",
                    len(shown)),
-        text="\n".join(lines) + "\n", msgid=mail_service.message_id(settings, f"digest.{user.id}.{min(ids)}"))
+        text="\n".join(lines) + "\n", msgid=mail_service.message_id(settings, digest_key(user.id, ids)))
     sender.send(settings, message)
     for item, _rendered in shown:
         _done(item, NotificationState.sent)

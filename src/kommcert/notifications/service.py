@@ -76,6 +76,15 @@ def notify(db: Session, *, event: str, subject_type: str, subject_id: int, recip
     return stored
 
 
+def users_in_orgs(db: Session, org_ids: Iterable[int], *, roles: Iterable[str] | None = None) -> list[int]:
+    """The active users of these organisations (optionally only some roles): recipients for
+    ``notify``, e.g. the reporting municipality on a phase change or a CERT's analysts."""
+    stmt = select(User.id).where(User.org_id.in_(list(org_ids)), User.is_active.is_(True)).order_by(User.id)
+    if roles is not None:
+        stmt = stmt.where(User.role.in_([str(r) for r in roles]))
+    return list(db.scalars(stmt))
+
+
 def set_mode(db: Session, *, actor: Actor, mode: str) -> User:
     """The acting person's own choice: every notification at once, or one digest a day."""
     if actor.user_id is None:
