@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from kommcert import migrate
 from kommcert.accounts.models import Role, User
-from kommcert.db import make_engine
+from kommcert.db import Base, make_engine, utcnow
+from kommcert.incidents.models import Incident
+from kommcert.indicators.models import Indicator, Sighting
 from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
 from kommcert.reports.models import Report
 from kommcert.sharing import policy, reference
 from kommcert.sharing.actor import ANONYMOUS, Actor
-from kommcert.sharing.models import ShareTarget
+from kommcert.sharing.models import Shared, ShareTarget
 from kommcert.sharing.tlp import TLP
 
 KINDS = [OrgKind.kreis, OrgKind.verbandsgemeinde, OrgKind.ortsgemeinde, OrgKind.land_cert, OrgKind.kommunal_cert,
@@ -60,6 +62,36 @@ def worlds(draw: st.DrawFn) -> World:
     return World(parents, kinds, user_orgs, objects)
 
 
+def _report(db: Session, tag: str, n: int, **shared: object) -> Report:
+    return Report(title="r", summary="", **shared)
+
+
+def _incident(db: Session, tag: str, n: int, **shared: object) -> Incident:
+    return Incident(title="v", category="ransomware", severity="medium", reporter_name="r", **shared)
+
+
+def _sighting(db: Session, tag: str, n: int, **shared: object) -> Sighting:
+    indicator = Indicator(type="domain", value=f"s{n}-{tag}.example")
+    db.add(indicator)
+    db.flush()
+    return Sighting(indicator_id=indicator.id, first_seen=utcnow(), last_seen=utcnow(), idempotency_key=f"{tag}-{n}",
+                    **shared)
+
+
+# One factory per shared model: the same worlds, the same policy, every kind of shared object.
+FACTORIES = {Report: _report, Incident: _incident, Sighting: _sighting}
+
+
+def test_every_shared_model_is_covered() -> None:
+    shared = {m.class_ for m in Base.registry.mappers if issubclass(m.class_, Shared)}
+    assert shared == set(FACTORIES)
+
+
+@pytest.fixture(params=list(FACTORIES), ids=lambda m: m.__name__)
+def model(request: pytest.FixtureRequest) -> type:
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def fresh_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     url = f"sqlite:///{tmp_path_factory.mktemp('prop') / 'policy.sqlite3'}"
@@ -87,7 +119,8 @@ def rolled_back(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
-def _build(db: Session, world: World) -> tuple[list[Organization], list[User], list[Report], dict[int, int | None]]:
+def _build(db: Session, world: World, model: type = Report) -> tuple[list[Organization], list[User], list,
+                                                                      dict[int, int | None]]:
     tag = uuid.uuid4().hex[:8]
     orgs = [Organization(key=f"p{tag}-{i}", kind=k, name=f"Org {i}") for i, k in enumerate(world.kinds)]
     db.add_all(orgs)
@@ -102,32 +135,34 @@ def _build(db: Session, world: World) -> tuple[list[Organization], list[User], l
     db.add_all(users)
     db.flush()
     reports = []
-    for spec in world.objects:
-        report = Report(title="r", summary="", tlp=spec["tlp"], upward=spec["upward"],
-                        owner_org_id=orgs[spec["owner"]].id,
-                        created_by_id=users[spec["creator"]].id if spec["creator"] is not None else None)
+    share_type = model.__share_type__
+    for n, spec in enumerate(world.objects):
+        report = FACTORIES[model](db, tag, n, tlp=spec["tlp"], upward=spec["upward"],
+                                  owner_org_id=orgs[spec["owner"]].id,
+                                  created_by_id=users[spec["creator"]].id if spec["creator"] is not None else None)
         db.add(report)
         db.flush()
-        db.add_all(ShareTarget(object_type="report", object_id=report.id, org_id=orgs[o].id, include_subtree=sub)
+        db.add_all(ShareTarget(object_type=share_type, object_id=report.id, org_id=orgs[o].id, include_subtree=sub)
                    for o, sub in spec["orgs"])
-        db.add_all(ShareTarget(object_type="report", object_id=report.id, user_id=users[u].id) for u in spec["users"])
+        db.add_all(ShareTarget(object_type=share_type, object_id=report.id, user_id=users[u].id)
+                   for u in spec["users"])
         reports.append(report)
     db.flush()
     return orgs, users, reports, parents
 
 
-def _ref_object(report: Report, spec: dict, orgs: list[Organization], users: list[User]) -> reference.RefObject:
+def _ref_object(report: Shared, spec: dict, orgs: list[Organization], users: list[User]) -> reference.RefObject:
     targets = [reference.RefTarget(org_id=orgs[o].id, include_subtree=sub) for o, sub in spec["orgs"]]
     targets += [reference.RefTarget(user_id=users[u].id) for u in spec["users"]]
     return reference.RefObject(report.owner_org_id, report.created_by_id, TLP(report.tlp), report.upward,
-                               tuple(targets))
+                               tuple(targets), kind=type(report).__share_type__)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(world=worlds())
-def test_the_sql_filter_equals_the_reference(any_engine: Engine, world: World) -> None:
+def test_the_sql_filter_equals_the_reference(any_engine: Engine, model: type, world: World) -> None:
     with rolled_back(any_engine) as db:
-        orgs, users, reports, parents = _build(db, world)
+        orgs, users, reports, parents = _build(db, world, model)
         ref_objects = [(r.id, _ref_object(r, spec, orgs, users)) for r, spec in zip(reports, world.objects,
                                                                                      strict=True)]
         actors: list[tuple[Actor, reference.RefActor]] = [(ANONYMOUS, reference.RefActor(None, None, False))]
@@ -142,7 +177,7 @@ def test_the_sql_filter_equals_the_reference(any_engine: Engine, world: World) -
             actors.append((actor, reference.RefActor(None, org.id, OrgKind(org.kind).is_cert, service=True)))
         ids = [r.id for r in reports]
         for actor, ref_actor in actors:
-            stmt = policy.visible(select(Report.id).where(Report.id.in_(ids)), Report, actor)
+            stmt = policy.visible(select(model.id).where(model.id.in_(ids)), model, actor)
             assert set(db.scalars(stmt)) == reference.visible_ids(parents, ref_actor, ref_objects)
             for report, (_, ref_obj) in zip(reports, ref_objects, strict=True):
                 assert policy.can(db, actor, policy.VIEW, report) == reference.may_see(parents, ref_actor, ref_obj)
