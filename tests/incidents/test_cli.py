@@ -38,7 +38,7 @@ def test_a_gemeinde_reports_with_a_file_and_seedorf_does_not_see_it(demo: Path) 
     note.write_text("Ihre Dateien sind verschlüsselt.")
     before = _ids(runner.invoke(app, ["incidents", "list", "--as", CERT], env=WIDE).output)
     result = _report("--as", GEMEINDE, "--category", "ransomware", *ANSWERS, "--ransom-note", "--file", str(note),
-                     "--since", (datetime.now() - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"))
+                     "--since", (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     assert result.exit_code == 0, result.output
     assert "gemeldet: Ransomware – " in result.output
     new = runner.invoke(app, ["incidents", "list", "--as", KREIS], env=WIDE)
