@@ -180,8 +180,11 @@ def upgrade() -> None:
     with op.batch_alter_table('incident_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incident_tasks_incident_id'), ['incident_id'], unique=False)
 
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('bsig_in_scope', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN, never a batch rebuild: on SQLite rebuilding ``organizations`` drops the
+    # table, and its ON DELETE CASCADE foreign keys would empty share_targets, users and more.
+    op.add_column('organizations', sa.Column('bsig_in_scope', sa.Boolean(), nullable=False,
+                                             server_default=sa.text('0' if op.get_bind().dialect.name == 'sqlite'
+                                                                    else 'false')))
 
 
 

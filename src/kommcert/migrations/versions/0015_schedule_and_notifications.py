@@ -52,9 +52,10 @@ def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index("ix_notifications_state_user", ["state", "user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("notification_mode", sa.String(length=16), server_default="immediate",
-                                      nullable=False))
+    # A plain ADD COLUMN, never a batch rebuild: on SQLite rebuilding ``users`` drops the table, and
+    # its ON DELETE CASCADE foreign keys would delete every session and token.
+    op.add_column("users", sa.Column("notification_mode", sa.String(length=16), server_default="immediate",
+                                     nullable=False))
 
 
 def downgrade() -> None:
