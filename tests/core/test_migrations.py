@@ -15,7 +15,7 @@ from kommcert.db import Base, import_models, make_engine
 def _diff(engine: Engine) -> list:
     import_models()
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": migrate.include_object})
         return compare_metadata(ctx, Base.metadata)
 
 

@@ -20,10 +20,18 @@ def seven(personas, import_stix) -> None:  # noqa: ANN001
                 audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
 
 
-@pytest.mark.parametrize("window", [service.SEARCH_WINDOW, 2])
-def test_it_pages_older_and_back_newer_with_a_total(db, personas, seven, window: int,  # noqa: ANN001
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+# (id window, slice of matching ids, most matching ids taken at once): the real sizes; windows of two
+# ids; on PostgreSQL the matching ids after the first window, two at a time; and too many matches for
+# that, so that the windows go on.
+SIZES = [(service.SEARCH_WINDOW, service.SLICE, service.RARE), (2, service.SLICE, service.RARE), (2, 2, 50), (2, 2, 1)]
+
+
+@pytest.mark.parametrize(("window", "slice_", "rare"), SIZES)
+def test_it_pages_older_and_back_newer_with_a_total(db, personas, seven, window: int, slice_: int,  # noqa: ANN001
+                                                    rare: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(service, "SLICE", slice_)
+    monkeypatch.setattr(service, "RARE", rare)
     actor = personas.actor("gemeinde_b1_member")
     everything = [i.value for i in service.search(db, actor=actor, q="p", limit=100)]
     first = service.search_page(db, actor=actor, size=3, q="p")
@@ -39,16 +47,26 @@ def test_it_pages_older_and_back_newer_with_a_total(db, personas, seven, window:
     assert [i.value for i in top.items] == everything[:3] and top.newer is None and top.position == 1
 
 
-def test_it_counts_only_what_the_reader_may_see(db, personas, seven) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("window", "slice_", "rare"), SIZES)
+def test_it_counts_only_what_the_reader_may_see(db, personas, seven, window: int, slice_: int,  # noqa: ANN001
+                                                rare: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(service, "SLICE", slice_)
+    monkeypatch.setattr(service, "RARE", rare)
     a = service.search_page(db, actor=personas.actor("gemeinde_a1_member"), q="p")
     b = service.search_page(db, actor=personas.actor("gemeinde_b1_member"), q="p")
     assert (a.total, b.total) == (8, 7)
     assert "p-only-a.example" not in {i.value for i in b.items}
 
 
-def test_it_says_more_than_n_when_counting_would_cost_too_much(db, personas, seven,  # noqa: ANN001
+@pytest.mark.parametrize(("window", "slice_", "rare"), SIZES)
+def test_it_says_more_than_n_when_counting_would_cost_too_much(db, personas, seven, window: int,  # noqa: ANN001
+                                                               slice_: int, rare: int,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "COUNT_CAP", 4)
+    monkeypatch.setattr(service, "SEARCH_WINDOW", window)
+    monkeypatch.setattr(service, "SLICE", slice_)
+    monkeypatch.setattr(service, "RARE", rare)
     page = service.search_page(db, actor=personas.actor("land_cert_analyst"), size=2, q="p")
     assert page.total_capped and page.total == 4
     second = service.search_page(db, actor=personas.actor("land_cert_analyst"), size=2, q="p", before_id=page.older)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, any_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from kommcert.config import Settings
@@ -101,7 +101,7 @@ def search(db: Session, *, actor: Actor, q: str | None = None, type: str | None 
     ``limit`` values just above it, still newest first)."""
     stmt = _search_stmt(actor, q=q, type=type, tag=tag, tlp=tlp, source=source, seen=seen, expired=expired)
     wanted = min(max(limit, 1), 1000)
-    rows = _walk(db, stmt, wanted, before_id=before_id, after_id=after_id)
+    rows = _walk(db, stmt, wanted, before_id=before_id, after_id=after_id, narrow=_value_filter(q, type))
     return [IndicatorListItem(i, t, v, TLP_ORDER[rank], until, wl, review_state_for(actor, rs), n)
             for i, t, v, rank, until, wl, rs, n in rows]
 
@@ -137,34 +137,91 @@ def _search_stmt(actor: Actor, *, q: str | None, type: str | None, tag: str | No
     return stmt
 
 
+def _value_filter(q: str | None, type: str | None) -> Select[Any] | None:  # noqa: A002
+    """The indicator ids a search for part of a value can only come from (``None`` without ``q``)."""
+    if not q:
+        return None
+    ids = select(Indicator.id).where(Indicator.value.contains(q.strip().lower()[:200]))
+    return ids.where(Indicator.type == type) if type else ids
+
+
+RARE = 50_000
+SLICE = 250
+
+
+def _matching_ids(db: Session, narrow: Select[Any] | None, *, below: int | None = None,
+                  above: int | None = None) -> list[int] | None:
+    """The ids a search for part of a value can still come from, nearest first (descending below
+    ``below``, ascending above ``above``), when there are at most RARE of them; else None. PostgreSQL
+    only, where a trigram index finds them without reading every value."""
+    if narrow is None or db.get_bind().dialect.name != "postgresql":
+        return None
+    if below is not None:
+        narrow = narrow.where(Indicator.id < below)
+    if above is not None:
+        narrow = narrow.where(Indicator.id > above)
+    ids = list(db.scalars(narrow.limit(RARE + 1)))
+    if len(ids) > RARE:
+        return None
+    return sorted(ids, reverse=above is None)
+
+
+def _among(ids: list[int]) -> ColumnElement[bool]:
+    return Indicator.id == any_(literal(ids, ARRAY(Integer)))
+
+
 def _walk(db: Session, stmt: Select[Any], wanted: int, *, before_id: int | None = None,
-          after_id: int | None = None) -> list[Any]:
+          after_id: int | None = None, narrow: Select[Any] | None = None) -> list[Any]:
     """Up to ``wanted`` rows of ``stmt`` below ``before_id`` (or just above ``after_id``), newest first,
     one window of ids at a time: grouping a CERT's million visible provenances to show the first
-    hundred took seconds; a window groups at most SEARCH_WINDOW of them."""
+    hundred took seconds; a window groups at most SEARCH_WINDOW of them.
+
+    A search for part of a value (``narrow``) that the first window does not fill goes on with the
+    matching ids themselves, SLICE at a time, where there are at most RARE of them: a rare string
+    otherwise cost every window of a million values (25 ms each, half a second a search), while a
+    common one fills the first window and never pays for finding all its matches."""
     first, last = _id_range(db)
     out: list[Any] = []
-    if after_id is not None:  # back towards the newest: walk up, nearest first, then turn round
+    upward = after_id is not None
+    if upward:  # back towards the newest: walk up, nearest first, then turn round
         lo = max(after_id + 1, first)
-        while lo <= last and len(out) < wanted:
+        order = Indicator.id.asc()
+    else:  # a before_id far above the newest id would walk empty windows up there (seconds)
+        hi = min(before_id, last + 1) if before_id else last + 1
+        order = Indicator.id.desc()
+    windows = 0
+    while len(out) < wanted and (lo <= last if upward else hi > first):
+        if windows == 1:
+            ids = _matching_ids(db, narrow, above=lo - 1) if upward else _matching_ids(db, narrow, below=hi)
+            if ids is not None:
+                for n in range(0, len(ids), SLICE):
+                    out += db.execute(stmt.where(_among(ids[n:n + SLICE])).order_by(order)
+                                      .limit(wanted - len(out))).all()
+                    if len(out) >= wanted:
+                        break
+                break
+        if upward:
             hi = min(lo + SEARCH_WINDOW, last + 1)
-            out += db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi)
-                              .order_by(Indicator.id.asc()).limit(wanted - len(out))).all()
+        else:
+            lo = max(hi - SEARCH_WINDOW, first)
+        out += db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi).order_by(order)
+                          .limit(wanted - len(out))).all()
+        windows += 1
+        if upward:
             lo = hi
-        return out[::-1]
-    # A before_id far above the newest id would walk empty windows up there one query each (seconds).
-    hi = min(before_id, last + 1) if before_id else last + 1
-    while hi > first and len(out) < wanted:
-        lo = max(hi - SEARCH_WINDOW, first)
-        out += db.execute(stmt.where(Indicator.id >= lo, Indicator.id < hi)
-                          .order_by(Indicator.id.desc()).limit(wanted - len(out))).all()
-        hi = lo
-    return out
+        else:
+            hi = lo
+    return out[::-1] if upward else out
 
 
-def _count(db: Session, stmt: Select[Any], cap: int, *, above: int | None = None) -> int:
+def _count(db: Session, stmt: Select[Any], cap: int, *, above: int | None = None,
+           narrow: Select[Any] | None = None) -> int:
     """How many rows ``stmt`` has (with ``above``: with an id above it), counting at most ``cap``
     + 1: the same id windows as the search, each count itself cut at what is still missing."""
+    ids = _matching_ids(db, narrow, above=above)
+    if ids is not None:
+        return db.execute(select(func.count()).select_from(stmt.where(_among(ids)).limit(cap + 1).subquery())
+                          ).scalar_one()
     first, last = _id_range(db)
     lo = max(first, above + 1) if above is not None else first
     counted = 0
@@ -195,9 +252,11 @@ COUNT_CAP = 10_000
 def search_page(db: Session, *, actor: Actor, size: int = 200, before_id: int | None = None,
                 after_id: int | None = None, **filters: Any) -> SearchPage:
     """A page of :func:`search` with what paging needs: whether newer and older values exist, and the total."""
-    stmt = _search_stmt(actor, **{**dict.fromkeys(("q", "type", "tag", "tlp", "source", "seen", "expired")), **filters})
+    filters = {**dict.fromkeys(("q", "type", "tag", "tlp", "source", "seen", "expired")), **filters}
+    stmt = _search_stmt(actor, **filters)
+    narrow = _value_filter(filters["q"], filters["type"])
     size = min(max(size, 1), 1000)
-    rows = _walk(db, stmt, size + 1, before_id=before_id, after_id=after_id)
+    rows = _walk(db, stmt, size + 1, before_id=before_id, after_id=after_id, narrow=narrow)
     if after_id is not None:  # the extra row is the newest one: it says whether there is a page above
         rows, more_older = rows[-size:], True  # after_id came from the first row of an older page
     else:
@@ -206,8 +265,9 @@ def search_page(db: Session, *, actor: Actor, size: int = 200, before_id: int | 
              for i, t, v, rank, until, wl, rs, n in rows]
     if not items:  # paged past the end (or the start)
         return SearchPage([], 0, False, None, older=None, newer=None)
-    total = _count(db, stmt, COUNT_CAP)
-    above = _count(db, stmt, COUNT_CAP, above=items[0].id) if before_id is not None or after_id is not None else 0
+    total = _count(db, stmt, COUNT_CAP, narrow=narrow)
+    above = _count(db, stmt, COUNT_CAP, above=items[0].id, narrow=narrow) \
+        if before_id is not None or after_id is not None else 0
     position = above + 1 if above <= COUNT_CAP else None
     return SearchPage(items, min(total, COUNT_CAP), total > COUNT_CAP, position,
                       older=items[-1].id if more_older else None, newer=items[0].id if above else None)

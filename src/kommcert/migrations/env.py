@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from kommcert.db import Base, import_models, make_engine
+from kommcert.migrate import include_object
 
 import_models()
 config = context.config
@@ -41,7 +42,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:  # noqa: ANN001
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
