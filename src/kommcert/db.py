@@ -63,6 +63,7 @@ def import_models() -> None:
     from kommcert.accounts import models as _accounts  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
     from kommcert.home import models as _home  # noqa: F401
+    from kommcert.incidents import deadline_models as _incident_deadlines  # noqa: F401
     from kommcert.incidents import models as _incidents  # noqa: F401
     from kommcert.indicators import models as _indicators  # noqa: F401
     from kommcert.jobs import models as _jobs  # noqa: F401

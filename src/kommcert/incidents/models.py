@@ -151,6 +151,8 @@ class EventKind(StrEnum):
     attachment_added = "attachment_added"
     marked_duplicate = "marked_duplicate"
     duplicate_merged = "duplicate_merged"
+    deadline_done = "deadline_done"
+    deadline_reopened = "deadline_reopened"
 
 
 EVENT_LABELS_DE = {
@@ -172,6 +174,8 @@ EVENT_LABELS_DE = {
     EventKind.attachment_added: "Datei angehängt",
     EventKind.marked_duplicate: "Als Duplikat markiert",
     EventKind.duplicate_merged: "Duplikat zusammengeführt",
+    EventKind.deadline_done: "Frist erledigt",
+    EventKind.deadline_reopened: "Frist wieder offen",
 }
 
 INCIDENT_TLP = TLP.amber_strict

@@ -70,6 +70,9 @@ def _record(db: Session, incident: Incident, kind: EventKind, actor: Actor, data
     db.add(event)
     incident.updated_at = utcnow()
     db.flush()
+    from kommcert.incidents import deadline_service
+
+    deadline_service.on_change(db, incident, kind)  # the legal deadlines follow every change
     return event
 
 

@@ -37,6 +37,7 @@ def get(kind: str) -> Handler:
 
 
 def _load_builtin() -> None:
+    from kommcert.incidents import deadline_jobs as _deadlines  # noqa: F401 - registers incidents.deadline_reminders
     from kommcert.indicators import import_jobs as _imports  # noqa: F401 - registers indicators.import
     from kommcert.jobs import schedule as _schedule  # noqa: F401 - registers housekeeping.*
     from kommcert.mail import service as _mail  # noqa: F401 - registers mail.send
