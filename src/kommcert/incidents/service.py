@@ -579,3 +579,45 @@ def deadline_anchors(incident: Incident) -> dict[str, datetime]:
     """The time anchors of the deadline rules (``deadline:<key>`` anchors come from stored deadlines)."""
     return {"first_known_at": incident.first_known_at, "reported_at": incident.reported_at}
 
+
+
+# ---------------------------------------------------------------- for the pages (names and choices)
+
+def names(db: Session, *, user_ids: Sequence[int | None] = (),
+          org_ids: Sequence[int | None] = ()) -> tuple[dict[int, str], dict[int, str]]:
+    """Display names of the users and organisations a case mentions (the caller shows only what
+    belongs to an incident it fetched through the policy)."""
+    users = {i for i in user_ids if i is not None}
+    orgs = {i for i in org_ids if i is not None}
+    user_names = dict(db.execute(select(User.id, User.name).where(User.id.in_(users))).tuples().all()) if users else {}
+    org_names = dict(db.execute(select(Organization.id, Organization.name).where(Organization.id.in_(orgs)))
+                     .tuples().all()) if orgs else {}
+    return user_names, org_names
+
+
+def case_names(db: Session, found: Case) -> tuple[dict[int, str], dict[int, str]]:
+    """The names of everyone and every organisation a case page shows."""
+    incident = found.incident
+    user_ids = [incident.assignee_id, incident.reporter_id, incident.filed_by_id,
+                *(e.actor_id for e in found.timeline), *(t.assignee_id for t in found.tasks),
+                *(t.done_by_id for t in found.tasks), *(e.recorded_by_id for e in found.evidence),
+                *(a.uploaded_by_id for a in found.attachments)]
+    org_ids = [incident.owner_org_id, incident.filed_by_org_id, *(p.org_id for p in found.participants),
+               *(e.actor_org_id for e in found.timeline), *(e.org_id for e in found.evidence)]
+    return names(db, user_ids=user_ids, org_ids=org_ids)
+
+
+def assignable_users(db: Session) -> list[User]:
+    """The active users of the CERTs, for "assign to" (``assign`` checks the choice again)."""
+    from kommcert.orgs.models import CERT_KINDS
+
+    return list(db.scalars(select(User).join(Organization, Organization.id == User.org_id).where(
+        User.is_active.is_(True), Organization.kind.in_([str(k) for k in CERT_KINDS])).order_by(User.name)))
+
+
+def reportable_orgs(db: Session) -> list[Organization]:
+    """The organisations the CERT hotline may report for (every one but the CERTs), by name."""
+    from kommcert.orgs.models import CERT_KINDS
+
+    return list(db.scalars(select(Organization).where(Organization.kind.not_in([str(k) for k in CERT_KINDS]))
+                           .order_by(Organization.name)))

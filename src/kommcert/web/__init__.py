@@ -14,9 +14,10 @@ STATIC = Path(__file__).parent / "static"
 
 def mount(app: FastAPI) -> None:
     from kommcert.web import account, audit, home, indicators, orgs, pages, picture, reports, tokens, users
+    from kommcert.web import incidents as incident_pages
 
     router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)], include_in_schema=False)
-    for module in (pages, account, orgs, home, reports, picture, indicators, users, tokens, audit):
+    for module in (pages, account, orgs, home, reports, incident_pages, picture, indicators, users, tokens, audit):
         router.include_router(module.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -67,7 +67,21 @@ def home(request: Request, db: DbSession, actor: PageActor) -> Response:
     org = orgs_service.get(db, actor.org_id)  # type: ignore[arg-type]
     reports = reports_service.list_reports(db, actor=actor, limit=10)
     return render(request, "home.html", {"org": org, "reports": reports, "home_kind": _home_kind(org.kind),
-                                         **_whats_new(db, actor, org)})
+                                         **_whats_new(db, actor, org), **_open_incidents(db, actor, org)})
+
+
+def _open_incidents(db: DbSession, actor: Actor, org: Organization) -> dict[str, object]:
+    """Open incidents the reader sees (a Kreis: its municipalities'), with "Vorfall melden" for
+    municipalities; the CERTs have their queue."""
+    from kommcert.incidents import service as incidents_service
+    from kommcert.orgs.models import OrgKind
+
+    kind = OrgKind(org.kind)
+    if not (kind.is_municipal or kind.is_cert):
+        return {}
+    found = incidents_service.list_incidents(db, actor=actor, open_only=True, limit=20)
+    _, names = incidents_service.names(db, org_ids=[i.owner_org_id for i in found])
+    return {"open_incidents": found, "incident_orgs": names, "incident_home": "cert" if kind.is_cert else "municipal"}
 
 
 def _whats_new(db: DbSession, actor: Actor, org: Organization) -> dict[str, object]:
