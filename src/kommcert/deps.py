@@ -52,7 +52,8 @@ class CsrfFailed(DomainError):
         )
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: a plain attribute read needs no trip through the thread pool
     return request.app.state.settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kommcert.accounts import passwords
@@ -367,6 +367,23 @@ def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken 
         token.last_used_at = now
         token.last_used_ip = ip[:45] if ip else None
     return token
+
+
+def recheck_token(db: Session, token_id: int, *, ip: str | None = None) -> bool:
+    """Whether a token resolved earlier is still usable (not revoked, not expired, its person still
+    active), in one small query; touches its last use as :func:`resolve_token` does. For callers that
+    keep the token's actor between requests (the feeds): a revocation takes effect at once. A
+    ``False`` sends the caller back to :func:`resolve_token`, which records the rejection."""
+    row = db.execute(select(ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at, User.is_active)
+                     .outerjoin(User, User.id == ApiToken.user_id).where(ApiToken.id == token_id)).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now) \
+            or row.is_active is False:
+        return False
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        db.execute(update(ApiToken).where(ApiToken.id == token_id)
+                   .values(last_used_at=now, last_used_ip=ip[:45] if ip else None))
+    return True
 
 
 def actor_for_token(db: Session, token: ApiToken) -> Actor:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kommcert.accounts import service as accounts_service
+from kommcert.accounts.secrets import digest
 from kommcert.audit import export as audit_export
 from kommcert.db import relaxed_commit, utcnow
 from kommcert.deps import DbSession, SettingsDep, client_ip, get_actor
@@ -91,14 +93,14 @@ def misp_event(event_file: str, request: Request, db: DbSession, actor: FeedActo
 
 
 @router.get("/{fmt}", summary="Indicator feed for appliances")
-def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, settings: SettingsDep,
+def feed(fmt: FeedFormat, request: Request, db: DbSession, settings: SettingsDep,
          type: list[IndicatorType] | None = Query(None, description="Only these types"),  # noqa: A002
+         token: str | None = Query(None, max_length=200),
          ) -> StreamingResponse:
     spec = FEEDS[fmt]
     types = frozenset(type) if type else (DNS_TYPES if fmt == FeedFormat.rpz else None)
     now = utcnow()
-    state = indicators_service.reader_feed_state(db, actor=actor,
-                                                 state=_data_state(request, db, settings.feed_state_seconds))
+    actor, state = _reader(request, db, token, _data_state(request, db, settings.feed_state_seconds))
     etag = _etag(actor, fmt, types, now, state)
     if etag in _if_none_match(request):
         relaxed_commit(db)  # a 304 writes nothing but the token's last use
@@ -136,6 +138,75 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, actor: FeedActor, set
 
     return StreamingResponse(body(), media_type=spec.content_type, headers={
         "Content-Disposition": f'inline; filename="{spec.filename}"', "Cache-Control": "no-cache", "ETag": etag})
+
+
+@dataclass(frozen=True)
+class _Reader:
+    data: indicators_service.FeedState  # the process's data state this was made under (identity)
+    actor: Actor
+    tag: str  # reader_feed_state: the reports this reader may see, under ``data``
+
+
+class _Readers:
+    """Each token's actor and per-reader state tag, kept while the process keeps its data state
+    (``KOMMCERT_FEED_STATE_SECONDS``). Resolving the token's person, organisation, ancestors and
+    provider opt-ins and reading the reports the reader may see were most of a 304's 8 ms of CPU (a
+    poll's ETag is all most appliances ever get); a kept reader costs one query, which still checks
+    the token itself, so a revoked or expired token, or a deactivated person, is refused at once.
+    Changes to what a reader may see wait for the next data state, as new indicators already do.
+    Keyed by the token's SHA-256, never its text."""
+
+    def __init__(self, max_items: int = 20_000) -> None:
+        self.max_items = max_items
+        self._items: OrderedDict[str, _Reader] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, data: indicators_service.FeedState) -> _Reader | None:
+        with self._lock:
+            reader = self._items.get(key)
+            return reader if reader is not None and reader.data is data else None
+
+    def put(self, key: str, reader: _Reader) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = reader
+            while len(self._items) > self.max_items:
+                self._items.popitem(last=False)
+
+
+_READERS_LOCK = threading.Lock()
+
+
+def _feed_readers(request: Request) -> _Readers:
+    readers = getattr(request.app.state, "feed_readers", None)
+    if readers is None:
+        with _READERS_LOCK:
+            readers = getattr(request.app.state, "feed_readers", None)
+            if readers is None:
+                readers = request.app.state.feed_readers = _Readers()
+    return readers
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _reader(request: Request, db, token: str | None, data: indicators_service.FeedState,  # noqa: ANN001
+            ) -> tuple[Actor, str]:
+    """Who polls, and the state tag of what they may see: kept from an earlier poll of the same token
+    under the same data state, else resolved (which also audits a rejected token)."""
+    secret = token or _bearer(request)
+    readers = _feed_readers(request)
+    key = digest(secret) if secret else None
+    kept = readers.get(key, data) if key is not None else None
+    if kept is not None and accounts_service.recheck_token(db, kept.actor.token_id, ip=client_ip(request)):
+        return kept.actor, kept.tag
+    actor = feed_actor(request, db, token)
+    tag = indicators_service.reader_feed_state(db, actor=actor, state=data)
+    if key is not None and actor.token_id is not None:
+        readers.put(key, _Reader(data, actor, tag))
+    return actor, tag
 
 
 def _if_none_match(request: Request) -> set[str]:

@@ -1,0 +1,125 @@
+"""A feed poll keeps its reader (actor and state tag) while the data state lasts, and still checks the
+token on every poll: revoked, expired and deactivated are refused at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select, update
+
+from kommcert.accounts.models import ApiToken, TokenScope, User
+from kommcert.accounts.secrets import digest
+from kommcert.audit import events
+from kommcert.audit.models import AuditEntry
+from kommcert.db import utcnow
+from kommcert.sharing.service import Audience
+from kommcert.sharing.tlp import TLP
+
+
+@pytest.fixture
+def feeds(personas, import_stix) -> None:  # noqa: ANN001
+    import_stix("kreis_a_admin", ["[domain-name:value = 'kreis-a-only.example']"],
+                audience=Audience(orgs=(personas.orgs["kreis_a"].id,)))
+    import_stix("land_cert_analyst", ["[domain-name:value = 'everyone.example']"], tlp=TLP.green)
+
+
+@pytest.fixture
+def kept_state(monkeypatch, settings) -> list[float]:  # noqa: ANN001
+    """The feeds keep their data state for 10 s of a clock the test moves."""
+    from kommcert.api import feeds as feeds_api
+
+    clock = [1000.0]
+    monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    return clock
+
+
+@pytest.fixture
+def statements(connection) -> list[str]:  # noqa: ANN001
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    yield seen
+    event.remove(connection, "before_cursor_execute", count)
+
+
+def _poll(client, token: str, etag: str | None = None, *, bearer: bool = False):  # noqa: ANN001, ANN202
+    headers = {"If-None-Match": etag} if etag else {}
+    if bearer:
+        return client.get("/feeds/txt", headers={**headers, "Authorization": f"Bearer {token}"})
+    return client.get(f"/feeds/txt?token={token}", headers=headers)
+
+
+def _token_row(db, token: str) -> ApiToken:  # noqa: ANN001
+    return db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+
+
+def test_a_kept_reader_answers_a_poll_with_one_query(client, personas, feeds, kept_state,  # noqa: ANN001
+                                                     statements) -> None:  # noqa: ANN001
+    token = personas.token("gemeinde_a1_member", TokenScope.read)
+    etag = _poll(client, token).headers["etag"]
+    statements.clear()
+    assert _poll(client, token, etag).status_code == 304
+    # The token's own row (revoked? expired? person active?), and nothing about the actor or reports.
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "api_tokens" in reads[0]
+    # The same reader through the Authorization header.
+    statements.clear()
+    assert _poll(client, token, etag, bearer=True).status_code == 304
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "deactivated"])
+def test_a_kept_reader_is_refused_at_once_when_its_token_no_longer_counts(client, db, personas, feeds,  # noqa: ANN001
+                                                                          kept_state, change: str) -> None:
+    token = personas.token("gemeinde_a1_member", TokenScope.read)
+    etag = _poll(client, token).headers["etag"]
+    assert _poll(client, token, etag).status_code == 304
+    row = _token_row(db, token)
+    if change == "revoked":
+        db.execute(update(ApiToken).where(ApiToken.id == row.id).values(revoked_at=utcnow()))
+    elif change == "expired":
+        db.execute(update(ApiToken).where(ApiToken.id == row.id).values(expires_at=utcnow() - timedelta(seconds=1)))
+    else:
+        db.execute(update(User).where(User.id == row.user_id).values(is_active=False))
+    db.commit()
+    refused = _poll(client, token, etag)
+    assert refused.status_code == 401
+    assert db.scalar(select(AuditEntry).where(AuditEntry.action == events.TOKEN_REJECTED,
+                                              AuditEntry.object_id == str(row.id))) is not None
+
+
+def test_a_kept_reader_still_records_the_tokens_last_use(client, db, personas, feeds, kept_state) -> None:  # noqa: ANN001
+    token = personas.token("gemeinde_a1_member", TokenScope.read)
+    etag = _poll(client, token).headers["etag"]
+    row = _token_row(db, token)
+    long_ago = utcnow() - timedelta(minutes=5)
+    db.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=long_ago, last_used_ip=None))
+    db.commit()
+    assert _poll(client, token, etag).status_code == 304
+    db.expire_all()
+    row = _token_row(db, token)
+    assert row.last_used_at > long_ago + timedelta(minutes=4) and row.last_used_ip == "testclient"
+
+
+def test_readers_are_kept_per_token_never_shared_across_kreise(client, personas, feeds, kept_state) -> None:  # noqa: ANN001
+    a = personas.token("gemeinde_a1_member", TokenScope.read)
+    b = personas.token("gemeinde_b1_member", TokenScope.read)
+    tag_a = _poll(client, a).headers["etag"]
+    assert "kreis-a-only.example" not in _poll(client, b).text
+    assert "kreis-a-only.example" not in _poll(client, b, tag_a).text  # A's tag is not B's
+    assert _poll(client, a, tag_a).status_code == 304
+
+
+def test_a_new_data_state_makes_new_readers(client, personas, feeds, kept_state, import_stix) -> None:  # noqa: ANN001
+    token = personas.token("gemeinde_b1_member", TokenScope.read)
+    etag = _poll(client, token).headers["etag"]
+    import_stix("land_cert_analyst", ["[domain-name:value = 'later.example']"], tlp=TLP.green)
+    assert _poll(client, token, etag).status_code == 304  # the state is kept for 10 s
+    kept_state[0] += 11
+    changed = _poll(client, token, etag)
+    assert changed.status_code == 200 and "later.example" in changed.text
