@@ -65,6 +65,7 @@ def import_models() -> None:
     from kommcert.home import models as _home  # noqa: F401
     from kommcert.incidents import deadline_models as _incident_deadlines  # noqa: F401
     from kommcert.incidents import models as _incidents  # noqa: F401
+    from kommcert.incidents import publication_models as _incident_publications  # noqa: F401
     from kommcert.indicators import models as _indicators  # noqa: F401
     from kommcert.jobs import models as _jobs  # noqa: F401
     from kommcert.notifications import models as _notifications  # noqa: F401

@@ -30,6 +30,12 @@ def record_export(db: Session, *, actor: Actor, what: str, ip: str | None = None
     audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=actor.org_id,
                                         object_type="feed", object_id=what, ip=ip,
                                         detail={**(detail or {}), **({"via": via} if via != "http" else {})}))
+    if via == "http" and actor.org_id is not None:
+        # Time to protection: a feed answer to another organisation may be the first to carry an
+        # incident's published indicators (one indexed query while none waits for its first download).
+        from kommcert.incidents import publish as incident_publish
+
+        incident_publish.note_feed_download(db, actor=actor, what=what, types=(detail or {}).get("types") or ())
 
 
 def _safe(value: str) -> str:

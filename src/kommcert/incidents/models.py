@@ -147,6 +147,7 @@ class EventKind(StrEnum):
     observable_added = "observable_added"
     observable_removed = "observable_removed"
     observable_share_marked = "observable_share_marked"
+    observables_published = "observables_published"
     evidence_added = "evidence_added"
     attachment_added = "attachment_added"
     marked_duplicate = "marked_duplicate"
@@ -170,6 +171,7 @@ EVENT_LABELS_DE = {
     EventKind.observable_added: "Beobachtung erfasst",
     EventKind.observable_removed: "Beobachtung entfernt",
     EventKind.observable_share_marked: "Beobachtung zum Teilen markiert",
+    EventKind.observables_published: "Beobachtungen als Indikatoren veröffentlicht",
     EventKind.evidence_added: "Beweismittel erfasst",
     EventKind.attachment_added: "Datei angehängt",
     EventKind.marked_duplicate: "Als Duplikat markiert",

@@ -63,6 +63,7 @@ class Right(StrEnum):
     task = "task"
     observable = "observable"
     mark_share = "mark_share"  # mark observables for publication to every municipality
+    publish = "publish"  # publish the marked observables as a community report of the CERT
     evidence = "evidence"
     attachment = "attachment"
 
@@ -79,6 +80,7 @@ RIGHTS: dict[Right, frozenset[Role]] = {
     Right.task: frozenset({CERT, ASSIGNEE, OWNER}),
     Right.observable: frozenset({CERT, ASSIGNEE, OWNER, PARTICIPANT}),
     Right.mark_share: frozenset({CERT, ASSIGNEE}),
+    Right.publish: frozenset({CERT}),
     Right.evidence: frozenset({CERT, ASSIGNEE, OWNER, PARTICIPANT}),
     Right.attachment: frozenset({CERT, ASSIGNEE, OWNER, PARTICIPANT}),
 }
@@ -89,6 +91,7 @@ DENIED_DE = {
     Right.assign: "Nur ein CERT kann einen Vorfall zuweisen.",
     Right.merge_duplicate: "Nur ein CERT kann Duplikate zusammenführen.",
     Right.mark_share: "Nur das CERT gibt Beobachtungen zum Teilen frei.",
+    Right.publish: "Nur ein CERT veröffentlicht Beobachtungen eines Vorfalls.",
 }
 DENIED_EN = {
     Right.triage: "Severity and category are set by the CERT.",
@@ -96,6 +99,7 @@ DENIED_EN = {
     Right.assign: "Only a CERT can assign an incident.",
     Right.merge_duplicate: "Only a CERT can merge duplicates.",
     Right.mark_share: "Only the CERT releases observables for sharing.",
+    Right.publish: "Only a CERT publishes the observables of an incident.",
 }
 
 

@@ -16,6 +16,7 @@ from kommcert.audit import export as audit_export
 from kommcert.db import utcnow
 from kommcert.deps import DbSession, SettingsDep, client_ip
 from kommcert.errors import NotFound
+from kommcert.incidents import publish as incident_publish
 from kommcert.indicators import picture
 from kommcert.indicators.types import IndicatorType
 from kommcert.orgs import service as orgs_service
@@ -74,6 +75,8 @@ def picture_page(request: Request, db: DbSession, actor: PageActor, settings: Se
             for r in data["areas"]]
     return render(request, "picture/page.html", {
         **data, "query": _query(days, org), "kinds": KIND_LABELS_DE, "org": org,
+        # Time to protection over the incidents the reader may see (always the last 90 days).
+        "protection": incident_publish.protection_figures(db, actor=actor),
         "time_svg": charts.time_chart(
             data["series"], ident="verlauf", title=_("Sichtungen je Tag"),
             description=_("{n} Sichtungen in {days} Tagen; die Zahlen stehen in der Tabelle darunter.",
