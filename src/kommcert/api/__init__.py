@@ -12,6 +12,9 @@ def _include() -> None:
 
     for module in (me, orgs, reports, indicators, sightings, users, tokens, audit, incidents):
         router.include_router(module.router)
+    from kommcert.api import incident_deadlines
+
+    router.include_router(incident_deadlines.router)
 
     from kommcert.api import incident_publish
 

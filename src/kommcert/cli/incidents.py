@@ -142,3 +142,66 @@ def list_(
         if items:
             console.print(table)
         console.print(n("{n} Vorfall", "{n} Vorfälle", len(items)), highlight=False)
+
+
+@app.command("check-rules")
+def check_rules(
+    file: Path = typer.Argument(..., metavar="DATEI", help="TOML-Datei mit eigenen Fristenregeln des Landes."),
+) -> None:
+    """Prüft eine Datei mit Fristenregeln so, wie sie zu den mitgelieferten Regeln hinzukäme.
+
+    Ein Fehler (unbekanntes Merkmal, unbekannter Anker, doppelte Regel …) wird in einer Zeile mit Datei und
+    Regel genannt (Exit-Code 2); sonst werden alle Regeln aufgelistet, die dann gelten.
+    """
+    from kommcert.errors import DomainError
+    from kommcert.i18n import cli_locale
+    from kommcert.incidents import deadlines
+
+    try:
+        rules = deadlines.check_rules_file(file)
+    except DomainError as exc:
+        fail(exc.de, exc.en)
+        return
+    english = cli_locale() == "en"
+    for rule in rules:
+        title = rule.title_en if english else rule.title_de
+        console.print(f"{rule.key}: {title} ({rule.basis}) [{rule.source}]", highlight=False, markup=False)
+    console.print(n("{n} Regel gültig", "{n} Regeln gültig", len(rules)), highlight=False)
+
+
+@app.command("deadlines")
+def deadlines_(
+    incident_id: int = typer.Argument(..., metavar="NR", min=1, max=2**31 - 1, help="Nummer des Vorfalls."),
+    as_user: str = typer.Option(..., "--as", help="E-Mail-Adresse des Benutzers, dessen Sicht gezeigt wird."),
+    text: str = typer.Option(None, "--text", help="Statt der Liste den vorausgefüllten Meldungstext dieser Frist "
+                                                  "ausgeben (Schlüssel, z. B. bsig_early_warning).",
+                             show_default=False),
+) -> None:
+    """Zeigt die gesetzlichen Meldefristen eines Vorfalls: fällig am, Stand (offen, erledigt, überfällig)."""
+    from rich.table import Table
+
+    from kommcert.i18n import cli_locale
+    from kommcert.incidents import deadline_service, deadlines
+    from kommcert.timefmt import format_datetime
+
+    lang = cli_locale()
+    with unit_of_work() as db:
+        _, actor = _actor(db, as_user)
+        cfg = settings()
+        if text:
+            found = deadline_service.report_text(db, actor=actor, incident_id=incident_id, key=text, lang=lang,
+                                                 settings=cfg)
+            console.print(found.text, highlight=False, markup=False, end="")
+            return
+        listed = deadline_service.list_deadlines(db, actor=actor, incident_id=incident_id)
+        table = Table(t("Frist"), t("Rechtsgrundlage"), t("Fällig"), t("Stand"), t("Erledigt"))
+        table.add_column(t("Schlüssel"), no_wrap=True)  # what --text takes: never broken
+        for d in listed.deadlines:
+            state = d.state_at(listed.now)
+            word = t(deadlines.STATE_LABELS_DE[state])
+            table.add_row(d.title(lang), d.basis, format_datetime(d.due_at, cfg.tz, lang),
+                          f"[bold red]{word}[/]" if state == "overdue" else word,
+                          format_datetime(d.done_at, cfg.tz, lang), d.rule_key)
+        if listed.deadlines:
+            console.print(table)
+        console.print(n("{n} Frist", "{n} Fristen", len(listed.deadlines)), highlight=False)

@@ -46,13 +46,12 @@ def _may_view(db: Session, actor: Actor, deadline: IncidentDeadline) -> bool:
 
 def _render(deadline: IncidentDeadline, ctx: registry.RenderContext) -> registry.Rendered:
     from kommcert import timefmt
-    from kommcert.config import get_settings
 
     _ = ctx._
     incident = ctx.db.get(Incident, deadline.incident_id)
     assert incident is not None
-    link = ctx.url(f"/incidents/{incident.id}#deadlines")
-    due = timefmt.format_datetime(deadline.due_at, get_settings().tz, ctx.lang)
+    link = ctx.url(f"/incidents/{incident.id}#fristen")
+    due = timefmt.format_datetime(deadline.due_at, timefmt.zone_from_environment(), ctx.lang)
     title = deadline.title(ctx.lang)
     subject = _("Frist läuft ab: {title} (Vorfall {id})", title=title, id=incident.id)
     body = [

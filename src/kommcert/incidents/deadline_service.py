@@ -11,14 +11,18 @@ the periodic job's work (``incidents.deadline_jobs``).
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kommcert import timefmt
 from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, NotFound, PermissionDenied
 from kommcert.incidents import deadlines, workflow
@@ -30,6 +34,7 @@ from kommcert.sharing.actor import Actor
 if TYPE_CHECKING:
     from kommcert.config import Settings
 
+log = logging.getLogger("kommcert.incidents.deadlines")
 # Who may mark a deadline done: the CERT and the affected organisation's writers (they send the report).
 MARKERS = frozenset({workflow.Role.cert, workflow.Role.owner_writer})
 # Incidents that are no incident (any more): no reminders.
@@ -40,12 +45,21 @@ SEVERITY_OF_STATE = {"done": 0, "open": 1, "overdue": 2}
 MALICIOUS = frozenset(set(Category) - {Category.other})
 
 
-def _settings(settings: Settings | None) -> Settings:
-    if settings is not None:
-        return settings
-    from kommcert.config import get_settings
+@dataclass(frozen=True)
+class RuleConfig:
+    """What the deadlines need of the settings. The timeline hook runs inside any use case, which has no
+    settings at hand: it reads the same two variables the settings read (``KOMMCERT_DEADLINE_RULES``,
+    ``KOMMCERT_TIMEZONE``), as ``timefmt.zone_from_environment`` does for processes without settings."""
 
-    return get_settings()
+    rules: tuple[deadlines.Rule, ...]
+    zone: ZoneInfo
+
+
+def rule_config(settings: Settings | None = None) -> RuleConfig:
+    if settings is not None:
+        return RuleConfig(deadlines.load_rules(settings), settings.tz)
+    extra = os.environ.get("KOMMCERT_DEADLINE_RULES", "").strip()
+    return RuleConfig(deadlines.load_rule_files(extra or None), timefmt.zone_from_environment())
 
 
 def _iso(moment: datetime) -> str:
@@ -84,12 +98,11 @@ def recompute(db: Session, incident: Incident, *, settings: Settings | None = No
     """
     from kommcert.incidents import service
 
-    settings = _settings(settings)
-    rules = deadlines.load_rules(settings)
+    config = rule_config(settings)
     stored = {d.rule_key: d for d in _stored(db, incident.id)}
     anchors: dict[str, datetime | None] = dict(service.deadline_anchors(incident))
     anchors.update({f"{deadlines.DEADLINE_ANCHOR}{key}": d.done_at for key, d in stored.items() if d.done_at})
-    dues = deadlines.evaluate(rules, service.deadline_attributes(db, incident), anchors, zone=settings.tz)
+    dues = deadlines.evaluate(config.rules, service.deadline_attributes(db, incident), anchors, zone=config.zone)
     for due in dues:
         deadline = stored.pop(due.key, None)
         if deadline is None:
@@ -111,8 +124,14 @@ def recompute(db: Session, incident: Incident, *, settings: Settings | None = No
 
 
 def on_change(db: Session, incident: Incident, kind: EventKind) -> None:
-    """The hook of ``service._record``: any change may touch an attribute or anchor the rules read."""
-    recompute(db, incident)
+    """The hook of ``service._record``: any change may touch an attribute or anchor the rules read.
+
+    A broken rule file of the Land must not stop anyone from reporting or working an incident: the
+    deadlines then stay as they are and the log says why (``kommcert incidents check-rules`` finds it)."""
+    try:
+        recompute(db, incident)
+    except deadlines.DeadlineRuleError as exc:
+        log.error("deadlines of incident %s not recomputed: %s", incident.id, exc.en)
 
 
 # ---------------------------------------------------------------- reading
@@ -211,11 +230,10 @@ def text_context(db: Session, incident: Incident, deadline: IncidentDeadline | N
     known stays out, so the text shows ``{name}`` for the writer to fill in."""
     from kommcert.incidents import service
 
-    settings = _settings(settings)
     owner = db.get(Organization, incident.owner_org_id)
     answers = dict(incident.answers or {})
     systems = "\n".join(part for part in (answers.get("systems"), answers.get("location")) if part)
-    base = settings.base_url.rstrip("/")
+    base = settings.base_url.rstrip("/") if settings is not None else ""
     context: dict[str, object] = {
         **service.deadline_attributes(db, incident),
         "org_name": owner.name if owner else None, "incident_title": incident.title,
@@ -255,14 +273,13 @@ def report_text(db: Session, *, actor: Actor, incident_id: int, key: str, lang: 
     """The pre-filled report of deadline ``key`` in German or English, for whoever may see the incident."""
     from kommcert.incidents import service
 
-    settings = _settings(settings)
     incident = service.get_incident(db, actor=actor, incident_id=incident_id)
     deadline = _deadline(db, incident, key)
     lang = "en" if lang == "en" else "de"
+    config = rule_config(settings)
     try:
-        text = deadlines.report_text(deadlines.load_rules(settings), key,
-                                     text_context(db, incident, deadline, settings=settings), lang,
-                                     zone=settings.tz)
+        text = deadlines.report_text(config.rules, key, text_context(db, incident, deadline, settings=settings),
+                                     lang, zone=config.zone)
     except KeyError:
         raise NotFound("Die Regel dieser Frist gibt es nicht mehr; ihr Text fehlt.",
                        "The rule of this deadline is gone, and with it its text.") from None

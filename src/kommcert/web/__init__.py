@@ -19,6 +19,9 @@ def mount(app: FastAPI) -> None:
     router = APIRouter(dependencies=[Depends(refuse_nul), Depends(verify_csrf)], include_in_schema=False)
     for module in (pages, account, orgs, home, reports, incident_pages, picture, indicators, users, tokens, audit):
         router.include_router(module.router)
+    from kommcert.web import incident_deadlines as deadline_pages
+
+    router.include_router(deadline_pages.router)
     from kommcert.web import incident_publish as publish_pages
 
     router.include_router(publish_pages.router)
