@@ -150,8 +150,9 @@ def check_rules(
 ) -> None:
     """Prüft eine Datei mit Fristenregeln so, wie sie zu den mitgelieferten Regeln hinzukäme.
 
-    Ein Fehler (unbekanntes Merkmal, unbekannter Anker, doppelte Regel …) wird in einer Zeile mit Datei und
-    Regel genannt (Exit-Code 2); sonst werden alle Regeln aufgelistet, die dann gelten.
+    Ein Fehler (unbekanntes Merkmal, unbekannter Anker, doppelte Regel …) steht in einer Zeile (Exit-Code 2).
+
+    Sonst werden alle Regeln aufgelistet, die dann gelten.
     """
     from kommcert.errors import DomainError
     from kommcert.i18n import cli_locale

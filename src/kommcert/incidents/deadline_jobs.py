@@ -1,9 +1,10 @@
 """Reminders before an incident's legal deadlines: the periodic job and what the notification says.
 
 Every five minutes (``incident-deadline-reminders``) :func:`deadline_service.send_reminders` notifies the
-assignee, the Landes-CERT's analysts and the affected organisation's admins about each open deadline
-whose reminder moment has passed. The notification (subject type ``incident_deadline``) is checked
-against the incident when it is sent: whoever may no longer see the incident is not told.
+assignee, the CERT on call (analysts and admins of the CERTs) and the affected organisation's admins
+about each open deadline whose reminder moment has passed. The notification (subject type
+``incident_deadline``) is checked against the incident when it is sent: whoever may no longer see the
+incident is not told.
 """
 
 from __future__ import annotations

@@ -289,12 +289,14 @@ def report_text(db: Session, *, actor: Actor, incident_id: int, key: str, lang: 
 # ---------------------------------------------------------------- reminders
 
 def reminder_recipients(db: Session, incident: Incident) -> list[int]:
-    """Who is reminded: the assignee, the Landes-CERT's analysts and the affected organisation's admins."""
+    """Who is reminded: the assignee, the CERT on call (the analysts and admins of every CERT organisation,
+    as for a new incident) and the affected organisation's admins."""
     from kommcert.accounts.models import Role
     from kommcert.notifications.service import users_in_orgs
+    from kommcert.orgs.models import CERT_KINDS
 
-    cert_orgs = db.scalars(select(Organization.id).where(Organization.kind == OrgKind.land_cert)).all()
-    recipients = set(users_in_orgs(db, cert_orgs, roles=[Role.analyst]))
+    cert_orgs = db.scalars(select(Organization.id).where(Organization.kind.in_([str(k) for k in CERT_KINDS]))).all()
+    recipients = set(users_in_orgs(db, cert_orgs, roles=[Role.analyst, Role.admin]))
     recipients.update(users_in_orgs(db, [incident.owner_org_id], roles=[Role.admin]))
     if incident.assignee_id is not None:
         recipients.add(incident.assignee_id)
