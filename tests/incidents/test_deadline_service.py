@@ -326,3 +326,15 @@ def test_the_deadlines_command_lists_them_for_whoever_may_see_the_incident(cli_d
     assert text.exit_code == 0 and text.output.startswith("Meldung einer Verletzung des Schutzes")
     seedorf = runner.invoke(app, ["incidents", "deadlines", number, "--as", "buero@seedorf.example"], env=wide)
     assert seedorf.exit_code == 2 and "Nicht gefunden" in seedorf.output
+
+
+def test_the_case_page_includes_the_deadlines(client, login, personas, bsig_gdpr) -> None:  # noqa: ANN001
+    login("land_cert_analyst")
+    page = client.get(f"/incidents/{bsig_gdpr.id}")
+    assert page.status_code == 200
+    assert 'id="fristen"' in page.text and "Meldung an die Datenschutz-Aufsichtsbehörde" in page.text
+    assert f"/incidents/{bsig_gdpr.id}/deadlines/gdpr_art33/done" in page.text
+    assert f'href="/incidents/{bsig_gdpr.id}/report.pdf"' in page.text
+    english = client.get(f"/incidents/{bsig_gdpr.id}?lang=en")
+    assert "Reporting deadlines" in english.text and "Early warning to the BSI" in english.text
+    assert ">open<" in english.text or "open</td>" in english.text

@@ -51,7 +51,7 @@ def deadline_context(db: Session, actor: Actor, incident: Incident, settings: An
     """The names ``incidents/_deadlines.html`` needs, for an incident the caller fetched through the policy."""
     found = deadline_service.list_deadlines(db, actor=actor, incident_id=incident.id)
     return {"deadline_list": found, "deadline_text": _texts(db, actor, incident.id, settings),
-            "deadline_states": deadlines.STATE_LABELS_DE}
+            "deadline_state_words": deadlines.STATE_LABELS_DE}
 
 
 def _register_with_case_page() -> None:
@@ -77,7 +77,7 @@ def deadlines_part(incident_id: Id, request: Request, db: DbSession, actor: Page
         return RedirectResponse(f"/incidents/{incident_id}#fristen", status_code=303)
     return render(request, "incidents/_deadlines.html", {
         "deadline_list": found, "deadline_text": _texts(db, actor, incident_id, settings),
-        "deadline_states": deadlines.STATE_LABELS_DE})
+        "deadline_state_words": deadlines.STATE_LABELS_DE})
 
 
 @router.post("/incidents/{incident_id}/deadlines/{key}/done")
