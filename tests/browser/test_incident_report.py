@@ -7,6 +7,8 @@ import pytest
 
 from kommcert.incidents import service
 from kommcert.incidents.schemas import IncidentCreate
+from tests.browser.a11y import assert_accessible
+from tests.browser.test_a11y import _PROSE, _UNLABELLED, LEFTOVERS
 from tests.personas import build_personas
 
 pytestmark = pytest.mark.browser
@@ -32,6 +34,13 @@ def _fits_the_width(page) -> bool:  # noqa: ANN001
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _well_made(page, where: str) -> None:  # noqa: ANN001
+    """No serious axe-core finding, every field with a visible label, no machine words in the German text."""
+    assert_accessible(page, where)
+    assert page.evaluate(_UNLABELLED) == [], where
+    assert not LEFTOVERS.search(page.evaluate(_PROSE)), where
+
+
 def test_a_gemeinde_reports_ransomware_by_phone_and_the_cert_triages_it(browser, live_server, world,  # noqa: ANN001
                                                                          tmp_path) -> None:
     note = tmp_path / "erpresserschreiben.txt"
@@ -41,6 +50,7 @@ def test_a_gemeinde_reports_ransomware_by_phone_and_the_cert_triages_it(browser,
     phone.click("a.button:has-text('Vorfall melden')")
     phone.wait_for_url(live_server.url + "/incidents/new")
     assert _fits_the_width(phone)
+    _well_made(phone, "report form")
     phone.check("input[name=category][value=ransomware]")
     phone.fill("#reporter_name", "Frau Beispiel, Hauptamt")
     phone.fill("#callback_phone", "+49 170 1234567")
@@ -55,11 +65,13 @@ def test_a_gemeinde_reports_ransomware_by_phone_and_the_cert_triages_it(browser,
     assert "Ransomware" in phone.inner_text("#kopf") and "gemeldet" in phone.inner_text("#phase")
     assert "erpresserschreiben.txt" in phone.inner_text("#dateien")
     assert _fits_the_width(phone)
+    _well_made(phone, "case page (Gemeinde, phone)")
 
     cert = live_server.logged_in(browser, world["land_cert_analyst"])
     cert.goto(live_server.url + "/incidents/queue")
     first = cert.locator("table.queue tbody tr").first
     assert "Ransomware" in first.inner_text() and "Gemeinde A1" in first.inner_text()
+    _well_made(cert, "queue")
     first.locator("button:has-text('Übernehmen')").click()
     cert.wait_for_url(live_server.url + "/incidents/queue")
     assert "land_cert_analyst" in cert.locator("table.queue tbody tr").first.inner_text()
@@ -70,6 +82,7 @@ def test_a_gemeinde_reports_ransomware_by_phone_and_the_cert_triages_it(browser,
     cert.wait_for_url(f"{case_url}#kopf")
     assert cert.inner_text("#phase") == "Triage"
     assert "gemeldet → Triage" in cert.inner_text("#verlauf")
+    _well_made(cert, "case page (CERT)")
 
     phone.reload()
     assert phone.inner_text("#phase") == "Triage" and "land_cert_analyst" in phone.inner_text("#assignee")
