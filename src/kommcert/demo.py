@@ -107,6 +107,7 @@ def load(db: Session) -> list[DemoLogin]:
                 role=role, name=name, email=email, phone=phone, phone_out_of_band=oob))
 
     _reports(db, orgs, users)
+    _incident(db, orgs, users)
     return logins
 
 
@@ -205,3 +206,78 @@ def _discussion(db: Session, *, gemeinde, kreis, portal) -> None:  # noqa: ANN00
                            uploads=[Upload("auth-auszug.log", "text/plain", excerpt.encode())])
     discussion.add_comment(db, actor=kreis, report=portal, max_bytes=2**20,
                            body="Danke! Wir haben die Adresse als Indikator aufgenommen.")
+
+
+def _incident(db: Session, orgs: dict[str, Organization], users: dict) -> None:  # noqa: ANN001
+    """Ransomware in Oberbeispiel (Beispielkreis), two days in: the town hall's IT is down, so the Landes-CERT's
+    hotline filed the report on its behalf; the CERT triaged it, took it and is containing it with the VG's IT
+    and the municipal IT service provider. Kleinmusterdorf next door does not see it; its VG and Kreis do."""
+    from kommcert.incidents import service as incidents_service
+    from kommcert.incidents.models import Category, IncidentEvent, ObservableType, ParticipantRole, Phase, Severity
+    from kommcert.incidents.schemas import EvidenceCreate, IncidentCreate, ObservableCreate, TaskCreate
+
+    cert = accounts_service.actor_for(db, users["analystin@lcert.musterland.example"])
+    vg = accounts_service.actor_for(db, users["it@vg-musterhausen.example"])
+    owner = db.scalar(select(Organization).where(Organization.name == "Oberbeispiel"))
+    if owner is None:
+        return
+    now = utcnow()
+    known = now - timedelta(days=2, hours=5)
+    incident = incidents_service.report_incident(db, actor=cert, max_bytes=2**20, incident_in=IncidentCreate(
+        category=Category.ransomware, severity=Severity.high, on_behalf_of_org_id=owner.id,
+        title="Oberbeispiel: Dateien verschlüsselt, Erpresserschreiben auf allen Arbeitsplätzen",
+        reporter_name="Ortsbürgermeisterin Ina Ober (per Mobiltelefon)", callback_phone="0172 0000042",
+        first_known_at=known, ransom_note=True, data_exfiltrated=True, citizen_services_down=True,
+        personal_data_affected=True, answers={
+            "systems": "Fileserver FS01, alle sechs Arbeitsplätze im Rathaus, Einwohnermeldewesen",
+            "observed": "Montag früh ließen sich keine Dokumente öffnen; alle Dateien enden auf .lockbit, auf "
+                        "jedem Bildschirm liegt ein Erpresserschreiben. Die Täter drohen mit Veröffentlichung.",
+            "location": "Rathaus Oberbeispiel, Serverraum im Keller",
+            "actions_taken": "Netzwerkkabel des Fileservers gezogen, Rechner nicht ausgeschaltet."}))
+    incident.reported_at = known + timedelta(minutes=50)  # the hotline's call came in after the first attempts
+    db.flush()
+    steps = [incident.reported_at]  # the time of each timeline entry, in the order they are written
+
+    def at(delta: timedelta) -> None:
+        steps.append(incident.reported_at + delta)
+
+    incidents_service.change_phase(db, actor=cert, incident_id=incident.id, phase=Phase.triage)
+    at(timedelta(minutes=12))
+    incidents_service.claim(db, actor=cert, incident_id=incident.id)
+    at(timedelta(minutes=13))
+    incidents_service.classify(db, actor=cert, incident_id=incident.id, severity=Severity.critical)
+    at(timedelta(minutes=20))
+    # The VG runs the Ortsgemeinde's IT, the KITM serves the VG: both work on the case.
+    for helper in (orgs["991015001"], orgs.get("kitm")):
+        if helper is not None:
+            incidents_service.add_participant(db, actor=cert, incident_id=incident.id, org_id=helper.id,
+                                              role=ParticipantRole.support)
+            at(timedelta(minutes=35))
+    incidents_service.change_phase(db, actor=cert, incident_id=incident.id, phase=Phase.containment,
+                                   note="Verwaltungsnetz vom Landesnetz getrennt; VPN-Zugänge gesperrt.")
+    at(timedelta(hours=1))
+    for kind, value, share in ((ObservableType.ip, "198.51.100.23", True),
+                               (ObservableType.domain, "update-check.example.net", True),
+                               (ObservableType.hash, "5f2b" * 16, False),
+                               (ObservableType.account, "svc-backup (Domänenadministrator)", False)):
+        incidents_service.add_observable(db, actor=cert, incident_id=incident.id,
+                                         observable_in=ObservableCreate(type=kind, value=value, share=share))
+        at(timedelta(hours=3))
+    incidents_service.add_evidence(db, actor=vg, incident_id=incident.id, evidence_in=EvidenceCreate(
+        description="Festplattenabbild des Fileservers FS01", location="Asservatenschrank Landes-CERT, Fach 3",
+        sha256="9c1e" * 16, handed_from="VG Musterhausen, IT (Volker Verband)",
+        handed_to="Landes-CERT (Lena Analyse)", handed_at=incident.reported_at + timedelta(hours=20)))
+    at(timedelta(hours=21))
+    incidents_service.add_task(db, actor=cert, incident_id=incident.id, task_in=TaskCreate(
+        title="Offline-Sicherungen auf Unversehrtheit prüfen", due_at=now + timedelta(days=1),
+        assignee_id=users["it@vg-musterhausen.example"].id))
+    at(timedelta(hours=22))
+    incidents_service.add_note(db, actor=vg, incident_id=incident.id,
+                               body="Sicherung vom Freitag liegt offline vor; Prüfung läuft.")
+    at(timedelta(days=1, hours=2))
+    events = db.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+                        .order_by(IncidentEvent.id)).all()
+    for event, when in zip(events, steps, strict=False):
+        event.created_at = when
+    incident.updated_at = steps[-1]
+    db.flush()
