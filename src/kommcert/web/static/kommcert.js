@@ -51,3 +51,13 @@ function selectText(element) {
   selection.removeAllRanges();
   selection.addRange(range);
 }
+// A part marked data-swap-errors shows the server's 4xx answer (the part again, with its one-line
+// message) in place; htmx would otherwise drop it and the button would seem to do nothing.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  var status = event.detail.xhr.status;
+  if (source && source.closest && source.closest("[data-swap-errors]") && status >= 400 && status < 500) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
