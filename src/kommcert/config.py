@@ -121,6 +121,9 @@ class Settings(BaseSettings):
                         "(§ 32 BSIG, Art. 33 DSGVO, an example Land rule); a rule with the same key replaces the "
                         "packaged one. Empty: the packaged rules only. A broken file is refused with one line naming "
                         "file and rule.")
+    incident_alert_severity: Literal["low", "medium", "high", "critical"] = Field(
+        "medium", description="A new incident of at least this severity (low, medium, high, critical) is mailed at "
+                              "once to the CERT on call: the analysts and admins of every CERT organisation.")
 
     @model_validator(mode="before")
     @classmethod

@@ -73,6 +73,9 @@ def _record(db: Session, incident: Incident, kind: EventKind, actor: Actor, data
     from kommcert.incidents import deadline_service
 
     deadline_service.on_change(db, incident, kind)  # the legal deadlines follow every change
+    from kommcert.incidents import notifications as incident_notifications
+
+    incident_notifications.announce(db, incident, event)  # who is told (in this transaction)
     return event
 
 

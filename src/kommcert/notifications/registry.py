@@ -84,4 +84,5 @@ def get(subject_type: str) -> SubjectType:
 
 def _load_builtin() -> None:
     from kommcert.incidents import deadline_jobs as _deadlines  # noqa: F401 - registers incident_deadline
+    from kommcert.incidents import notifications as _incidents  # noqa: F401 - registers incident
     from kommcert.notifications import subjects as _subjects  # noqa: F401 - registers report
