@@ -189,8 +189,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.drop_column('bsig_in_scope')
+    # A plain DROP COLUMN (SQLite ≥ 3.35), never a batch rebuild: see upgrade().
+    op.drop_column('organizations', 'bsig_in_scope')
 
     with op.batch_alter_table('incident_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incident_tasks_incident_id'))
