@@ -255,6 +255,18 @@ def test_a_rolled_back_change_tells_nobody(team, session_factory) -> None:  # no
     assert team.db.scalars(select(Job).where(Job.kind == "notifications.send")).all() == []
 
 
+def test_a_history_written_silently_tells_nobody(team, sent) -> None:  # noqa: ANN001
+    with incident_notifications.silenced():
+        incident = report(team, severity=Severity.critical)
+        service.change_phase(team.db, actor=team.actor(CERT), incident_id=incident.id, phase=Phase.triage)
+    team.db.commit()
+    assert sent() == []
+    assert team.db.scalars(select(Notification)).all() == []
+    service.change_phase(team.db, actor=team.actor(CERT), incident_id=incident.id, phase=Phase.containment)
+    team.db.commit()
+    assert _to(sent()) == _emails(team, *GEMEINDE)  # afterwards, changes are news again
+
+
 @pytest.mark.parametrize(("kind", "told"), [
     (EventKind.reported, {"on_call"}),
     (EventKind.assigned, {"case_team"}),
