@@ -371,3 +371,33 @@ def test_anonymous_visitors_are_sent_to_login(client, incident) -> None:  # noqa
     for path in ("/incidents", "/incidents/new", "/incidents/queue", f"/incidents/{incident.id}"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
+
+
+def test_the_cert_assigns_and_merges_a_duplicate(client, db, personas, login, incident) -> None:  # noqa: ANN001
+    second = report(personas, title="Noch einmal dasselbe")
+    login("land_cert_admin")
+    analyst = personas.users["land_cert_analyst"]
+    page = client.get(f"/incidents/{incident.id}")
+    assert f'<option value="{analyst.id}"' in page.text  # the CERTs' people to assign to
+    assert 'value="duplicate"' not in page.text  # a duplicate is merged, not a phase button
+    assigned = _post(client, f"/incidents/{incident.id}/assign", incident.id, assignee_id=str(analyst.id))
+    assert assigned.status_code == 303
+    assert _post(client, f"/incidents/{second.id}/duplicate", second.id,
+                 duplicate_of_id=f"#{incident.id}").status_code == 303
+    db.expire_all()
+    assert incident.assignee_id == analyst.id
+    assert second.phase == Phase.duplicate and second.duplicate_of_id == incident.id
+    page = client.get(f"/incidents/{second.id}").text
+    assert f'href="/incidents/{incident.id}"' in page and "Duplikat" in page
+    refused = _post(client, f"/incidents/{incident.id}/duplicate", incident.id, duplicate_of_id="abc")
+    assert refused.status_code == 422 and "Bitte die Nummer des ursprünglichen Vorfalls angeben." in refused.text
+
+
+def test_the_queue_shows_the_deadline_state(client, db, personas, login) -> None:  # noqa: ANN001
+    incident = report(personas, personal_data_affected=True,
+                      first_known_at=utcnow() - timedelta(days=5))  # Art. 33 GDPR: 72 h, long past
+    login("land_cert_analyst")
+    page = client.get("/incidents/queue").text
+    row = page[page.index(f'id="incident-{incident.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Fristen" in page and "überfällig" in row
