@@ -228,6 +228,24 @@ def test_a_feed_without_the_published_types_does_not_count(client, personas, inc
     assert publication(personas.db, incident).first_download_at is not None
 
 
+def test_a_misp_event_download_of_the_report_counts(client, personas, incident, marked) -> None:  # noqa: ANN001
+    result = publish.publish_observables(personas.db, actor=personas.actor("land_cert_analyst"),
+                                         incident_id=incident.id)
+    seedorf = personas.token("gemeinde_b1_member", TokenScope.read)
+    assert client.get(f"/feeds/misp/manifest.json?token={seedorf}").status_code == 200  # a list, not the values
+    assert publication(personas.db, incident).first_download_at is None
+    assert client.get(f"/feeds/misp/{result.report.uuid}.json?token={seedorf}").status_code == 200
+    assert publication(personas.db, incident).first_download_org_id == personas.orgs["gemeinde_b1"].id
+
+
+def test_a_publication_nobody_fetched_for_a_month_is_no_longer_looked_for(client, personas, incident,  # noqa: ANN001
+                                                                          marked) -> None:
+    publish.publish_observables(personas.db, actor=personas.actor("land_cert_analyst"), incident_id=incident.id)
+    personas.db.execute(update(IncidentPublication).values(published_at=utcnow() - timedelta(days=31)))
+    feed(client, personas.token("gemeinde_b1_member", TokenScope.read))
+    assert publication(personas.db, incident).first_download_at is None
+
+
 def test_a_withdrawn_report_does_not_count(client, personas, incident, marked) -> None:  # noqa: ANN001
     from kommcert.reports import service as reports_service
 

@@ -50,6 +50,8 @@ DEFAULT_TLP = TLP.green
 SUMMARY_DE = ("Indikatoren, die das CERT bei der Bearbeitung eines gemeldeten Vorfalls festgestellt hat. "
               "Die betroffene Stelle wird nicht genannt. Bitte in Firewall, DNS und SIEM übernehmen.")
 PROTECTION_DAYS = 90
+# A publication nobody downloaded for this long (withdrawn, or AMBER nobody fetches) stops being looked for.
+OPEN_DAYS = 30
 FEED_EXPORTS = frozenset(f.value for f in FeedFormat)
 MISP_EVENT = "misp-event "
 
@@ -301,13 +303,16 @@ def note_feed_download(db: Session, *, actor: Actor, what: str, types: Sequence[
     download (once). Returns how many. One indexed query when none is open (the usual case)."""
     if actor.org_id is None or not (what in FEED_EXPORTS or what.startswith(MISP_EVENT)):
         return 0
-    waiting = select(IncidentPublication.id).where(IncidentPublication.first_download_at.is_(None)).limit(1)
+    open_since = utcnow() - timedelta(days=OPEN_DAYS)
+    waiting = select(IncidentPublication.id).where(IncidentPublication.first_download_at.is_(None),
+                                                   IncidentPublication.published_at >= open_since).limit(1)
     if db.scalar(waiting) is None:
         return 0
     stmt = (select(IncidentPublication.id)
             .join(Report, Report.id == IncidentPublication.report_id)
             .join(Incident, Incident.id == IncidentPublication.incident_id)
-            .where(IncidentPublication.first_download_at.is_(None), Report.withdrawn_at.is_(None),
+            .where(IncidentPublication.first_download_at.is_(None), IncidentPublication.published_at >= open_since,
+                   Report.withdrawn_at.is_(None),
                    Report.owner_org_id != actor.org_id, Incident.owner_org_id != actor.org_id))
     if what.startswith(MISP_EVENT):
         try:
