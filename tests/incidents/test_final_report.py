@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from kommcert.audit.models import AuditEntry
 from kommcert.db import utcnow
 from kommcert.incidents import deadline_service, final_report, service
 from kommcert.incidents.models import Incident, Phase, Severity
@@ -50,6 +52,10 @@ def test_the_pdf_holds_the_case_and_its_timeline(personas, settings, worked) -> 
     made = final_report.pdf(personas.db, actor=personas.actor("kreis_a_admin"), incident_id=worked.id,
                             settings=settings)
     assert made.data.startswith(b"%PDF") and made.filename.startswith(f"vorfall-{worked.id}-")
+    logged = personas.db.scalars(select(AuditEntry).where(AuditEntry.action == "exported",
+                                                          AuditEntry.object_type == "incident")).all()
+    assert [(e.object_id, e.actor_user_id, e.detail) for e in logged] == [
+        (str(worked.id), personas.users["kreis_a_admin"].id, {"format": "pdf"})]
     text = _flat(_text(made.data))
     assert f"Abschlussbericht zum Vorfall {worked.id}" in text and "TLP:AMBER+STRICT" in text
     for entry in ("Vorfall gemeldet", "Phase geändert: gemeldet → Triage", "Schweregrad geändert: mittel → hoch",

@@ -3,7 +3,8 @@
 :func:`collect` gathers what the reader may see (the incident through the policy, then its parts:
 participants, deadlines, tasks, observables, evidence, files, the whole timeline) with the names it
 mentions; :func:`pdf` renders the page template ``incidents/report.html`` in the reader's language and
-hands it to ``kommcert.pdf.render_pdf`` with the incident's TLP on every page. The page is the same
+hands it to ``kommcert.pdf.render_pdf`` with the incident's TLP on every page; each PDF is logged as an
+export. The page is the same
 Jinja the web pages use (the architecture's decision for PDFs), so this module borrows the pages'
 template environment instead of a second layout language; it imports no web framework.
 """
@@ -19,6 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kommcert.accounts.models import User
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.db import utcnow
 from kommcert.i18n import LOCALES
 from kommcert.incidents import deadline_service, questions
@@ -163,5 +167,9 @@ def pdf(db: Session, *, actor: Actor, incident_id: int, settings: Settings, lang
     report = collect(db, actor=actor, incident_id=incident_id, ip=ip)
     incident = report.case.incident
     data = render_pdf(html(report, lang=lang, settings=settings), tlp=TLP(incident.tlp), lang=lang)
+    # The whole case leaves the platform as a file: logged like every export.
+    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=incident.owner_org_id,
+                                        object_type="incident", object_id=incident.id, ip=ip,
+                                        detail={"format": "pdf"}))
     name = "vorfall" if lang == "de" else "incident"
     return Pdf(data, f"{name}-{incident.id}-{report.made_at:%Y%m%d}.pdf")
