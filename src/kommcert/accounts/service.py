@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kommcert.accounts import passwords
 from kommcert.accounts.models import ApiToken, Role, TokenScope, User, UserSession
@@ -25,18 +25,33 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def actor_for(db: Session, user: User, *, token: ApiToken | None = None) -> Actor:
+# An organisation's place in the tree and the clients whose consent it holds, by organisation id:
+# callers that resolve many actors in a short time (the feeds) pass a dict they keep for a while.
+OrgFacts = dict[int, tuple[tuple[int, ...], tuple[int, ...]]]
+
+
+def actor_for(db: Session, user: User, *, token: ApiToken | None = None, facts: OrgFacts | None = None) -> Actor:
     org = user.org
+    path, served = _org_facts(db, org, facts)
     return Actor(
         user_id=user.id,
         org_id=org.id,
         org_kind=OrgKind(org.kind),
         role=Role(user.role),
-        org_path=orgs_service.ancestor_ids(db, org.id),
+        org_path=path,
         token_scope=TokenScope(token.scope) if token is not None else None,
         token_id=token.id if token is not None else None,
-        served_org_ids=_served(db, org),
+        served_org_ids=served,
     )
+
+
+def _org_facts(db: Session, org: Organization, facts: OrgFacts | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    known = facts.get(org.id) if facts is not None else None
+    if known is None:
+        known = (tuple(orgs_service.ancestor_ids(db, org.id)), _served(db, org))
+        if facts is not None:
+            facts[org.id] = known
+    return known
 
 
 def _served(db: Session, org: Organization) -> tuple[int, ...]:
@@ -352,7 +367,9 @@ def token_permits(token: ApiToken, *, method: str, path: str) -> bool:
 
 
 def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
+    # The person and organisation in the same query: every API request and feed poll needs them.
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)).options(
+        joinedload(ApiToken.user).joinedload(User.org), joinedload(ApiToken.org)))
     now = utcnow()
     if token is None or not token.is_usable(now) or (token.user is not None and not token.user.is_active):
         audit_service.record(db, AuditEvent(
@@ -386,17 +403,17 @@ def recheck_token(db: Session, token_id: int, *, ip: str | None = None) -> bool:
     return True
 
 
-def actor_for_token(db: Session, token: ApiToken) -> Actor:
+def actor_for_token(db: Session, token: ApiToken, *, facts: OrgFacts | None = None) -> Actor:
     """A person's token acts as that person (within its scope); a service token as its
     organisation without a person: no named-person targets, no TLP:RED. It only reads, except a
     ``scan`` token, which reports sightings (``token_permits`` keeps it to that one write)."""
     if token.user is not None:
-        return actor_for(db, token.user, token=token)
+        return actor_for(db, token.user, token=token, facts=facts)
     org = token.org
     scope = TokenScope.read_write if token.scope == TokenScope.scan else TokenScope.read
+    path, served = _org_facts(db, org, facts)  # type: ignore[arg-type]
     return Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=None,  # type: ignore[union-attr]
-                 org_path=orgs_service.ancestor_ids(db, org.id), token_scope=scope,  # type: ignore[union-attr]
-                 token_id=token.id, service=True, served_org_ids=_served(db, org))  # type: ignore[arg-type]
+                 org_path=path, token_scope=scope, token_id=token.id, service=True, served_org_ids=served)
 
 
 def _new_token_text(name: str, expires_at: datetime | None) -> tuple[str, str, str]:
