@@ -67,6 +67,13 @@ def test_the_organisations_flag_puts_it_in_scope_of_bsig(personas) -> None:  # n
     assert "bsig_early_warning" in _dues(personas.db, report(personas))
 
 
+def test_the_deadlines_follow_a_change_of_the_organisations_flag(personas) -> None:  # noqa: ANN001
+    incident = report(personas)
+    personas.orgs["gemeinde_a1"].bsig_in_scope = True
+    assert deadline_service.recompute_for_org(personas.db, personas.orgs["gemeinde_a1"].id) == 1
+    assert "bsig_notification" in _dues(personas.db, incident)
+
+
 def test_it_recomputes_when_an_attribute_the_rules_test_changes(personas) -> None:  # noqa: ANN001
     db, cert = personas.db, personas.actor("land_cert_analyst")
     incident = report(personas, land_rules_in_scope=True, severity=Severity.high)

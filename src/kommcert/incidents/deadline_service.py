@@ -134,6 +134,18 @@ def on_change(db: Session, incident: Incident, kind: EventKind) -> None:
         log.error("deadlines of incident %s not recomputed: %s", incident.id, exc.en)
 
 
+def recompute_for_org(db: Session, org_id: int) -> int:
+    """After a change of the organisation that rules read (``Organization.bsig_in_scope``, its kind): the
+    deadlines of its open incidents follow. For whoever changes the flag; answers the incidents touched."""
+    from kommcert.incidents.models import FINAL_PHASES
+
+    incidents = db.scalars(select(Incident).where(Incident.owner_org_id == org_id,
+                                                  Incident.phase.not_in([str(p) for p in FINAL_PHASES]))).all()
+    for incident in incidents:
+        recompute(db, incident)
+    return len(incidents)
+
+
 # ---------------------------------------------------------------- reading
 
 @dataclass(frozen=True)
