@@ -123,3 +123,16 @@ def test_a_new_data_state_makes_new_readers(client, personas, feeds, kept_state,
     kept_state[0] += 11
     changed = _poll(client, token, etag)
     assert changed.status_code == 200 and "later.example" in changed.text
+
+
+def test_a_new_token_of_a_known_view_costs_one_query(client, personas, feeds, kept_state,  # noqa: ANN001
+                                                     statements) -> None:  # noqa: ANN001
+    """In a burst each appliance polls once: its token is new, but its organisation's place in the
+    tree and the reports its view sees were worked out for the first appliance already."""
+    first = personas.token("gemeinde_a1_member", TokenScope.read)
+    second = personas.token("gemeinde_a1_member", TokenScope.read)
+    etag = _poll(client, first).headers["etag"]
+    statements.clear()
+    assert _poll(client, second, etag).status_code == 304
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1 and "api_tokens" in reads[0] and "reports" not in reads[0]
