@@ -21,7 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 from kommcert.deps import DbSession, SettingsDep, client_ip, file_download
 from kommcert.errors import DomainError, InvalidInput, NotFound
 from kommcert.files import Upload
-from kommcert.incidents import questions, service, workflow
+from kommcert.incidents import deadline_service, questions, service, workflow
 from kommcert.incidents.models import (
     CATEGORY_LABELS_DE,
     OBSERVABLE_TYPE_LABELS_DE,
@@ -71,23 +71,14 @@ def incident_list(request: Request, db: DbSession, actor: PageActor) -> Response
         "incidents": items, "org_names": orgs, "may_report": actor.can_write, **LABELS})
 
 
-def _deadline_states(db: Session, incident_ids: list[int]) -> dict[int, str] | None:
-    """Hook for the queue's deadline column: ``incidents.deadline_service.summary`` once it exists."""
-    try:
-        from kommcert.incidents import deadline_service  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    summary = getattr(deadline_service, "summary", None)
-    return dict(summary(db, incident_ids)) if summary is not None else None
-
-
 @router.get("/incidents/queue")
 def incident_queue(request: Request, db: DbSession, actor: PageActor) -> Response:
     """The CERT's queue: new and unassigned first, with age, severity and deadline state."""
     items = service.queue(db, actor=actor)
     users, _ = service.names(db, user_ids=[q.incident.assignee_id for q in items])
+    states = deadline_service.summary(db, [q.incident.id for q in items])  # ids fetched through the policy
     return render(request, "incidents/queue.html", {
-        "items": items, "user_names": users, "deadline_states": _deadline_states(db, [q.incident.id for q in items]),
+        "items": items, "user_names": users, "deadline_states": states,
         "may_claim": actor.is_cert and actor.can_write, **LABELS})
 
 
