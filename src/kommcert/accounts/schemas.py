@@ -82,3 +82,9 @@ class TokenCreated(TokenRead):
 
 class OrgSecurity(BaseModel):
     require_totp: bool
+
+
+class OrgReportingDuty(BaseModel):
+    """Whether the organisation is bound by the reporting duty of § 32 BSIG (deadlines of its incidents)."""
+
+    bsig_in_scope: bool

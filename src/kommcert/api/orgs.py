@@ -4,7 +4,7 @@ import io
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from kommcert.accounts.schemas import OrgSecurity
+from kommcert.accounts.schemas import OrgReportingDuty, OrgSecurity
 from kommcert.api.auth import PersonActor, UserActor, WriterActor
 from kommcert.deps import DbSession, SettingsDep
 from kommcert.errors import InvalidInput
@@ -113,6 +113,12 @@ def import_gv100ad(db: DbSession, actor: WriterActor, file: UploadFile = File(..
 def import_csv(db: DbSession, actor: WriterActor, file: UploadFile = File(...)) -> ImportRead:
     result = orgs_service.import_csv(db, actor=actor, stream=_text(file), name=file.filename or "upload")
     return ImportRead(created=result.created, updated=result.updated, unchanged=result.unchanged)
+
+
+@router.put("/{org_id}/reporting-duty", response_model=OrgReportingDuty)
+def update_reporting_duty(org_id: Id, duty: OrgReportingDuty, db: DbSession, actor: WriterActor) -> OrgReportingDuty:
+    org = orgs_service.set_bsig_in_scope(db, actor=actor, org_id=org_id, in_scope=duty.bsig_in_scope)
+    return OrgReportingDuty(bsig_in_scope=org.bsig_in_scope)
 
 
 @router.put("/{org_id}/security", response_model=OrgSecurity)

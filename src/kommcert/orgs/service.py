@@ -242,6 +242,23 @@ def search(db: Session, *, q: str | None = None, kind: OrgKind | None = None, pa
     return db.scalars(stmt).all()
 
 
+def set_bsig_in_scope(db: Session, *, actor: Actor, org_id: int, in_scope: bool) -> Organization:
+    """Mark an organisation as bound by the reporting duty of § 32 BSIG (its administrators, those
+    above it, CERT admins). The deadlines of its open incidents follow at once."""
+    from kommcert.incidents import deadline_service
+
+    org = get(db, org_id)
+    if not can_manage(db, actor, org):
+        raise PermissionDenied() if administers(db, actor, org.id) or actor.org_id == org.id else NotFound()
+    if org.bsig_in_scope != in_scope:
+        org.bsig_in_scope = in_scope
+        db.flush()
+        audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=org.id,
+                                            detail={"bsig_in_scope": in_scope}))
+        deadline_service.recompute_for_org(db, org.id)
+    return org
+
+
 def set_require_totp(db: Session, *, actor: Actor, org_id: int, required: bool) -> Organization:
     org = get(db, org_id)
     if not can_manage(db, actor, org):

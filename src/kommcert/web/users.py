@@ -70,6 +70,12 @@ def user_update(user_id: Id, request: Request, db: DbSession, actor: PageActor, 
     return RedirectResponse(f"/users?org_id={user.org_id}", status_code=303)
 
 
+@router.post("/users/org-reporting-duty/{org_id}")
+def org_reporting_duty(org_id: Id, db: DbSession, actor: PageActor, bsig_in_scope: str = Form("")) -> Response:
+    orgs_service.set_bsig_in_scope(db, actor=actor, org_id=org_id, in_scope=bsig_in_scope == "on")
+    return RedirectResponse(f"/users?org_id={org_id}", status_code=303)
+
+
 @router.post("/users/org-security/{org_id}")
 def org_security(org_id: Id, db: DbSession, actor: PageActor, require_totp: str = Form("")) -> Response:
     orgs_service.set_require_totp(db, actor=actor, org_id=org_id, required=require_totp == "on")
