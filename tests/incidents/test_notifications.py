@@ -141,6 +141,26 @@ def test_the_municipality_hears_of_every_phase_change_and_the_actor_of_none(team
                for n in stored)
 
 
+def test_the_municipality_hears_that_its_indicators_now_protect_everyone(team, sent) -> None:  # noqa: ANN001
+    from kommcert.incidents import publish
+    from kommcert.incidents.models import ObservableType
+    from kommcert.incidents.schemas import ObservableCreate
+
+    incident = report(team, severity=Severity.high)
+    cert = team.actor(CERT)
+    service.claim(team.db, actor=cert, incident_id=incident.id)
+    service.add_observable(team.db, actor=cert, incident_id=incident.id, observable_in=ObservableCreate(
+        type=ObservableType.domain, value="c2.ransom-notify.example", share=True))
+    team.db.commit()
+    sent()
+    publish.publish_observables(team.db, actor=cert, incident_id=incident.id)
+    team.db.commit()
+    told = sent()
+    assert _to(told) == _emails(team, *GEMEINDE)  # not the CERT analyst who published, nobody in Kreis B
+    assert "Indikatoren aus diesem Vorfall (Anzahl: 1)" in told[0].get_content()
+    assert "c2.ransom-notify.example" not in told[0].get_content()
+
+
 def test_a_reporting_hotline_and_a_reassignment(team, sent) -> None:  # noqa: ANN001
     incident = report(team, CERT, severity=Severity.critical, on_behalf_of_org_id=team.orgs["gemeinde_a1"].id)
     team.db.commit()
@@ -276,6 +296,7 @@ def test_a_history_written_silently_tells_nobody(team, sent) -> None:  # noqa: A
     (EventKind.task_added, {"case_team"}),
     (EventKind.severity_changed, {"case_team"}),
     (EventKind.note, {"case_team"}),
+    (EventKind.observables_published, {"case_team", "municipality"}),
     (EventKind.observable_added, set()),
     (EventKind.task_done, set()),
     (EventKind.deadline_done, set()),

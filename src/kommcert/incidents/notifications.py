@@ -17,7 +17,8 @@ The groups:
 * ``case_team`` — the CERT user the incident is assigned to (on a reassignment also the previous one, on
   a new task also the person it is for) and the writers of every participating organisation.
 * ``municipality`` — the affected (reporting) organisation: the person who reported it and the
-  organisation's writers. Told about every phase change.
+  organisation's writers. Told about every phase change, and when the CERT published the incident's
+  indicators for everyone.
 
 Mails carry the title, category, severity and phase, who made the change and what it was, and the link —
 never the report's answers, a note's text or a task's text (those are read after login).
@@ -88,6 +89,8 @@ WHO_IS_TOLD: dict[EventKind, frozenset[Audience]] = {
     EventKind.severity_changed: frozenset({CASE_TEAM}),
     EventKind.category_changed: frozenset({CASE_TEAM}),
     EventKind.note: frozenset({CASE_TEAM}),
+    # Closing the loop: the municipality learns that what it reported now protects everyone else.
+    EventKind.observables_published: frozenset({CASE_TEAM, MUNICIPALITY}),
 }
 
 PHASE_KINDS = frozenset({EventKind.phase_changed, EventKind.marked_duplicate})
@@ -270,6 +273,11 @@ def _change(incident: Incident, event: IncidentEvent | None, ctx: RenderContext)
         return _("Vorfall: neue Aufgabe"), text
     if kind == EventKind.note:
         return _("Vorfall: neue Notiz"), _("Eine neue Notiz steht im Verlauf des Vorfalls.")
+    if kind == EventKind.observables_published:
+        count = len(data.get("published") or [])
+        return (_("Vorfall: Indikatoren für alle veröffentlicht"),
+                _("Der CERT hat Indikatoren aus diesem Vorfall (Anzahl: {count}) ohne Namen der betroffenen "
+                  "Organisation veröffentlicht; sie stehen jetzt in den Sperrlisten aller Kommunen.", count=count))
     label = _(EVENT_LABELS_DE[kind]) if kind is not None else _("Neuigkeit")
     return _("Vorfall: {change}", change=label), label + "."
 
