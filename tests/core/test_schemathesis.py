@@ -44,7 +44,22 @@ def _seed(client, headers: dict[str, str], personas) -> dict[str, object]:  # no
     return {"org_id": org_id, "report_id": report_id, "indicator_id": found[0]["id"],
             "comment_id": comment.json()["id"], "attachment_id": comment.json()["attachments"][0]["id"],
             "contact_id": contact.json()["id"], "token_id": token.json()["id"],
-            "user_id": personas.users["land_cert_admin"].id}
+            "user_id": personas.users["land_cert_admin"].id, **_seed_incident(client, headers, personas)}
+
+
+def _seed_incident(client, headers: dict[str, str], personas) -> dict[str, object]:  # noqa: ANN001
+    """A Gemeinde's incident filed by the CERT hotline, with one part of each kind."""
+    incident = client.post("/api/v1/incidents", headers=headers, json={
+        "category": "ransomware", "reporter_name": "Hotline", "on_behalf_of_org_id": personas.orgs["gemeinde_a1"].id,
+        "answers": {"systems": "Fileserver", "observed": "verschlüsselt"}})
+    assert incident.status_code == 201, incident.text
+    base = f"/api/v1/incidents/{incident.json()['id']}"
+    task = client.post(f"{base}/tasks", headers=headers, json={"title": "Backups prüfen"})
+    observable = client.post(f"{base}/observables", headers=headers, json={"type": "ip", "value": "203.0.113.9"})
+    participant = client.post(f"{base}/participants", headers=headers, json={"org_id": personas.orgs["kreis_b"].id})
+    assert {r.status_code for r in (task, observable, participant)} == {201}
+    return {"incident_id": incident.json()["id"], "task_id": task.json()["id"],
+            "observable_id": observable.json()["id"], "participant_id": participant.json()["id"]}
 
 
 def _describe(case, outcome: str) -> str:  # noqa: ANN001
