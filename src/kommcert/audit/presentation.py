@@ -24,6 +24,7 @@ from kommcert.sharing.actor import Actor
 # Object kinds as the filter offers them; the keys are the stored ``object_type``.
 OBJECT_LABELS_DE = {
     "report": "Meldung",
+    "incident": "Vorfall",
     "indicator_import": "Indikator-Import",
     "indicator": "Indikator",
     "sightings": "Sichtungen",
