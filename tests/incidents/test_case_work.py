@@ -206,3 +206,16 @@ def test_the_case_has_everything_in_order(personas, incident: Incident) -> None:
         service.add_note(db, actor=personas.actor("gemeinde_a1_member"), incident_id=incident.id, body="   ")
     with pytest.raises(PermissionDenied):  # an ancestor reads, it does not write
         service.add_note(db, actor=personas.actor("kreis_a_admin"), incident_id=incident.id, body="x")
+
+
+def test_merging_takes_over_only_the_observables_the_original_lacks(personas, incident: Incident) -> None:  # noqa: ANN001
+    db, cert = personas.db, personas.actor("land_cert_admin")
+    dup = report(personas, "gemeinde_b1_member")
+    for target, values in ((incident, ("203.0.113.7",)), (dup, ("203.0.113.7", "203.0.113.8"))):
+        for value in values:
+            service.add_observable(db, actor=cert, incident_id=target.id,
+                                   observable_in=ObservableCreate(type=ObservableType.ip, value=value))
+    service.merge_duplicate(db, actor=cert, incident_id=dup.id, duplicate_of_id=incident.id)
+    found = service.case(db, actor=cert, incident_id=incident.id)
+    assert sorted(o.value for o in found.observables) == ["203.0.113.7", "203.0.113.8"]
+    assert found.timeline[-1].data == {"duplicate_id": dup.id, "observables": 1}

@@ -277,11 +277,11 @@ def merge_duplicate(db: Session, *, actor: Actor, incident_id: int, duplicate_of
     incident.closed_at = utcnow()
     _record(db, incident, EventKind.marked_duplicate, actor, {"from": str(old), "to": str(Phase.duplicate),
                                                                "duplicate_of_id": target.id})
-    known = set(db.execute(select(IncidentObservable.type, IncidentObservable.value)
-                           .where(IncidentObservable.incident_id == target.id)).all())
+    known = {(str(t), v) for t, v in db.execute(select(IncidentObservable.type, IncidentObservable.value)
+                                                .where(IncidentObservable.incident_id == target.id))}
     moved = 0
     for obs in db.scalars(select(IncidentObservable).where(IncidentObservable.incident_id == incident.id)):
-        if (obs.type, obs.value) not in known:
+        if (str(obs.type), obs.value) not in known:
             db.add(IncidentObservable(incident_id=target.id, type=obs.type, value=obs.value,
                                       indicator_type=obs.indicator_type, description=obs.description,
                                       share=obs.share, org_id=obs.org_id, added_by_id=obs.added_by_id))
