@@ -35,15 +35,13 @@ from kommcert.incidents.models import (
     IncidentObservable,
     IncidentParticipant,
     IncidentTask,
-    ObservableType,
     ParticipantRole,
     Phase,
     Severity,
 )
+from kommcert.incidents.observables import normalise_observable
 from kommcert.incidents.schemas import EvidenceCreate, IncidentCreate, ObservableCreate, TaskCreate
 from kommcert.incidents.workflow import Right
-from kommcert.indicators import normalize as indicator_normalize
-from kommcert.indicators.types import HASH_LENGTHS, IndicatorType
 from kommcert.orgs.models import Organization, OrgContact
 from kommcert.sharing import policy
 from kommcert.sharing import service as sharing_service
@@ -56,7 +54,6 @@ ALLOWED_TLP = frozenset({TLP.amber_strict, TLP.amber})
 # A clock a few minutes fast on the reporter's phone is no reason to refuse a report.
 FUTURE_SLACK = timedelta(minutes=10)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 # ---------------------------------------------------------------- the timeline (the one hook)
@@ -395,33 +392,6 @@ def _may_see(db: Session, incident: Incident, user_id: int) -> None:
 
 
 # ---------------------------------------------------------------- observables
-
-def normalise_observable(kind: ObservableType, value: str) -> tuple[str, str | None]:
-    """The stored value and, for indicator types, the indicator type it normalised to. Invalid
-    values are refused with the indicator normaliser's message."""
-    text = value.strip()
-    if not text or "\x00" in text:
-        raise InvalidInput("Bitte einen Wert angeben.", "Please give a value.")
-    if kind == ObservableType.ip:
-        got, normal = indicator_normalize.normalize_ip(indicator_normalize.refang(text))
-        return normal, str(got)
-    if kind == ObservableType.domain:
-        return indicator_normalize.normalize(IndicatorType.domain, text)[1], str(IndicatorType.domain)
-    if kind == ObservableType.url:
-        return indicator_normalize.normalize(IndicatorType.url, text)[1], str(IndicatorType.url)
-    if kind == ObservableType.email:
-        return indicator_normalize.normalize(IndicatorType.email, text)[1], str(IndicatorType.email)
-    if kind == ObservableType.hash:
-        by_length = {length: t for t, length in HASH_LENGTHS.items()}
-        hash_type = by_length.get(len(text))
-        if hash_type is None:
-            raise InvalidInput(f"„{text[:80]}“: kein MD5-, SHA-1- oder SHA-256-Hash",
-                               f"'{text[:80]}': not an MD5, SHA-1 or SHA-256 hash")
-        return indicator_normalize.normalize(hash_type, text)[1], str(hash_type)
-    if _CONTROL.search(text):
-        raise InvalidInput("Steuerzeichen im Wert.", "Control characters in the value.")
-    return text, None
-
 
 def add_observable(db: Session, *, actor: Actor, incident_id: int,
                    observable_in: ObservableCreate) -> IncidentObservable:
