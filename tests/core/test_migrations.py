@@ -83,3 +83,29 @@ def test_data_migrations_clear_leaky_audiences_and_wrong_email_flags(tmp_path) -
         assert flags == {"evil@outlook.com": None, "outlook.com": "Common", "x@y.example": "Exact"}
     finally:
         engine.dispose()
+
+
+def test_0015_up_and_down_keep_the_sessions_and_tokens_that_point_at_a_user(tmp_path) -> None:  # noqa: ANN001
+    """On SQLite a batch rebuild of ``users`` drops the table, and ON DELETE CASCADE then empties
+    api_tokens and user_sessions; 0015 adds and drops its column in place."""
+    from alembic import command
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    migrate.upgrade(url, revision="0014")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organizations (id, key, kind, name, require_totp, bsig_in_scope, "
+                              "created_at, updated_at) "
+                              "VALUES (1, 'k', 'kreis', 'Kreis', 0, 0, '2020-01-01', '2020-01-01')"))
+            conn.execute(text("INSERT INTO users (id, org_id, email, name, role, is_active, totp_enabled, created_at) "
+                              "VALUES (1, 1, 'a@b.example', 'A', 'admin', 1, 0, '2020-01-01')"))
+            conn.execute(text("INSERT INTO api_tokens (user_id, name, prefix, token_hash, scope, created_at) "
+                              "VALUES (1, 'x', 'kc_x', 'h', 'read', '2020-01-01')"))
+        migrate.upgrade(url, revision="0015")
+        command.downgrade(migrate.alembic_config(url), "0014")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM api_tokens")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -59,8 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("notification_mode")
+    op.drop_column("users", "notification_mode")  # no batch rebuild (see upgrade)
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notifications_user_id"))
         batch_op.drop_index("ix_notifications_state_user")
