@@ -144,7 +144,29 @@ class Tally:
                 self.failures.append(f"{kind}: {response.status_code} {response.text[:200]}")
 
 
+def _public_poller(land: Land, tally: Tally, stop_at: float) -> None:
+    """An appliance on the public (TLP:CLEAR) feed: the GREEN imports of the others never change what
+    it sees, so its conditional polls answer 304 however the load falls (the others' tags move with
+    every import)."""
+    etag = None
+    with httpx.Client(base_url=land.url, timeout=60) as http:
+        for _ in range(MAX_REQUESTS_PER_CLIENT):
+            if time.monotonic() > stop_at:
+                return
+            try:
+                response = http.get("/feeds/txt", headers={"If-None-Match": etag} if etag else {})
+                etag = response.headers.get("etag", etag)
+                tally.add("feed public", response)
+            except httpx.HTTPError as exc:
+                with tally.lock:
+                    tally.failures.append(f"public poller: {type(exc).__name__}: {exc}")
+            time.sleep(0.05)
+
+
 def _client_loop(number: int, land: Land, tally: Tally, stop_at: float) -> None:
+    if number == CLIENTS - 1:
+        _public_poller(land, tally, stop_at)
+        return
     rng = random.Random(number)
     reader = READERS[number % len(READERS)]
     writer = WRITERS[number % len(WRITERS)]
