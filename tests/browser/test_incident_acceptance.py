@@ -278,6 +278,9 @@ def test_done_when_kleinmusterdorf_reports_ransomware_and_seedorf_is_protected( 
         publication = db.scalar(select(IncidentPublication).where(IncidentPublication.incident_id == incident_id))
         assert publication is not None and publication.first_download_org_id == world["org_id"]["gemeinde_b1"]
         first_download = publication.first_download_at
+        reported = db.get(Incident, incident_id).reported_at
+        # The target for this walk: protected within 5 minutes of the report.
+        assert publication.published_at <= first_download < reported + timedelta(minutes=5)
     cert.goto(case_url)
     cert.locator("#incident-publish h3:has-text('Zeit bis zum Schutz')").wait_for()
     times = cert.locator("#incident-publish dl.times dd")
