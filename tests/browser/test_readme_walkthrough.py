@@ -60,6 +60,27 @@ def test_the_land_cert_analyst_opens_the_lagebild_and_the_import(live_server, br
         page.get_by_role("button", name="Vorschau").wait_for()
 
 
+def test_the_land_cert_analyst_works_the_demo_incident(live_server, browser, logins) -> None:  # noqa: ANN001
+    with _login(live_server, browser, logins, "analystin@lcert.musterland.example") as page:
+        _nav(page, "Vorfälle")
+        page.get_by_role("link", name="Warteschlange des CERT").click()
+        page.locator("main").get_by_role("link", name="Oberbeispiel", exact=False).first.click()
+        main = page.locator("main")
+        main.get_by_role("heading", name="Meldefristen").first.wait_for()
+        assert "DSGVO" in main.inner_text()
+        assert main.get_by_role("link", name="Abschlussbericht als PDF").count() == 1
+        main.get_by_role("button", name="Veröffentlichen").click()
+        page.locator("#incident-publish [role=status]").get_by_text("Indikatoren veröffentlicht.").wait_for()
+        published = page.locator("#incident-publish").inner_text()
+        assert "Indikatoren aus einem Vorfall" in published and "Oberbeispiel" not in published
+
+
+def test_a_gemeinde_member_finds_how_to_report_an_incident(live_server, browser, logins) -> None:  # noqa: ANN001
+    with _login(live_server, browser, logins, "buero@kleinmusterdorf.example") as page:
+        page.locator("main").get_by_role("link", name="Vorfall melden").first.click()
+        page.wait_for_url(live_server.url + "/incidents/new")
+
+
 def test_the_kommunal_cert_analyst_reads_the_protokoll(live_server, browser, logins) -> None:  # noqa: ANN001
     with _login(live_server, browser, logins, "analyst@kcert.musterland.example") as page:
         _nav(page, "Protokoll")
