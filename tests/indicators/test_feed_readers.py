@@ -136,3 +136,35 @@ def test_a_new_token_of_a_known_view_costs_one_query(client, personas, feeds, ke
     assert _poll(client, second, etag).status_code == 304
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 1 and "api_tokens" in reads[0] and "reports" not in reads[0]
+
+
+def test_a_list_another_request_is_building_is_waited_for_not_built_twice(client, app, personas, feeds,  # noqa: ANN001
+                                                                            monkeypatch) -> None:  # noqa: ANN001
+    import threading
+
+    from kommcert.indicators import service as indicators_service
+
+    token = personas.token("gemeinde_b1_member", TokenScope.read)
+    first = _poll(client, token)
+    cache = app.state.feed_cache
+    (key, body), = cache._items.items()  # noqa: SLF001
+    cache._items.clear()  # noqa: SLF001
+    assert cache.claim(key) is None  # this test now "builds" that list, as a first request would
+
+    def not_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built a second time")
+
+    monkeypatch.setattr(indicators_service, "export_rows", not_again)
+    finished = threading.Timer(0.3, lambda: (cache.put(key, body), cache.release(key)))
+    finished.start()
+    second = _poll(client, token)
+    finished.join()
+    assert second.status_code == 200 and second.content == first.content
+    # A list the builder could not keep (too large, or its client went away) is built by the waiter.
+    cache._items.clear()  # noqa: SLF001
+    monkeypatch.undo()
+    assert cache.claim(key) is None
+    threading.Timer(0.2, lambda: cache.release(key)).start()
+    again = _poll(client, token)  # built anew: the same values under a header of its own time
+    assert [line for line in again.text.splitlines() if not line.startswith("#")] == \
+        [line for line in first.text.splitlines() if not line.startswith("#")]
