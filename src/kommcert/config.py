@@ -95,6 +95,10 @@ class Settings(BaseSettings):
         10.0, ge=0, description="How long the feeds reuse the data state behind their ETags (0: compute it on every "
                                 "request). Computing it reads the whole indicator tables (~0.1 s at 1M rows on "
                                 "PostgreSQL); a conditional GET may answer 304 this long after a change.")
+    feed_state_background: bool = Field(
+        True, description="Compute the feeds' data state in a thread of each server process, every "
+                          "KOMMCERT_FEED_STATE_SECONDS, so that no poll waits for it (off: the first poll after it "
+                          "expired computes it while the others use the previous one).")
     feed_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="Memory per server process for rendered feeds (0: off). Readers who see "
                                             "the same reports get the same list: it is built once per data state and "

@@ -32,6 +32,7 @@ def kept_state(monkeypatch, settings) -> list[float]:  # noqa: ANN001
     clock = [1000.0]
     monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    monkeypatch.setattr(settings, "feed_state_background", False)  # the poll that finds it expired computes it
     return clock
 
 
@@ -168,3 +169,48 @@ def test_a_list_another_request_is_building_is_waited_for_not_built_twice(client
     again = _poll(client, token)  # built anew: the same values under a header of its own time
     assert [line for line in again.text.splitlines() if not line.startswith("#")] == \
         [line for line in first.text.splitlines() if not line.startswith("#")]
+
+
+def test_a_thread_keeps_the_data_state_and_no_poll_waits_for_it(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """On a real server the data state is computed off the request path: at start, then every
+    KOMMCERT_FEED_STATE_SECONDS; a poll only reads it."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from kommcert import migrate
+    from kommcert.api import feeds as feeds_api
+    from kommcert.app import create_app
+    from kommcert.config import load_settings
+    from kommcert.indicators import service as indicators_service
+    from tests.conftest import SECRET
+
+    url = f"sqlite:///{tmp_path / 'keeper.sqlite3'}"
+    migrate.upgrade(url)
+    settings = load_settings(env="test", secret_key=SECRET, database_url=url, feed_state_seconds=0.2)
+    computed: list[float] = []
+    real = indicators_service.feed_state
+
+    def counted(db):  # noqa: ANN001, ANN202
+        computed.append(time.monotonic())
+        return real(db)
+
+    monkeypatch.setattr(indicators_service, "feed_state", counted)
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:
+            assert client.get("/feeds/txt").status_code == 200  # the first poll waits for the first state
+            keeper = app.state.feed_state_keeper
+            first = keeper.state
+            time.sleep(0.7)
+            assert len(computed) >= 3 and keeper.state is not first  # kept fresh without any poll
+            before = len(computed)
+            for _ in range(5):
+                assert client.get("/feeds/txt").status_code == 200
+            assert len(computed) - before <= 1  # the polls computed nothing (the thread's beat may fall in)
+            assert all(t.name != "kommcert-feed-state" or t is keeper.thread for t in feeds_api.threading.enumerate())
+    finally:
+        app.state.feed_state_keeper.stop()
+        app.state.feed_state_keeper.thread.join(timeout=5)
+        app.state.engine.dispose()
+    assert not app.state.feed_state_keeper.thread.is_alive()

@@ -134,6 +134,7 @@ def _state_clock(monkeypatch, settings) -> list[float]:  # noqa: ANN001
     clock = [1000.0]
     monkeypatch.setattr(feeds_api.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(settings, "feed_state_seconds", 10.0)
+    monkeypatch.setattr(settings, "feed_state_background", False)  # the poll that finds it expired computes it
     return clock
 
 
