@@ -62,6 +62,7 @@ def import_models() -> None:
     """Register every domain's tables on ``Base.metadata`` (for Alembic and tests)."""
     from kommcert.accounts import models as _accounts  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
+    from kommcert.contracts import models as _contracts  # noqa: F401
     from kommcert.home import models as _home  # noqa: F401
     from kommcert.incidents import deadline_models as _incident_deadlines  # noqa: F401
     from kommcert.incidents import models as _incidents  # noqa: F401
@@ -70,6 +71,7 @@ def import_models() -> None:
     from kommcert.jobs import models as _jobs  # noqa: F401
     from kommcert.notifications import models as _notifications  # noqa: F401
     from kommcert.orgs import models as _orgs  # noqa: F401
+    from kommcert.providers import models as _providers  # noqa: F401
     from kommcert.reports import models as _reports  # noqa: F401
     from kommcert.sharing import models as _sharing  # noqa: F401
     from kommcert.uploads import models as _uploads  # noqa: F401
