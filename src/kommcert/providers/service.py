@@ -48,14 +48,14 @@ def can_edit(actor: Actor, org_id: int) -> bool:
             and (actor.is_cert or actor.org_id == org_id))
 
 
-def _require_member(actor: Actor) -> None:
-    if not actor.is_authenticated:
+def _require_member(actor: Actor | None) -> None:
+    if actor is not None and not actor.is_authenticated:
         raise NotFound(*_NOT_FOUND)
 
 
 # --- reading --------------------------------------------------------------------------------
 
-def list_providers(db: Session, *, actor: Actor, skill: Skill | None = None, region_id: int | None = None,
+def list_providers(db: Session, *, actor: Actor | None, skill: Skill | None = None, region_id: int | None = None,
                    kind: OrgKind | None = None) -> Sequence[ProviderProfile]:
     """The registry, by name; ``skill`` keeps those who offer it (the provider or one of its people),
     ``region_id`` those serving that Kreis or the Land."""

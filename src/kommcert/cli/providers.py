@@ -1,0 +1,50 @@
+"""``kommcert providers``: the registry of helpers (certified providers and the MIRT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from kommcert.cli.common import console, fail, t, unit_of_work
+from kommcert.providers import service as providers_service
+from kommcert.providers.models import SKILL_LABELS_DE, Skill
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("import")
+def import_providers(
+    file: Path = typer.Argument(..., metavar="DATEI",
+                                help="CSV mit den Spalten organisation;person;qualifikationen;fähigkeiten;…"),
+) -> None:
+    """Lädt Dienstleister und das MIRT mit Qualifikationen, Fähigkeiten, Regionen und Personen.
+
+    Spalten: organisation (Schlüssel), person, qualifikationen, fähigkeiten, regionen (Schlüssel von
+    Land oder Kreisen), rufbereitschaft, e-mail, telefon, benutzer. Listen durch | getrennt. Eine
+    Zeile ohne Person beschreibt den Dienstleister, eine mit Person einen Menschen dort. Eine
+    fehlerhafte Zeile bricht den ganzen Import ab (Datei, Zeile und Grund werden genannt).
+    """
+    if not file.is_file():
+        fail(t("Datei nicht gefunden: {path}", path=file))
+    with file.open(encoding="utf-8", newline="") as stream, unit_of_work() as db:
+        result = providers_service.import_csv(db, actor=None, stream=stream, name=file.name)
+        console.print(t("Importiert: {providers} Dienstleister, {people} Personen.",
+                        providers=result.providers, people=result.people))
+
+
+@app.command("list")
+def list_providers(
+    skill: Skill = typer.Option(None, "--skill", help="Nur wer diese Fähigkeit anbietet."),
+) -> None:
+    """Zeigt die Dienstleister und das MIRT mit Fähigkeiten, Regionen und Rufbereitschaft."""
+    with unit_of_work() as db:
+        table = Table(*(t(h) for h in ("Schlüssel", "Name", "Fähigkeiten", "Regionen", "Rufbereitschaft",
+                                       "Personen")))
+        for profile in providers_service.list_providers(db, actor=None, skill=skill):
+            table.add_row(profile.org.key, profile.org.name,
+                          ", ".join(t(SKILL_LABELS_DE[Skill(s)]) for s in profile.skills),
+                          ", ".join(r.name for r in profile.regions), profile.on_call_phone or "",
+                          str(len(profile.people)))
+        console.print(table)
