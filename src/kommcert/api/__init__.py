@@ -20,5 +20,9 @@ def _include() -> None:
 
     router.include_router(incident_publish.router)
 
+    from kommcert.api import contracts
+
+    router.include_router(contracts.router)
+
 
 _include()

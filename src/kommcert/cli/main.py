@@ -18,6 +18,7 @@ app = typer.Typer(
 
 def _register() -> None:
     from kommcert.cli import (
+        contingents,
         db,
         demo,
         incidents,
@@ -42,6 +43,8 @@ def _register() -> None:
     app.add_typer(jobs.app, name="jobs", help="Hintergrundaufträge anzeigen und wiederholen.")
     app.add_typer(mail.app, name="mail", help="E-Mail-Versand prüfen.")
     app.add_typer(incidents.app, name="incidents", help="Vorfälle (IT-Notfälle) melden und auflisten.")
+    app.add_typer(contingents.app, name="contingents",
+                  help="Kontingente des Rahmenvertrags festlegen und anzeigen.")
     app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)

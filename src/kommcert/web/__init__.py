@@ -25,6 +25,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import incident_publish as publish_pages
 
     router.include_router(publish_pages.router)
+    from kommcert.web import providers as provider_pages
+
+    router.include_router(provider_pages.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
