@@ -62,6 +62,7 @@ def import_models() -> None:
     """Register every domain's tables on ``Base.metadata`` (for Alembic and tests)."""
     from kommcert.accounts import models as _accounts  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
+    from kommcert.contracts import models as _contracts  # noqa: F401
     from kommcert.home import models as _home  # noqa: F401
     from kommcert.incidents import deadline_models as _incident_deadlines  # noqa: F401
     from kommcert.incidents import models as _incidents  # noqa: F401
