@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from kommcert.cli.common import console, fail, t, unit_of_work
 from kommcert.providers import service as providers_service
@@ -40,11 +40,15 @@ def list_providers(
 ) -> None:
     """Zeigt die Dienstleister und das MIRT mit Fähigkeiten, Regionen und Rufbereitschaft."""
     with unit_of_work() as db:
-        table = Table(*(t(h) for h in ("Schlüssel", "Name", "Fähigkeiten", "Regionen", "Rufbereitschaft",
-                                       "Personen")))
-        for profile in providers_service.list_providers(db, actor=None, skill=skill):
-            table.add_row(profile.org.key, profile.org.name,
-                          ", ".join(t(SKILL_LABELS_DE[Skill(s)]) for s in profile.skills),
-                          ", ".join(r.name for r in profile.regions), profile.on_call_phone or "",
-                          str(len(profile.people)))
-        console.print(table)
+        profiles = providers_service.list_providers(db, actor=None, skill=skill)
+        if not profiles:
+            console.print(t("Keine Dienstleister gefunden."))
+        for profile in profiles:
+            org = profile.org
+            console.print(f"[bold]{escape(org.name)}[/] ({escape(org.key)}, {t(org.kind_label)})", highlight=False)
+            skills = ", ".join(t(SKILL_LABELS_DE[Skill(s)]) for s in profile.skills)
+            console.print(f"  {t('Fähigkeiten')}: {skills or '–'}", highlight=False, markup=False)
+            regions = ", ".join(r.name for r in profile.regions)
+            console.print(f"  {t('Regionen')}: {regions or '–'}", highlight=False, markup=False)
+            console.print(f"  {t('Rufbereitschaft')}: {profile.on_call_phone or '–'} · "
+                          f"{t('Personen')}: {len(profile.people)}", highlight=False, markup=False)
