@@ -8,7 +8,8 @@ from kommcert.cli.main import app
 
 runner = CliRunner()
 
-ORGS = "key,kind,name,parent_key\nland,land,Testland,\nkreis_a,kreis,Kreis A,land\nx,dienstleister,Dienstleister X,land\n"
+ORGS = ("key,kind,name,parent_key\nland,land,Testland,\nkreis_a,kreis,Kreis A,land\n"
+        "x,dienstleister,Dienstleister X,land\n")
 GOOD = ("organisation;person;qualifikationen;fähigkeiten;regionen;rufbereitschaft;e-mail;telefon\n"
         "x;;Vorfallsbearbeitung;Host-Forensik|recovery;kreis_a;0800 1;;\n"
         "x;Frieda Forensik;;host_forensics;;;frieda@x.example;0171 1\n")
