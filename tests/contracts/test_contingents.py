@@ -156,3 +156,16 @@ def test_used_plus_reserved_plus_left_is_the_amount_to_the_cent(personas, total,
                 assert b.left >= 0
     finally:
         nested.rollback()
+
+
+def test_setting_and_booking_are_in_the_audit_log(personas) -> None:  # noqa: ANN001
+    from kommcert.audit.models import AuditEntry
+
+    c = _set(personas, "kreis_a", "100")
+    service.reserve(personas.db, actor=personas.actor("land_cert_analyst"), contingent_id=c.id, amount="12.34",
+                    reference="Hilfeersuchen 7")
+    rows = personas.db.query(AuditEntry).filter_by(object_type="contingent", object_id=str(c.id)).all()
+    assert [(r.action, r.actor_user_id) for r in rows] == [
+        ("contingent_set", personas.users["land_cert_admin"].id),
+        ("contingent_booked", personas.users["land_cert_analyst"].id)]
+    assert rows[1].detail["amount"] == "12.34" and rows[1].detail["kind"] == "reserve"

@@ -33,6 +33,9 @@ ATTACHMENT_DELETED = "attachment_deleted"
 REPORT_UPDATED = "report_updated"  # detail: old and new of every changed field (TLP, audience, title …)
 REPORT_WITHDRAWN = "report_withdrawn"
 REPORT_RESTORED = "report_restored"
+CONTRACT_SAVED = "contract_saved"  # a framework contract or a rate card line
+CONTINGENT_SET = "contingent_set"
+CONTINGENT_BOOKED = "contingent_booked"  # detail: kind (reserve, release, charge), amount, reference
 
 
 @dataclass(frozen=True)
@@ -77,4 +80,7 @@ LABELS_DE = {
     REPORT_UPDATED: "Meldung geändert",
     REPORT_WITHDRAWN: "Meldung zurückgezogen",
     REPORT_RESTORED: "Meldung wiederhergestellt",
+    CONTRACT_SAVED: "Rahmenvertrag gespeichert",
+    CONTINGENT_SET: "Kontingent festgelegt",
+    CONTINGENT_BOOKED: "Kontingent gebucht",
 }

@@ -17,6 +17,9 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from sqlalchemy import ColumnElement, exists, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.contracts.models import (
     Contingent,
     ContingentEntry,
@@ -77,6 +80,13 @@ def _contract_visibility(actor: Actor) -> ColumnElement[bool]:
     if actor.org_id is None:
         return FrameworkContract.id.is_(None)
     return FrameworkContract.provider_org_id == actor.org_id
+
+
+def _audit(db: Session, actor: Actor | None, action: str, object_type: str, object_id: int, org_id: int | None,
+           **detail: object) -> None:
+    audit_service.record(db, AuditEvent(action, actor_user_id=actor.user_id if actor else None,
+                                        org_id=org_id if actor is None else actor.org_id, object_type=object_type,
+                                        object_id=object_id, detail={k: str(v) for k, v in detail.items()}))
 
 
 # --- money ----------------------------------------------------------------------------------------
@@ -141,6 +151,8 @@ def create_contract(db: Session, *, actor: Actor | None, contract_in: ContractIn
         _add_rate(db, contract, rate_in)
     db.add(contract)
     db.flush()
+    _audit(db, actor, events.CONTRACT_SAVED, "framework_contract", contract.id, provider.id, title=contract.title,
+           rates=len(contract.rates))
     return contract
 
 
@@ -151,6 +163,8 @@ def add_rate(db: Session, *, actor: Actor | None, contract_id: int, rate_in: Rat
         raise NotFound("Rahmenvertrag nicht gefunden.", "Framework contract not found.")
     line = _add_rate(db, contract, rate_in)
     db.flush()
+    _audit(db, actor, events.CONTRACT_SAVED, "framework_contract", contract.id, contract.provider_org_id,
+           role=line.role, hourly_rate=line.hourly_rate)
     return line
 
 
@@ -225,6 +239,8 @@ def set_contingent(db: Session, *, actor: Actor | None, org_key: str, year: int,
         contingent = Contingent(org_id=org.id, year=year, unit=unit, amount=value)
         db.add(contingent)
         db.flush()
+        _audit(db, actor, events.CONTINGENT_SET, "contingent", contingent.id, org.id, year=year, unit=unit,
+               amount=value)
         return contingent
     _lock(db, contingent.id)
     current = balance(db, contingent)
@@ -240,6 +256,7 @@ def set_contingent(db: Session, *, actor: Actor | None, org_key: str, year: int,
     contingent.unit = unit
     contingent.amount = value
     db.flush()
+    _audit(db, actor, events.CONTINGENT_SET, "contingent", contingent.id, org.id, year=year, unit=unit, amount=value)
     return contingent
 
 
@@ -267,6 +284,8 @@ def _entry(db: Session, contingent: Contingent, kind: EntryKind, amount: Decimal
                             created_by_id=actor.user_id if actor else None)
     db.add(entry)
     db.flush()
+    _audit(db, actor, events.CONTINGENT_BOOKED, "contingent", contingent.id, contingent.org_id, kind=kind,
+           amount=amount, reference=reference)
     return entry
 
 
