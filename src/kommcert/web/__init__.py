@@ -28,6 +28,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import providers as provider_pages
 
     router.include_router(provider_pages.router)
+    from kommcert.web import contingents as contingent_pages
+
+    router.include_router(contingent_pages.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
