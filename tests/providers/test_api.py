@@ -78,3 +78,13 @@ def test_a_cert_admin_creates_the_mirt_profile(client, registry) -> None:  # noq
                           headers=registry.auth("land_cert_admin"))
     assert response.status_code == 200 and response.json()["kind"] == "mirt"
     assert response.json()["regions"] == [{"id": registry.orgs["land"].id, "name": "Testland"}]
+
+
+def test_put_without_people_keeps_them(client, registry) -> None:  # noqa: ANN001
+    org_id = registry.orgs["provider_x"].id
+    body = client.put(f"/api/v1/providers/{org_id}", json={"skills": ["recovery"]},
+                      headers=registry.auth("provider_x_admin")).json()
+    assert [p["name"] for p in body["people"]] == ["Frieda Forensik", "Leo Leitung"]
+    emptied = client.put(f"/api/v1/providers/{org_id}", json={"people": []},
+                         headers=registry.auth("provider_x_admin")).json()
+    assert emptied["people"] == []

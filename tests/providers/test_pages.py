@@ -29,3 +29,48 @@ def test_pages_need_a_login_and_unknown_ids_are_404(client, registry, login) -> 
     login("provider_x")
     assert "0171 5550001" in client.get(f"/providers/{registry.orgs['provider_x'].id}").text
     assert client.get(f"/providers/{registry.orgs['kreis_a'].id}", headers={"accept": "text/html"}).status_code == 404
+
+
+def test_the_providers_admin_edits_the_profile_by_form(client, db, registry, login) -> None:  # noqa: ANN001
+    from tests.personas import csrf_from
+
+    login("provider_x_admin")
+    org_id = registry.orgs["provider_x"].id
+    page = client.get(f"/providers/{org_id}")
+    assert "Profil bearbeiten" in page.text
+    response = client.post(f"/providers/{org_id}", data={
+        "csrf_token": csrf_from(page.text), "qualifications": "Vorfallsbearbeitung\n\nForensik-Zertifikat",
+        "skill": ["recovery", "malware_analysis"], "region_id": [str(registry.orgs["kreis_b"].id)],
+        "on_call_phone": "0800 333"}, follow_redirects=False)
+    assert response.status_code == 303
+    shown = client.get(f"/providers/{org_id}").text
+    assert "Forensik-Zertifikat" in shown and "Schadsoftware-Analyse" in shown and "0800 333" in shown
+    assert "Frieda Forensik" in shown  # the people stay
+
+
+def test_the_form_shows_a_german_error_and_writes_nothing(client, registry, login) -> None:  # noqa: ANN001
+    from tests.personas import csrf_from
+
+    login("land_cert_admin")
+    org_id = registry.orgs["provider_x"].id
+    token = csrf_from(client.get(f"/providers/{org_id}").text)
+    for data, message in (({"on_call_phone": "0800 abc"}, "Bitte das Feld „Rufbereitschaft“ prüfen."),
+                          ({"region_id": [str(registry.orgs["vg_a"].id)]}, "ist weder das Land noch ein Kreis"),
+                          ({"region_id": ["x"]}, "Bitte das Feld „Regionen“ prüfen."),
+                          ({"skill": ["zaubern"]}, "Bitte das Feld „Fähigkeiten“ prüfen.")):
+        response = client.post(f"/providers/{org_id}", data={"csrf_token": token, **data})
+        assert response.status_code == 422 and message in response.text, response.text
+    assert "0800 111222" in client.get(f"/providers/{org_id}").text
+
+
+def test_others_get_no_form_and_their_post_is_refused(client, registry, login) -> None:  # noqa: ANN001
+    from tests.personas import csrf_from
+
+    login("kreis_b_admin")
+    org_id = registry.orgs["provider_x"].id
+    page = client.get(f"/providers/{org_id}")
+    assert "Profil bearbeiten" not in page.text
+    response = client.post(f"/providers/{org_id}", data={"csrf_token": csrf_from(page.text), "skill": ["recovery"]})
+    assert response.status_code == 403 and "Nur CERT-Administratoren" in response.text
+    assert client.post(f"/providers/{registry.orgs['kreis_a'].id}",
+                       data={"csrf_token": csrf_from(page.text)}).status_code == 404

@@ -23,7 +23,8 @@ def import_providers(
 
     Spalten: organisation (Schlüssel), person, qualifikationen, fähigkeiten, regionen (Schlüssel von
     Land oder Kreisen), rufbereitschaft, e-mail, telefon, benutzer. Listen durch | getrennt. Eine
-    Zeile ohne Person beschreibt den Dienstleister, eine mit Person einen Menschen dort. Eine
+    Zeile ohne Person beschreibt den Dienstleister, eine mit Person einen Menschen dort. Die Datei
+    beschreibt jeden genannten Dienstleister vollständig (wer dort fehlt, wird entfernt). Eine
     fehlerhafte Zeile bricht den ganzen Import ab (Datei, Zeile und Grund werden genannt).
     """
     if not file.is_file():

@@ -10,7 +10,8 @@ A line without ``person`` describes the provider: its qualifications, skills and
 ``person`` describes one of its people: skills, e-mail, phone and optionally ``benutzer`` (the
 e-mail of the person's user account in that organisation). Skills are given by key
 (``host_forensics``) or German label (``Host-Forensik``). Every provider with people in the file
-needs its own provider line. Any bad line stops the read with file, line and reason.
+needs its own provider line; the file describes each provider in it completely (people not in
+the file are removed from it). Any bad line stops the read with file, line and reason.
 """
 
 from __future__ import annotations

@@ -54,7 +54,9 @@ class ProviderIn(BaseModel):
     skills: list[Skill] = Field(default_factory=list, max_length=len(Skill))
     region_ids: list[Id] = Field(default_factory=list, max_length=500)
     on_call_phone: str | None = Field(None, max_length=64)
-    people: list[PersonIn] = Field(default_factory=list, max_length=200)
+    # None (or left out) keeps the people as they are; a list replaces them (matched by e-mail, else name).
+    people: list[PersonIn] | None = Field(None, max_length=200,
+                                          description="Left out: the people stay as they are.")
 
     @field_validator("on_call_phone", mode="before")
     @classmethod

@@ -100,6 +100,13 @@ def to_read(profile: ProviderProfile, actor: Actor) -> ProviderRead:
 
 # --- changing -------------------------------------------------------------------------------
 
+def region_choices(db: Session) -> Sequence[Organization]:
+    """What a provider can serve: the Land, Regierungsbezirke, Kreise and kreisfreie Städte."""
+    order = list(OrgKind)
+    orgs = db.scalars(select(Organization).where(Organization.kind.in_([k.value for k in REGION_KINDS]))).all()
+    return sorted(orgs, key=lambda o: (order.index(OrgKind(o.kind)), o.name))
+
+
 def _provider_org(db: Session, org_id: int) -> Organization:
     org = db.get(Organization, org_id)
     if org is None or OrgKind(org.kind) not in PROVIDER_KINDS:
@@ -134,12 +141,13 @@ def _person_key(name: str, email: str | None) -> str:
 def _apply(db: Session, org: Organization, data: ProviderIn) -> tuple[ProviderProfile, bool]:
     """Write one profile: fields, regions and people (matched by e-mail, else name, so ids stay)."""
     regions = _regions(db, data.region_ids)
-    keys = [_person_key(p.name, p.email) for p in data.people]
+    people_in = data.people or []
+    keys = [_person_key(p.name, p.email) for p in people_in]
     for index, key in enumerate(keys):
         if key in keys[:index]:
-            raise InvalidInput(f"Person {data.people[index].name} kommt doppelt vor.",
-                               f"Person {data.people[index].name} occurs twice.")
-    for person in data.people:
+            raise InvalidInput(f"Person {people_in[index].name} kommt doppelt vor.",
+                               f"Person {people_in[index].name} occurs twice.")
+    for person in people_in:
         _check_user(db, org, person.user_id)
     profile = db.get(ProviderProfile, org.id)
     created = profile is None
@@ -150,15 +158,16 @@ def _apply(db: Session, org: Organization, data: ProviderIn) -> tuple[ProviderPr
     profile.skills = [s.value for s in dict.fromkeys(data.skills)]
     profile.on_call_phone = data.on_call_phone
     profile.regions = regions
-    existing = {_person_key(p.name, p.email): p for p in profile.people}
-    people: list[ProviderPerson] = []
-    for person_in in data.people:
-        person = existing.get(_person_key(person_in.name, person_in.email)) or ProviderPerson()
-        person.name, person.email, person.phone = person_in.name, person_in.email, person_in.phone
-        person.skills = [s.value for s in dict.fromkeys(person_in.skills)]
-        person.user_id = person_in.user_id
-        people.append(person)
-    profile.people = people
+    if data.people is not None:
+        existing = {_person_key(p.name, p.email): p for p in profile.people}
+        people: list[ProviderPerson] = []
+        for person_in in data.people:
+            person = existing.get(_person_key(person_in.name, person_in.email)) or ProviderPerson()
+            person.name, person.email, person.phone = person_in.name, person_in.email, person_in.phone
+            person.skills = [s.value for s in dict.fromkeys(person_in.skills)]
+            person.user_id = person_in.user_id
+            people.append(person)
+        profile.people = people
     db.flush()
     return profile, created
 
