@@ -20,6 +20,10 @@ def _include() -> None:
 
     router.include_router(incident_publish.router)
 
+    from kommcert.api import providers
+
+    router.include_router(providers.router)
+
     from kommcert.api import contracts
 
     router.include_router(contracts.router)

@@ -26,6 +26,7 @@ def _register() -> None:
         jobs,
         mail,
         orgs,
+        providers,
         scan,
         serve,
         tokens,
@@ -36,6 +37,8 @@ def _register() -> None:
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.app, name="orgs", help="Organisationsbaum: Import (GV100AD, CSV) und Anzeige.")
+    app.add_typer(providers.app, name="providers",
+                  help="Dienstleister und MIRT: Fähigkeiten, Regionen, Personen (Import und Anzeige).")
     app.add_typer(users.app, name="users", help="Benutzer anlegen, auflisten, sperren.")
     app.add_typer(tokens.app, name="tokens", help="API-Tokens anlegen, auflisten, widerrufen.")
     app.add_typer(indicators.app, name="indicators", help="Indikatoren (IoCs) importieren und exportieren.")
