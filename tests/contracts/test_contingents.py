@@ -159,12 +159,16 @@ def test_used_plus_reserved_plus_left_is_the_amount_to_the_cent(personas, total,
 
 
 def test_setting_and_booking_are_in_the_audit_log(personas) -> None:  # noqa: ANN001
+    from sqlalchemy import func
+
     from kommcert.audit.models import AuditEntry
 
+    before = personas.db.scalar(func.max(AuditEntry.id).select()) or 0  # other tests' committed entries stay
     c = _set(personas, "kreis_a", "100")
     service.reserve(personas.db, actor=personas.actor("land_cert_analyst"), contingent_id=c.id, amount="12.34",
                     reference="Hilfeersuchen 7")
-    rows = personas.db.query(AuditEntry).filter_by(object_type="contingent", object_id=str(c.id)).all()
+    rows = personas.db.query(AuditEntry).filter_by(object_type="contingent", object_id=str(c.id)) \
+        .filter(AuditEntry.id > before).order_by(AuditEntry.id).all()
     assert [(r.action, r.actor_user_id) for r in rows] == [
         ("contingent_set", personas.users["land_cert_admin"].id),
         ("contingent_booked", personas.users["land_cert_analyst"].id)]
