@@ -15,6 +15,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kommcert.audit import events
@@ -237,8 +238,13 @@ def set_contingent(db: Session, *, actor: Actor | None, org_key: str, year: int,
                            .with_for_update())
     if contingent is None:
         contingent = Contingent(org_id=org.id, year=year, unit=unit, amount=value)
-        db.add(contingent)
-        db.flush()
+        try:
+            with db.begin_nested():
+                db.add(contingent)
+                db.flush()
+        except IntegrityError:  # set at the same moment by someone else
+            raise Conflict(f"{org.name} {year}: das Kontingent wurde gerade angelegt; bitte erneut festlegen.",
+                           f"{org.name} {year}: the contingent was just created; please set it again.") from None
         _audit(db, actor, events.CONTINGENT_SET, "contingent", contingent.id, org.id, year=year, unit=unit,
                amount=value)
         return contingent
@@ -353,19 +359,42 @@ def get_contingent(db: Session, *, actor: Actor, contingent_id: int) -> Continge
 
 
 def list_balances(db: Session, *, actor: Actor, year: int, org_id: int | None = None) -> list[Balance]:
-    """The contingents of ``year`` the actor may see (of one organisation and those above it, if given)."""
-    stmt = select(Contingent).where(Contingent.year == year, contingent_visibility(actor))
+    """The contingents of ``year`` the actor may see (of one organisation and those above it, if given).
+
+    Three queries however many contingents there are (the overview of a whole Land)."""
+    stmt = select(Contingent, Organization).join(Organization, Organization.id == Contingent.org_id) \
+        .where(Contingent.year == year, contingent_visibility(actor))
     if org_id is not None:
         stmt = stmt.where(Contingent.org_id.in_(orgs_service.ancestor_ids(db, org_id)))
-    return [balance(db, c) for c in db.scalars(stmt.order_by(Contingent.org_id))]
+    rows = db.execute(stmt.order_by(Contingent.org_id)).all()
+    sums: dict[int, dict[str, Decimal]] = {}
+    if rows:
+        totals = db.execute(
+            select(ContingentEntry.contingent_id, ContingentEntry.kind, func.sum(ContingentEntry.amount))
+            .join(Contingent, Contingent.id == ContingentEntry.contingent_id)
+            .where(Contingent.year == year, Contingent.id.in_([c.id for c, _ in rows]))
+            .group_by(ContingentEntry.contingent_id, ContingentEntry.kind)).all()
+        for contingent_id, kind, total in totals:
+            sums.setdefault(contingent_id, {})[kind] = Decimal(str(total)).quantize(CENT)
+    out = []
+    for contingent, org in rows:
+        own = sums.get(contingent.id, {})
+        out.append(Balance(contingent=contingent, org=org, amount=Decimal(contingent.amount).quantize(CENT),
+                           used=own.get(EntryKind.charge, ZERO),
+                           reserved=own.get(EntryKind.reserve, ZERO) - own.get(EntryKind.release, ZERO)))
+    return out
 
 
-def _kreis_of(db: Session, org_id: int) -> Organization:
-    """The Kreis (or kreisfreie Stadt) an organisation belongs to; itself if it has none."""
-    kreis = db.scalar(select(Organization).join(OrgAncestry, OrgAncestry.ancestor_id == Organization.id)
-                      .where(OrgAncestry.org_id == org_id, Organization.kind.in_(list(KREIS_KINDS)))
-                      .order_by(OrgAncestry.depth).limit(1))
-    return kreis or orgs_service.get(db, org_id)
+def _kreise_of(db: Session, org_ids: list[int]) -> dict[int, Organization]:
+    """The Kreis (or kreisfreie Stadt) of each organisation; itself if it has none."""
+    out: dict[int, Organization] = {}
+    rows = db.execute(select(OrgAncestry.org_id, Organization).join(Organization,
+                                                                     OrgAncestry.ancestor_id == Organization.id)
+                      .where(OrgAncestry.org_id.in_(org_ids), Organization.kind.in_(list(KREIS_KINDS)))
+                      .order_by(OrgAncestry.depth.desc())).all()
+    for org_id, kreis in rows:  # nearest last, so it wins
+        out[org_id] = kreis
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,8 +407,10 @@ class Rollup:
 def overview(db: Session, *, actor: Actor, year: int) -> list[Rollup]:
     """The visible contingents of ``year`` per organisation, rolled up per Kreis (sums per unit)."""
     groups: dict[int, tuple[Organization, list[Balance]]] = {}
-    for item in list_balances(db, actor=actor, year=year):
-        kreis = _kreis_of(db, item.org.id)
+    items_all = list_balances(db, actor=actor, year=year)
+    kreise = _kreise_of(db, [b.org.id for b in items_all]) if items_all else {}
+    for item in items_all:
+        kreis = kreise.get(item.org.id, item.org)
         groups.setdefault(kreis.id, (kreis, []))[1].append(item)
     out = []
     for kreis, items in sorted(groups.values(), key=lambda g: g[0].name):
