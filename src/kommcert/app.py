@@ -54,6 +54,12 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+
+    @app.on_event("shutdown")
+    def _stop_threads() -> None:  # the feeds' data-state thread ends with the app
+        keeper = getattr(app.state, "feed_state_keeper", None)
+        if keeper is not None:
+            keeper.stop()
     if sessionmaker is None:
         engine = make_engine(settings.database_url)
         app.state.engine = engine

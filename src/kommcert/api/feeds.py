@@ -169,24 +169,16 @@ def feed(fmt: FeedFormat, request: Request, db: DbSession, settings: SettingsDep
 class _Reader:
     data: indicators_service.FeedState  # the process's data state this was made under (identity)
     actor: Actor
-    tag: str  # reader_feed_state: the reports this reader may see, under ``data``
 
 
 @dataclass
 class _StateMemo:
     """What holds while the process keeps one data state: each organisation's place in the tree and
-    consents, and the state tag of each distinct view (readers who see the same reports). In the load
-    benchmark's burst every appliance polls once, so no token is seen twice, but 2,500 tokens share 50
-    views."""
+    consents. In the load benchmark's burst every appliance polls once, so no token is seen twice, but
+    2,500 tokens share 50 organisations."""
 
     data: indicators_service.FeedState
     facts: accounts_service.OrgFacts = field(default_factory=dict)
-    tags: dict[tuple, str] = field(default_factory=dict)
-
-
-def _view(actor: Actor) -> tuple:
-    """Everything the sharing policy asks of an actor: equal views see equal reports."""
-    return (actor.user_id, actor.org_id, actor.org_kind, actor.org_path, actor.served_org_ids)
 
 
 class _Readers:
@@ -250,16 +242,14 @@ def _reader(request: Request, db, token: str | None, data: indicators_service.Fe
     key = digest(secret) if secret else None
     kept = readers.get(key, data) if key is not None else None
     if kept is not None and accounts_service.recheck_token(db, kept.actor.token_id, ip=client_ip(request)):
-        return kept.actor, kept.tag
-    memo = readers.memo(data)
-    actor = _feed_actor(request, db, token, memo.facts)
-    view = _view(actor)
-    tag = memo.tags.get(view)
-    if tag is None:
-        tag = memo.tags[view] = indicators_service.reader_feed_state(db, actor=actor, state=data)
-    if key is not None and actor.token_id is not None:
-        readers.put(key, _Reader(data, actor, tag))
-    return actor, tag
+        actor = kept.actor
+    else:
+        actor = _feed_actor(request, db, token, readers.memo(data).facts)
+        if key is not None and actor.token_id is not None:
+            readers.put(key, _Reader(data, actor))
+    # Never kept: the reports a reader may see are read on every poll, so narrowing, withdrawing or
+    # re-marking a report changes the tag (and the list behind it) at once, not with the next state.
+    return actor, indicators_service.reader_feed_state(db, actor=actor, state=data)
 
 
 def _if_none_match(request: Request) -> set[str]:
