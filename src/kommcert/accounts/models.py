@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kommcert.db import Base, utcnow
@@ -61,6 +62,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column()
     # Notifications (kommcert.notifications): "immediate" (one mail each) or "digest" (one mail a day).
     notification_mode: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+    # May accept the costs of a help request for the organisation (its admins may anyway).
+    may_accept_costs: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     org: Mapped[Organization] = relationship()
 
