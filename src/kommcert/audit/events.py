@@ -36,6 +36,7 @@ REPORT_RESTORED = "report_restored"
 CONTRACT_SAVED = "contract_saved"  # a framework contract or a rate card line
 CONTINGENT_SET = "contingent_set"
 CONTINGENT_BOOKED = "contingent_booked"  # detail: kind (reserve, release, charge), amount, reference
+HELP_REQUEST_CHANGED = "help_request_changed"  # detail: from, to (states), incident_id
 
 
 @dataclass(frozen=True)
@@ -83,4 +84,5 @@ LABELS_DE = {
     CONTRACT_SAVED: "Rahmenvertrag gespeichert",
     CONTINGENT_SET: "Kontingent festgelegt",
     CONTINGENT_BOOKED: "Kontingent gebucht",
+    HELP_REQUEST_CHANGED: "Hilfeersuchen geändert",
 }

@@ -154,6 +154,15 @@ class EventKind(StrEnum):
     duplicate_merged = "duplicate_merged"
     deadline_done = "deadline_done"
     deadline_reopened = "deadline_reopened"
+    # The help chain (``kommcert.helprequests``); data: help_request_id and what changed.
+    help_requested = "help_requested"
+    help_approved = "help_approved"
+    help_declined = "help_declined"
+    help_withdrawn = "help_withdrawn"
+    help_assigned = "help_assigned"
+    help_returned = "help_returned"
+    help_accepted = "help_accepted"
+    help_deployed = "help_deployed"
 
 
 EVENT_LABELS_DE = {
@@ -178,6 +187,14 @@ EVENT_LABELS_DE = {
     EventKind.duplicate_merged: "Duplikat zusammengeführt",
     EventKind.deadline_done: "Frist erledigt",
     EventKind.deadline_reopened: "Frist wieder offen",
+    EventKind.help_requested: "Hilfe angefordert",
+    EventKind.help_approved: "Hilfeersuchen genehmigt",
+    EventKind.help_declined: "Hilfeersuchen abgelehnt",
+    EventKind.help_withdrawn: "Hilfeersuchen zurückgezogen",
+    EventKind.help_assigned: "Helfer beauftragt",
+    EventKind.help_returned: "Auftrag zurückgegeben",
+    EventKind.help_accepted: "Auftrag angenommen",
+    EventKind.help_deployed: "Helfer eingetroffen",
 }
 
 INCIDENT_TLP = TLP.amber_strict

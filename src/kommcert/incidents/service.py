@@ -325,6 +325,28 @@ def add_participant(db: Session, *, actor: Actor, incident_id: int, org_id: int,
     return _add_participant(db, actor, incident, org_id, role)
 
 
+def add_provider(db: Session, *, actor: Actor, incident: Incident, org_id: int) -> IncidentParticipant | None:
+    """The help chain's assignee (a provider or the MIRT) joins the incident's audience as a participant
+    with the role ``provider`` (no other right). The caller (``helprequests.service``) checked that the
+    actor is a CERT writer of this visible incident. None if the organisation takes part already."""
+    if org_id == incident.owner_org_id or _participant(db, incident, org_id) is not None:
+        return None
+    return _add_participant(db, actor, incident, org_id, ParticipantRole.provider)
+
+
+def remove_provider(db: Session, *, actor: Actor, incident: Incident, org_id: int) -> None:
+    """The assignee leaves the incident's audience again, if it takes part only as the provider."""
+    participant = _participant(db, incident, org_id)
+    if participant is None or participant.role != ParticipantRole.provider:
+        return
+    db.execute(delete(ShareTarget).where(
+        ShareTarget.object_type == Incident.__share_type__, ShareTarget.object_id == incident.id,
+        ShareTarget.org_id == org_id, ShareTarget.include_subtree.is_(False)))
+    db.delete(participant)
+    db.flush()
+    _record(db, incident, EventKind.participant_removed, actor, {"org_id": org_id, "role": str(participant.role)})
+
+
 def remove_participant(db: Session, *, actor: Actor, incident_id: int, participant_id: int) -> None:
     """The organisation leaves the incident and its audience (only its own entry)."""
     incident = get_incident(db, actor=actor, incident_id=incident_id)
