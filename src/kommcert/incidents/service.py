@@ -325,6 +325,15 @@ def add_participant(db: Session, *, actor: Actor, incident_id: int, org_id: int,
     return _add_participant(db, actor, incident, org_id, role)
 
 
+def record_help(db: Session, incident: Incident, kind: EventKind, actor: Actor, data: Mapping[str, Any],
+                body: str = "") -> IncidentEvent:
+    """A timeline entry of the help chain (``kommcert.helprequests``) on an incident the caller fetched
+    through the policy and checked the actor's right for."""
+    if not str(kind).startswith("help_"):
+        raise ValueError(f"not a help chain entry: {kind}")
+    return _record(db, incident, kind, actor, data, body=body)
+
+
 def add_provider(db: Session, *, actor: Actor, incident: Incident, org_id: int) -> IncidentParticipant | None:
     """The help chain's assignee (a provider or the MIRT) joins the incident's audience as a participant
     with the role ``provider`` (no other right). The caller (``helprequests.service``) checked that the
