@@ -21,7 +21,7 @@ class HelpRequestIn(BaseModel):
     mode: HelpMode = HelpMode.on_site
     description: str = Field("", max_length=5000)
     # In the unit of the contingent that pays (hours or euros).
-    estimate: Decimal = Field(max_digits=12, decimal_places=2, allow_inf_nan=False)
+    estimate: Decimal = Field(allow_inf_nan=False)
     cost_accepted: bool = False
 
 
