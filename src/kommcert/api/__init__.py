@@ -28,5 +28,9 @@ def _include() -> None:
 
     router.include_router(contracts.router)
 
+    from kommcert.api import help_requests
+
+    router.include_router(help_requests.router)
+
 
 _include()
