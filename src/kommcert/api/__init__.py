@@ -28,6 +28,10 @@ def _include() -> None:
 
     router.include_router(contracts.router)
 
+    from kommcert.api import deployments
+
+    router.include_router(deployments.router)
+
     from kommcert.api import help_requests
 
     router.include_router(help_requests.router)

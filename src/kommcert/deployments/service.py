@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.contracts import service as contracts_service
@@ -54,6 +56,9 @@ from kommcert.orgs.models import OrgAncestry
 from kommcert.providers.models import ProviderPerson
 from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
+
+if TYPE_CHECKING:
+    from kommcert.config import Settings
 
 PROVIDER_KINDS = contracts_service.PROVIDER_KINDS
 QUARTER = Decimal("0.25")
@@ -452,7 +457,7 @@ def record_time(db: Session, *, actor: Actor, deployment_id: int, entry_in: Time
                       recorded_by_id=actor.user_id)
     db.add(entry)
     db.flush()
-    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, action="recorded", hours=hours)
+    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, change="recorded", hours=hours)
     deployment_notifications.tell(db, deployment, deployment_notifications.ENTRIES_WAITING, key=today().isoformat())
     return entry
 
@@ -484,7 +489,7 @@ def correct_time(db: Session, *, actor: Actor, deployment_id: int, entry_id: int
         entry.note = update.note.strip()
     entry.state, entry.dispute_reason, entry.reviewed_by_id, entry.reviewed_at = EntryState.open, "", None, None
     db.flush()
-    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, action="corrected", hours=hours)
+    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, change="corrected", hours=hours)
     deployment_notifications.tell(db, deployment, deployment_notifications.ENTRIES_WAITING, key=today().isoformat())
     return entry
 
@@ -505,7 +510,7 @@ def confirm_time(db: Session, *, actor: Actor, deployment_id: int, entry_id: int
     deployment, entry = _review(db, actor, deployment_id, entry_id)
     entry.state, entry.dispute_reason = EntryState.confirmed, ""
     db.flush()
-    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, action="confirmed")
+    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, change="confirmed")
     _close_if_ready(db, actor, deployment)
     return entry
 
@@ -520,7 +525,7 @@ def dispute_time(db: Session, *, actor: Actor, deployment_id: int, entry_id: int
         raise Conflict("Der Eintrag ist schon bestritten.", "The entry is already disputed.")
     entry.state, entry.dispute_reason = EntryState.disputed, text
     db.flush()
-    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, action="disputed")
+    _audit(db, actor, AUDIT_ENTRY, deployment, entry=entry.id, change="disputed")
     deployment_notifications.tell(db, deployment, deployment_notifications.DISPUTED, key=f"entry:{entry.id}:"
                                   f"{entry.reviewed_at.isoformat() if entry.reviewed_at else ''}")
     return entry
@@ -602,7 +607,7 @@ class Detail:
     handover_items: list[HandoverItem]
     signoffs: list[HandoverSignoff]
     time_entries: list[TimeEntry]
-    statement: CostStatement | None
+    cost: costs.CostView | None
     may_see_costs: bool
 
 
@@ -616,8 +621,9 @@ def detail(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = No
     see_costs = may_see_costs(db, actor, deployment)
     statement = db.scalar(select(CostStatement).where(CostStatement.deployment_id == deployment.id)) \
         if see_costs else None
+    cost = costs.view(db, deployment, statement) if statement is not None else None
     return Detail(deployment, reports, evidence, handover_items(db, deployment), signoffs(db, deployment),
-                  time_entries(db, deployment), statement, see_costs)
+                  time_entries(db, deployment), cost, see_costs)
 
 
 def cost_view(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = None) -> costs.CostView:
@@ -630,6 +636,30 @@ def cost_view(db: Session, *, actor: Actor, deployment_id: int, ip: str | None =
         raise NotFound("Die Kostenaufstellung entsteht beim Abschluss des Einsatzes.",
                        "The cost statement is written when the deployment closes.")
     return costs.view(db, deployment, statement)
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    filename: str
+    media_type: str
+
+
+def export_costs(db: Session, *, actor: Actor, deployment_id: int, fmt: str, settings: Settings, lang: str = "de",
+                 ip: str | None = None) -> Export:
+    """The cost statement as ``pdf`` or ``csv``; logged like every export."""
+    cost = cost_view(db, actor=actor, deployment_id=deployment_id, ip=ip)
+    if fmt == "pdf":
+        made = Export(costs.pdf(cost, lang=lang, settings=settings),
+                      costs.csv_name(cost).removesuffix(".csv") + ".pdf", "application/pdf")
+    elif fmt == "csv":
+        made = Export(costs.csv_bytes(cost), costs.csv_name(cost), "text/csv; charset=utf-8")
+    else:
+        raise InvalidInput("Format: pdf oder csv.", "Format: pdf or csv.")
+    audit_service.record(db, AuditEvent(events.EXPORTED, actor_user_id=actor.user_id, org_id=cost.deployment.org_id,
+                                        object_type="deployment", object_id=cost.deployment.id, ip=ip,
+                                        detail={"format": fmt, "what": "cost_statement"}))
+    return made
 
 
 def last_report_days(db: Session, deployment_ids: Sequence[int]) -> dict[int, date]:
