@@ -108,9 +108,11 @@ def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # feed_state_seconds=0: tests see every change in the feeds' ETags at once (test_feeds checks the reuse).
     # job_runner=inline: an import job runs in the request, on the test's rolled-back connection.
+    # token_use_seconds=0: a poll writes its token's last use itself, not a thread on the test's connection.
     upload_dir = tmp_path / "uploads"
     return load_settings(env="test", secret_key=SECRET, database_url=database_url, secure_cookies=False,
                          base_url="http://testserver", feed_state_seconds=0, job_runner="inline",
+                         token_use_seconds=0,
                          upload_dir=str(upload_dir))
 
 

@@ -56,10 +56,11 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
     app.state.settings = settings
 
     @app.on_event("shutdown")
-    def _stop_threads() -> None:  # the feeds' data-state thread ends with the app
-        keeper = getattr(app.state, "feed_state_keeper", None)
-        if keeper is not None:
-            keeper.stop()
+    def _stop_threads() -> None:  # the feeds' threads end with the app (the last uses are written)
+        for name in ("feed_state_keeper", "token_use"):
+            thread = getattr(app.state, name, None)
+            if thread is not None:
+                thread.stop()
     if sessionmaker is None:
         engine = make_engine(settings.database_url)
         app.state.engine = engine

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
         True, description="Compute the feeds' data state in a thread of each server process, every "
                           "KOMMCERT_FEED_STATE_SECONDS, so that no poll waits for it (off: the first poll after it "
                           "expired computes it while the others use the previous one).")
+    token_use_seconds: float = Field(
+        5.0, ge=0, description="How often each server process writes the last uses of the tokens that polled the "
+                               "feeds (all at once): a poll only notes its token's use, so no poll writes. The "
+                               "tokens page shows the last use up to this late (0: each poll writes it itself).")
     feed_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=0, description="Memory per server process for rendered feeds (0: off). Readers who see "
                                             "the same reports get the same list: it is built once per data state and "

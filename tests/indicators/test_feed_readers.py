@@ -216,3 +216,58 @@ def test_a_thread_keeps_the_data_state_and_no_poll_waits_for_it(tmp_path, monkey
         app.state.feed_state_keeper.thread.join(timeout=5)
         app.state.engine.dispose()
     assert not app.state.feed_state_keeper.thread.is_alive()
+
+
+@pytest.fixture
+def noted_uses(app, monkeypatch, settings):  # noqa: ANN001, ANN201
+    """The server's last-use writer, with a beat that never comes during the test: it is flushed by hand."""
+    from kommcert.accounts.token_use import TokenUse
+
+    monkeypatch.setattr(settings, "token_use_seconds", 3600.0)
+    use = app.state.token_use = TokenUse(app.state.sessionmaker, 3600.0, start=False)
+    return use
+
+
+@pytest.mark.parametrize("kept", [False, True], ids=["first poll", "kept reader"])
+def test_a_poll_notes_its_tokens_use_and_writes_nothing(client, db, personas, feeds, kept_state, noted_uses,  # noqa: ANN001
+                                                        statements, kept) -> None:  # noqa: ANN001
+    token = personas.token("gemeinde_a1_member", TokenScope.read)
+    etag = _poll(client, token).headers["etag"]
+    assert noted_uses.flush() == 1  # the first poll's use
+    row = _token_row(db, token)
+    long_ago = utcnow() - timedelta(minutes=5)
+    db.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=long_ago, last_used_ip=None))
+    db.commit()
+    if not kept:
+        del client.app.state.feed_readers  # a fresh process: the reader is resolved again
+    statements.clear()
+    assert _poll(client, token, etag).status_code == 304
+    assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))]
+    assert noted_uses.pending() == 1
+    db.expire_all()
+    assert _token_row(db, token).last_used_at == long_ago
+    assert noted_uses.flush() == 1
+    db.expire_all()
+    row = _token_row(db, token)
+    assert row.last_used_at > long_ago + timedelta(minutes=4) and row.last_used_ip == "testclient"
+    assert noted_uses.pending() == 0 and noted_uses.flush() == 0
+
+
+def test_uses_that_could_not_be_written_are_kept_for_the_next_beat(db, personas) -> None:  # noqa: ANN001
+    from kommcert.accounts.token_use import TokenUse
+
+    class Broken:
+        def __call__(self):  # noqa: ANN204
+            raise RuntimeError("database gone")
+
+    use = TokenUse(Broken(), 3600.0, start=False)
+    when = utcnow()
+    use.note(7, when, "192.0.2.1")
+    with pytest.raises(RuntimeError):
+        use.flush()
+    assert use.pending() == 1
+    newer = when + timedelta(seconds=30)
+    use.note(7, newer, "192.0.2.2")  # a newer use noted meanwhile wins over the one kept
+    with pytest.raises(RuntimeError):
+        use.flush()
+    assert use._noted[7] == (newer, "192.0.2.2")  # noqa: SLF001

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from kommcert.accounts import passwords
 from kommcert.accounts.models import ApiToken, Role, TokenScope, User, UserSession
 from kommcert.accounts.secrets import digest, new_api_token, new_secret
+from kommcert.accounts.token_use import Note
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -366,7 +367,7 @@ def token_permits(token: ApiToken, *, method: str, path: str) -> bool:
     return scope == TokenScope.scan and method == "POST" and path.rstrip("/") == SIGHTINGS_PATH
 
 
-def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken | None:
+def resolve_token(db: Session, text: str, *, ip: str | None = None, note_use: Note | None = None) -> ApiToken | None:
     # The person and organisation in the same query: every API request and feed poll needs them.
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)).options(
         joinedload(ApiToken.user).joinedload(User.org), joinedload(ApiToken.org)))
@@ -380,13 +381,17 @@ def resolve_token(db: Session, text: str, *, ip: str | None = None) -> ApiToken 
         return None
     # Only touch the row once a minute: SIEMs poll often and each write costs. The address goes
     # with the time, so "last used from" is as fresh as "last used" and costs no extra write.
+    # ``note_use`` (the feeds) keeps the write out of the request (``accounts.token_use``).
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-        token.last_used_ip = ip[:45] if ip else None
+        if note_use is not None:
+            note_use(token.id, now, ip)
+        else:
+            token.last_used_at = now
+            token.last_used_ip = ip[:45] if ip else None
     return token
 
 
-def recheck_token(db: Session, token_id: int, *, ip: str | None = None) -> bool:
+def recheck_token(db: Session, token_id: int, *, ip: str | None = None, note_use: Note | None = None) -> bool:
     """Whether a token resolved earlier is still usable (not revoked, not expired, its person still
     active), in one small query; touches its last use as :func:`resolve_token` does. For callers that
     keep the token's actor between requests (the feeds): a revocation takes effect at once. A
@@ -398,6 +403,9 @@ def recheck_token(db: Session, token_id: int, *, ip: str | None = None) -> bool:
             or row.is_active is False:
         return False
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        if note_use is not None:
+            note_use(token_id, now, ip)
+            return True
         db.execute(update(ApiToken).where(ApiToken.id == token_id)
                    .values(last_used_at=now, last_used_ip=ip[:45] if ip else None))
     return True

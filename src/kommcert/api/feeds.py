@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.secrets import digest
+from kommcert.accounts.token_use import Note, TokenUse
 from kommcert.audit import export as audit_export
 from kommcert.db import relaxed_commit, utcnow
 from kommcert.deps import DbSession, SettingsDep, client_ip, get_actor
@@ -40,10 +41,10 @@ def feed_actor(request: Request, db: DbSession, token: str | None = Query(None, 
 
 
 def _feed_actor(request: Request, db, token: str | None,  # noqa: ANN001
-                facts: accounts_service.OrgFacts | None = None) -> Actor:
+                facts: accounts_service.OrgFacts | None = None, note_use: Note | None = None) -> Actor:
     if token is None:
         return get_actor(request, db)
-    found = accounts_service.resolve_token(db, token, ip=client_ip(request))
+    found = accounts_service.resolve_token(db, token, ip=client_ip(request), note_use=note_use)
     if found is None:
         db.commit()  # keep the audit entry of the rejected token
         raise AuthenticationFailed("Token ungültig, abgelaufen oder widerrufen.", "Token invalid, expired or revoked.")
@@ -228,6 +229,22 @@ def _feed_readers(request: Request) -> _Readers:
     return readers
 
 
+def _note_use(request: Request) -> Note | None:
+    """The process's writer of tokens' last uses (``accounts.token_use``): a poll notes its token's
+    use, and no poll writes or waits for a write lock because of it (None: the poll writes it)."""
+    settings = request.app.state.settings
+    if settings.token_use_seconds <= 0:
+        return None
+    use = getattr(request.app.state, "token_use", None)
+    if use is None:
+        with _READERS_LOCK:
+            use = getattr(request.app.state, "token_use", None)
+            if use is None:
+                use = request.app.state.token_use = TokenUse(request.app.state.sessionmaker,
+                                                             settings.token_use_seconds)
+    return use.note
+
+
 def _bearer(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
@@ -241,10 +258,12 @@ def _reader(request: Request, db, token: str | None, data: indicators_service.Fe
     readers = _feed_readers(request)
     key = digest(secret) if secret else None
     kept = readers.get(key, data) if key is not None else None
-    if kept is not None and accounts_service.recheck_token(db, kept.actor.token_id, ip=client_ip(request)):
+    note_use = _note_use(request)
+    if kept is not None and accounts_service.recheck_token(db, kept.actor.token_id, ip=client_ip(request),
+                                                           note_use=note_use):
         actor = kept.actor
     else:
-        actor = _feed_actor(request, db, token, readers.memo(data).facts)
+        actor = _feed_actor(request, db, token, readers.memo(data).facts, note_use)
         if key is not None and actor.token_id is not None:
             readers.put(key, _Reader(data, actor))
     # Never kept: the reports a reader may see are read on every poll, so narrowing, withdrawing or
