@@ -21,7 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kommcert.contracts import service as contracts_service
-from kommcert.contracts.models import Contingent, ContingentEntry, ContingentUnit, EntryKind, FrameworkContract
+from kommcert.contracts.models import (
+    UNIT_LABELS_DE,
+    Contingent,
+    ContingentEntry,
+    ContingentUnit,
+    EntryKind,
+    FrameworkContract,
+)
 from kommcert.deployments.models import CostLine, CostStatement, Deployment, DeploymentMember, TimeEntry
 from kommcert.errors import Conflict
 from kommcert.incidents.models import Incident
@@ -149,8 +156,8 @@ def view(db: Session, deployment: Deployment, statement: CostStatement) -> CostV
 
 
 def german(value: Decimal) -> str:
-    """1.234,56 — the decimal comma and the thousands dot a German reader and spreadsheet expect."""
-    return f"{value:,.2f}".translate(str.maketrans(",.", ".,"))
+    """1.234,56 — the decimal comma and the thousands dot a German reader expects."""
+    return f"{Decimal(value):,.2f}".translate(str.maketrans(",.", ".,"))
 
 
 def csv_bytes(cost: CostView) -> bytes:
@@ -183,7 +190,12 @@ def html(cost: CostView, *, lang: str, settings: Settings) -> str:
         return gettext(text, **values)
 
     return environment().get_template(TEMPLATE).render(cost=cost, lang=lang, settings=settings, _=_,
-                                                       money=german, kinds=KIND_LABELS_DE)
+                                                       money=money_text(lang), kinds=KIND_LABELS_DE,
+                                                       units=UNIT_LABELS_DE)
+
+
+def money_text(lang: str):  # noqa: ANN201 - a formatter for templates
+    return german if lang == "de" else (lambda value: f"{Decimal(value):,.2f}")
 
 
 def pdf(cost: CostView, *, lang: str, settings: Settings) -> bytes:
