@@ -31,6 +31,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import contingents as contingent_pages
 
     router.include_router(contingent_pages.router)
+    from kommcert.web import help_requests as help_pages
+
+    router.include_router(help_pages.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

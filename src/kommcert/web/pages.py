@@ -67,7 +67,18 @@ def home(request: Request, db: DbSession, actor: PageActor) -> Response:
     org = orgs_service.get(db, actor.org_id)  # type: ignore[arg-type]
     reports = reports_service.list_reports(db, actor=actor, limit=10)
     return render(request, "home.html", {"org": org, "reports": reports, "home_kind": _home_kind(org.kind),
-                                         **_whats_new(db, actor, org), **_open_incidents(db, actor, org)})
+                                         **_whats_new(db, actor, org), **_open_incidents(db, actor, org),
+                                         **_help_requests(db, actor, org)})
+
+
+def _help_requests(db: DbSession, actor: Actor, org: Organization) -> dict[str, object]:
+    """A provider's or the MIRT's start page: the help requests assigned to it (nothing else)."""
+    from kommcert.orgs.models import OrgKind
+    from kommcert.web import help_requests as help_pages
+
+    if OrgKind(org.kind) not in (OrgKind.dienstleister, OrgKind.mirt):
+        return {}
+    return {"help_items": help_pages.start_list(db, actor, limit=20), **help_pages.LABELS}
 
 
 def _open_incidents(db: DbSession, actor: Actor, org: Organization) -> dict[str, object]:
