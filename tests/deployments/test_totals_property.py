@@ -70,10 +70,12 @@ def test_lines_total_and_csv_reconcile_to_the_cent(rows) -> None:  # noqa: ANN00
     assert abs(total - exact) <= Decimal("0.005") * max(len(statement.lines), 1)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(entries.filter(bool))
-def test_the_pdf_shows_the_total(settings_, rows) -> None:  # noqa: ANN001
-    statement, total = _statement(rows)
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entries.filter(bool), st.integers(0, 99_999_99).map(lambda c: Decimal(c) / 100))
+def test_the_pdf_shows_the_total(settings_, rows, big) -> None:  # noqa: ANN001
+    # A large amount too: the widest number must stay on one line in its cell.
+    statement, total = _statement([*rows[:8], (START, "Max", "Incident Lead", Decimal("24"), False, False,
+                                                costs.Rates(big, big, big))])
     statement.created_at = None
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(
         costs.pdf(_view(statement), lang="de", settings=settings_))).pages).split())
