@@ -52,7 +52,7 @@ from kommcert.helprequests.models import HelpRequest, HelpState
 from kommcert.incidents import service as incident_service
 from kommcert.incidents.models import Incident, IncidentEvidence
 from kommcert.incidents.schemas import EvidenceCreate
-from kommcert.orgs.models import OrgAncestry
+from kommcert.orgs.models import OrgAncestry, Organization
 from kommcert.providers.models import ProviderPerson
 from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
@@ -668,3 +668,39 @@ def last_report_days(db: Session, deployment_ids: Sequence[int]) -> dict[int, da
     return dict(db.execute(select(StatusReport.deployment_id, func.max(StatusReport.day))
                            .where(StatusReport.deployment_id.in_(list(deployment_ids)))
                            .group_by(StatusReport.deployment_id)).all())
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    deployment: Deployment
+    incident_title: str
+    org_name: str
+    provider_name: str
+    team: int
+    last_report: date | None
+
+
+def board(db: Session, *, actor: Actor) -> list[BoardRow]:
+    """The deployment board: the CERT's open deployments, a provider's/MIRT's or a municipality's own."""
+    found = list_deployments(db, actor=actor, open_only=actor.is_cert)
+    if not found:
+        return []
+    ids = [d.id for d in found]
+    titles = dict(db.execute(select(Incident.id, Incident.title).where(
+        Incident.id.in_({d.incident_id for d in found}))).all())
+    names = dict(db.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_({d.org_id for d in found} | {d.provider_org_id for d in found}))).all())
+    teams = dict(db.execute(select(DeploymentMember.deployment_id, func.count(DeploymentMember.id))
+                            .where(DeploymentMember.deployment_id.in_(ids))
+                            .group_by(DeploymentMember.deployment_id)).all())
+    last = last_report_days(db, ids)
+    return [BoardRow(d, titles.get(d.incident_id, ""), names.get(d.org_id, ""), names.get(d.provider_org_id, ""),
+                     teams.get(d.id, 0), last.get(d.id)) for d in found]
+
+
+def deployments_of_incident(db: Session, *, actor: Actor, incident: Incident) -> list[Deployment]:
+    """For the case page (the incident was fetched through the policy): the deployments the actor may see."""
+    stmt = select(Deployment).where(Deployment.incident_id == incident.id).order_by(Deployment.id)
+    if actor.org_kind is not None and actor.org_kind in PROVIDER_KINDS:
+        stmt = stmt.where(Deployment.provider_org_id == actor.org_id)
+    return list(db.scalars(stmt))

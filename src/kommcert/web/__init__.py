@@ -34,6 +34,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import help_requests as help_pages
 
     router.include_router(help_pages.router)
+    from kommcert.web import deployments as deployment_pages
+
+    router.include_router(deployment_pages.router)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
