@@ -113,3 +113,9 @@ def test_help_list_per_role(client, chain: Chain, login) -> None:  # noqa: ANN00
     assert listing.status_code == 200 and chain.incident.title in listing.text and "Beauftragt" in listing.text
     assert 'href="/help"' in client.get("/").text
     assert ON_CALL not in listing.text
+
+
+def test_a_member_without_the_right_sees_no_request_form(client, chain: Chain, login) -> None:  # noqa: ANN001
+    login("gemeinde_a1_member")
+    page = client.get(f"/incidents/{chain.incident.id}").text
+    assert 'id="hilfe-anfordern"' not in page and "darf Kosten übernehmen" in page
