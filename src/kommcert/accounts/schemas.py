@@ -20,6 +20,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     is_active: bool | None = None
     reset_totp: bool = False
+    may_accept_costs: bool | None = None  # the right to accept costs for help (own organisation's admins)
 
 
 class UserRead(BaseModel):
@@ -34,6 +35,7 @@ class UserRead(BaseModel):
     totp_enabled: bool
     created_at: datetime
     last_login_at: datetime | None
+    may_accept_costs: bool = False
 
 
 class UserCreated(UserRead):

@@ -145,7 +145,7 @@ def managed_user(db: Session, *, actor: Actor, user_id: int) -> User:
 
 
 def update_user(db: Session, *, actor: Actor, user_id: int, name: str | None = None, role: Role | None = None,
-                is_active: bool | None = None, reset_totp: bool = False) -> User:
+                is_active: bool | None = None, reset_totp: bool = False, may_accept_costs: bool | None = None) -> User:
     user = managed_user(db, actor=actor, user_id=user_id)
     if not actor.can_write:
         raise PermissionDenied("Dieser Zugang darf nur lesen.", "This credential is read-only.")
@@ -164,6 +164,13 @@ def update_user(db: Session, *, actor: Actor, user_id: int, name: str | None = N
     if reset_totp:
         user.totp_enabled, user.totp_secret, user.totp_last_step = False, None, None
         changes["totp_reset"] = True
+    if may_accept_costs is not None and may_accept_costs != user.may_accept_costs:
+        # The right to accept costs for help (``helprequests``) is kept by the organisation's own admins.
+        if not (actor.is_admin and actor.org_id == user.org_id):
+            raise PermissionDenied("Das Recht, Kosten zu übernehmen, vergibt die Administration der eigenen "
+                                   "Organisation.", "The right to accept costs is given by the organisation's "
+                                   "own administrators.")
+        user.may_accept_costs = changes["may_accept_costs"] = may_accept_costs
     db.flush()
     if changes:
         audit_service.record(db, AuditEvent(events.USER_UPDATED, actor_user_id=actor.user_id, org_id=user.org_id,

@@ -64,7 +64,8 @@ def user_update(user_id: Id, request: Request, db: DbSession, actor: PageActor, 
     try:
         accounts_service.update_user(
             db, actor=actor, user_id=user_id, role=Role(role) if role in _ROLES else None,
-            is_active={"deactivate": False, "activate": True}.get(action), reset_totp=action == "reset_totp")
+            is_active={"deactivate": False, "activate": True}.get(action), reset_totp=action == "reset_totp",
+            may_accept_costs={"costs_on": True, "costs_off": False}.get(action))
     except DomainError as exc:
         return _page(request, db, actor, user.org_id, error=exc, status_code=exc.status_code)
     return RedirectResponse(f"/users?org_id={user.org_id}", status_code=303)
