@@ -9,7 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from kommcert.db import utcnow
+from kommcert.files import Upload
 from kommcert.helprequests.models import HelpRequest, HelpState
+from kommcert.incidents import service as incidents_service
 from kommcert.incidents.models import IncidentEvent
 from tests.helprequests.conftest import ON_CALL, Chain
 from tests.personas import csrf_from
@@ -89,10 +91,15 @@ def test_cert_approves_and_assigns_provider_accepts_and_arrives(client, chain: C
 def test_others_get_404(client, chain: Chain, login) -> None:  # noqa: ANN001
     hr = chain.to_assigned("mirt")
     page_url = f"/incidents/{chain.incident.id}"
+    attachment = incidents_service.add_attachments(
+        chain.p.db, actor=chain.actor("gemeinde_a1_member"), incident_id=chain.incident.id,
+        uploads=[Upload("note.txt", "text/plain", b"Ihre Dateien")], max_bytes=4096)[0]
     before = _counts(chain.p.db)
     for who in ("gemeinde_b1_member", "provider_x"):
         login(who)
         assert client.get(page_url).status_code == 404
+        assert client.get(f"{page_url}/report.pdf").status_code == 404
+        assert client.get(f"{page_url}/attachments/{attachment.id}").status_code == 404
         assert chain.incident.title not in client.get("/help").text
         assert chain.incident.title not in client.get("/incidents").text
         token = csrf_from(client.get("/").text)
