@@ -37,6 +37,10 @@ CONTRACT_SAVED = "contract_saved"  # a framework contract or a rate card line
 CONTINGENT_SET = "contingent_set"
 CONTINGENT_BOOKED = "contingent_booked"  # detail: kind (reserve, release, charge), amount, reference
 HELP_REQUEST_CHANGED = "help_request_changed"  # detail: from, to (states), incident_id
+DEPLOYMENT_TEAM_CHANGED = "deployment_team_changed"  # detail: added or removed (member id)
+DEPLOYMENT_TIME_ENTRY = "deployment_time_entry"  # detail: entry, change (recorded, corrected, confirmed, disputed)
+DEPLOYMENT_SIGNED_OFF = "deployment_signed_off"  # detail: side (municipality, cert)
+DEPLOYMENT_CLOSED = "deployment_closed"  # detail: total, charged, hours, contingent
 
 
 @dataclass(frozen=True)
@@ -85,4 +89,8 @@ LABELS_DE = {
     CONTINGENT_SET: "Kontingent festgelegt",
     CONTINGENT_BOOKED: "Kontingent gebucht",
     HELP_REQUEST_CHANGED: "Hilfeersuchen geändert",
+    DEPLOYMENT_TEAM_CHANGED: "Einsatzteam geändert",
+    DEPLOYMENT_TIME_ENTRY: "Stundeneintrag erfasst oder geprüft",
+    DEPLOYMENT_SIGNED_OFF: "Übergabe gezeichnet",
+    DEPLOYMENT_CLOSED: "Einsatz abgeschlossen und abgerechnet",
 }

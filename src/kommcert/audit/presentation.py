@@ -25,6 +25,7 @@ from kommcert.sharing.actor import Actor
 OBJECT_LABELS_DE = {
     "report": "Meldung",
     "incident": "Vorfall",
+    "deployment": "Einsatz",
     "indicator_import": "Indikator-Import",
     "indicator": "Indikator",
     "sightings": "Sichtungen",

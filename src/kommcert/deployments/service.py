@@ -65,10 +65,10 @@ QUARTER = Decimal("0.25")
 MAX_DAY_HOURS = Decimal("24")
 FUTURE_SLACK = timedelta(minutes=10)
 
-DEPLOYMENT_CREATED = "deployment_member_changed"
-AUDIT_CLOSED = "deployment_closed"
-AUDIT_SIGNED = "deployment_signed_off"
-AUDIT_ENTRY = "deployment_time_entry"
+AUDIT_TEAM = events.DEPLOYMENT_TEAM_CHANGED
+AUDIT_CLOSED = events.DEPLOYMENT_CLOSED
+AUDIT_SIGNED = events.DEPLOYMENT_SIGNED_OFF
+AUDIT_ENTRY = events.DEPLOYMENT_TIME_ENTRY
 
 
 # ---------------------------------------------------------------- who
@@ -209,7 +209,7 @@ def add_member(db: Session, *, actor: Actor, deployment_id: int, member_in: Memb
     member = DeploymentMember(deployment_id=deployment.id, person_id=person_id, name=name, role=role)
     db.add(member)
     db.flush()
-    _audit(db, actor, DEPLOYMENT_CREATED, deployment, added=member.id)
+    _audit(db, actor, AUDIT_TEAM, deployment, added=member.id)
     return member
 
 
@@ -230,7 +230,7 @@ def remove_member(db: Session, *, actor: Actor, deployment_id: int, member_id: i
                        f"{member.name} has recorded hours and stays in the team.")
     deployment.members.remove(member)
     db.flush()
-    _audit(db, actor, DEPLOYMENT_CREATED, deployment, removed=member_id)
+    _audit(db, actor, AUDIT_TEAM, deployment, removed=member_id)
 
 
 def set_member_times(db: Session, *, actor: Actor, deployment_id: int, member_id: int,
