@@ -106,6 +106,8 @@ def test_a_whole_deployment_closes_with_the_right_charge(staffed: World) -> None
                                                    p.users["land_cert_analyst"].id}
     actions = set(db.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "deployment")))
     assert {"deployment_closed", "deployment_signed_off", "deployment_time_entry"} <= actions
+    closed = db.scalars(select(AuditEntry).where(AuditEntry.action == "help_request_changed")).all()
+    assert [(e.object_id, e.detail["to"]) for e in closed] == [(str(staffed.help_request.id), "closed")]
     assert [s.side for s in service.signoffs(db, d)] == [SignoffSide.municipality, SignoffSide.cert]
 
 

@@ -585,8 +585,13 @@ def _close(db: Session, actor: Actor, deployment: Deployment) -> CostStatement:
             contracts_service.release(db, actor=booker, contingent_id=contingent_id, amount=reserved,
                                       reference=reference)
     deployment.state, deployment.closed_at = DeploymentState.closed, utcnow()
+    old_state = help_request.state
     help_request.state, help_request.closed_at = HelpState.closed, utcnow()
     db.flush()
+    audit_service.record(db, AuditEvent(
+        events.HELP_REQUEST_CHANGED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="help_request",
+        object_id=help_request.id, detail={"from": str(old_state), "to": str(HelpState.closed),
+                                           "incident_id": help_request.incident_id}))
     if contingent_id is not None:
         from kommcert.contracts import alerts
 
