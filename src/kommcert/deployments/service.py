@@ -614,6 +614,9 @@ class Detail:
     time_entries: list[TimeEntry]
     cost: costs.CostView | None
     may_see_costs: bool
+    incident: Incident
+    org_names: dict[int, str]
+    people: list[ProviderPerson]  # the provider's registry, for whoever may change the team
 
 
 def detail(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = None) -> Detail:
@@ -627,8 +630,15 @@ def detail(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = No
     statement = db.scalar(select(CostStatement).where(CostStatement.deployment_id == deployment.id)) \
         if see_costs else None
     cost = costs.view(db, deployment, statement) if statement is not None else None
+    incident = db.get(Incident, deployment.incident_id)
+    assert incident is not None
+    names = dict(db.execute(select(Organization.id, Organization.name).where(
+        Organization.id.in_({deployment.org_id, deployment.provider_org_id}))).all())
+    people = list(db.scalars(select(ProviderPerson).where(ProviderPerson.provider_org_id == deployment.provider_org_id)
+                             .order_by(ProviderPerson.name))) \
+        if is_provider(actor, deployment) or is_cert(actor) else []
     return Detail(deployment, reports, evidence, handover_items(db, deployment), signoffs(db, deployment),
-                  time_entries(db, deployment), cost, see_costs)
+                  time_entries(db, deployment), cost, see_costs, incident, names, people)
 
 
 def cost_view(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = None) -> costs.CostView:

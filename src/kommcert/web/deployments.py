@@ -36,8 +36,6 @@ from kommcert.deps import DbSession, SettingsDep, client_ip
 from kommcert.errors import DomainError, InvalidInput, NotFound
 from kommcert.incidents.models import Incident
 from kommcert.incidents.schemas import EvidenceCreate
-from kommcert.orgs.models import Organization
-from kommcert.providers.models import ProviderPerson
 from kommcert.sharing.actor import Actor
 from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
@@ -63,13 +61,10 @@ def _page(request: Request, db: Session, actor: Actor, deployment_id: int, *, er
            "hours": service.is_provider(actor, d), "review": service.is_municipality(actor, d),
            "checklist": service.is_provider(actor, d) or service.is_municipality(actor, d) or service.is_cert(actor),
            "sign": service.is_municipality(actor, d) or service.is_cert(actor)}
-    orgs = {o.id: o.name for o in db.query(Organization).filter(Organization.id.in_({d.org_id, d.provider_org_id}))}
-    people = db.query(ProviderPerson).filter(ProviderPerson.provider_org_id == d.provider_org_id) \
-        .order_by(ProviderPerson.name).all() if may["team"] else []
     lang = locale_of(request)
     return render(request, "deployments/page.html", {
-        "found": found, "d": d, "incident": db.get(Incident, d.incident_id), "orgs": orgs, "may": may,
-        "people": people, "members": {m.id: m for m in d.members}, "today": utcnow().date(), "error": error,
+        "found": found, "d": d, "incident": found.incident, "orgs": found.org_names, "may": may,
+        "people": found.people, "members": {m.id: m for m in d.members}, "today": utcnow().date(), "error": error,
         "values": values or {}, "money": costs.money_text(lang), **LABELS}, status_code=status_code)
 
 
