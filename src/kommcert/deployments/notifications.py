@@ -64,9 +64,9 @@ def _load(db: Session, deployment_id: int) -> Deployment | None:
 
 
 def _check(db: Session, actor: Actor, deployment: Deployment) -> bool:
-    from kommcert.deployments import service
+    from kommcert.deployments import access
 
-    return service.may_view(db, actor, deployment)
+    return access.may_view(db, actor, deployment)
 
 
 def _render(deployment: Deployment, ctx: registry.RenderContext) -> registry.Rendered:

@@ -24,6 +24,16 @@ from kommcert.contracts import service as contracts_service
 from kommcert.db import utcnow
 from kommcert.deployments import costs
 from kommcert.deployments import notifications as deployment_notifications
+from kommcert.deployments.access import (  # noqa: F401 - the rules are part of the service's interface
+    PROVIDER_KINDS,
+    get_deployment,
+    is_cert,
+    is_municipality,
+    is_provider,
+    may_see_costs,
+    may_view,
+    visibility_filter,
+)
 from kommcert.deployments.checklist import DEFAULT_CHECKLIST
 from kommcert.deployments.models import (
     CostStatement,
@@ -54,13 +64,11 @@ from kommcert.incidents.models import Incident, IncidentEvidence
 from kommcert.incidents.schemas import EvidenceCreate
 from kommcert.orgs.models import OrgAncestry, Organization
 from kommcert.providers.models import ProviderPerson
-from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
 
 if TYPE_CHECKING:
     from kommcert.config import Settings
 
-PROVIDER_KINDS = contracts_service.PROVIDER_KINDS
 QUARTER = Decimal("0.25")
 MAX_DAY_HOURS = Decimal("24")
 FUTURE_SLACK = timedelta(minutes=10)
@@ -69,62 +77,6 @@ AUDIT_TEAM = events.DEPLOYMENT_TEAM_CHANGED
 AUDIT_CLOSED = events.DEPLOYMENT_CLOSED
 AUDIT_SIGNED = events.DEPLOYMENT_SIGNED_OFF
 AUDIT_ENTRY = events.DEPLOYMENT_TIME_ENTRY
-
-
-# ---------------------------------------------------------------- who
-
-def is_provider(actor: Actor, deployment: Deployment) -> bool:
-    return actor.can_write and actor.org_id is not None and actor.org_id == deployment.provider_org_id
-
-
-def is_municipality(actor: Actor, deployment: Deployment) -> bool:
-    return actor.can_write and actor.org_id is not None and actor.org_id == deployment.org_id
-
-
-def is_cert(actor: Actor) -> bool:
-    return actor.is_cert and actor.can_write
-
-
-def _other_provider(actor: Actor, deployment: Deployment) -> bool:
-    return (actor.org_kind is not None and actor.org_kind in PROVIDER_KINDS
-            and actor.org_id != deployment.provider_org_id)
-
-
-def may_view(db: Session, actor: Actor, deployment: Deployment) -> bool:
-    """The incident is visible and the actor is not a provider or MIRT other than the deployment's."""
-    if not actor.is_authenticated or _other_provider(actor, deployment):
-        return False
-    incident = db.get(Incident, deployment.incident_id)
-    return incident is not None and policy.can(db, actor, policy.VIEW, incident)
-
-
-def may_see_costs(db: Session, actor: Actor, deployment: Deployment) -> bool:
-    """The paying municipality and its ancestors (Kreis, Land), the provider and the CERTs."""
-    if not may_view(db, actor, deployment):
-        return False
-    if actor.is_cert or actor.org_id == deployment.provider_org_id:
-        return True
-    return actor.org_id is not None and db.scalar(select(OrgAncestry.depth).where(
-        OrgAncestry.org_id == deployment.org_id, OrgAncestry.ancestor_id == actor.org_id)) is not None
-
-
-def get_deployment(db: Session, *, actor: Actor, deployment_id: int, ip: str | None = None) -> Deployment:
-    """A deployment the actor may see; anything else is "not found" (denials audited by the policy)."""
-    deployment = db.get(Deployment, deployment_id)
-    if deployment is None or _other_provider(actor, deployment) or not actor.is_authenticated:
-        raise NotFound("Einsatz nicht gefunden.", "Deployment not found.")
-    try:
-        incident_service.get_incident(db, actor=actor, incident_id=deployment.incident_id, ip=ip)
-    except NotFound:
-        raise NotFound("Einsatz nicht gefunden.", "Deployment not found.") from None
-    return deployment
-
-
-def visibility_filter(actor: Actor):  # noqa: ANN201 - a SQL expression over Deployment (join Incident)
-    clause = policy.visibility_clause(Incident, actor)
-    if actor.org_kind is not None and actor.org_kind in PROVIDER_KINDS:
-        clause = clause & (Deployment.provider_org_id == actor.org_id)
-    return clause
 
 
 def list_deployments(db: Session, *, actor: Actor, open_only: bool = False,
