@@ -100,6 +100,8 @@ def load(db: Session) -> list[DemoLogin]:
                                                     role=role, password=password)
         logins.append(DemoLogin(persona, email, password, orgs[org_key].name, role))
 
+    # The office of Kleinmusterdorf may accept the costs of help (the right its admin would give).
+    users["buero@kleinmusterdorf.example"].may_accept_costs = True
     cert_admin = accounts_service.actor_for(db, users["admin@lcert.musterland.example"])
     for org_key, entries in CONTACTS.items():
         for role, name, email, phone, oob in entries:
@@ -110,7 +112,10 @@ def load(db: Session) -> list[DemoLogin]:
     from kommcert.incidents.notifications import silenced
 
     with silenced():  # the demo incident's history is not news: loading the demo mails nobody
-        _incident(db, orgs, users)
+        _helpers(db, orgs, users)
+        incident = _incident(db, orgs, users)
+        if incident is not None:
+            _help_chain(db, orgs, users, incident)
     return logins
 
 
@@ -211,7 +216,7 @@ def _discussion(db: Session, *, gemeinde, kreis, portal) -> None:  # noqa: ANN00
                            body="Danke! Wir haben die Adresse als Indikator aufgenommen.")
 
 
-def _incident(db: Session, orgs: dict[str, Organization], users: dict) -> None:  # noqa: ANN001
+def _incident(db: Session, orgs: dict[str, Organization], users: dict):  # noqa: ANN001, ANN202
     """Ransomware in Oberbeispiel (Beispielkreis), two days in: the town hall's IT is down, so the Landes-CERT's
     hotline filed the report on its behalf; the CERT triaged it, took it and is containing it with the VG's IT
     and the municipal IT service provider. Kleinmusterdorf next door does not see it; its VG and Kreis do."""
@@ -223,7 +228,7 @@ def _incident(db: Session, orgs: dict[str, Organization], users: dict) -> None: 
     vg = accounts_service.actor_for(db, users["it@vg-musterhausen.example"])
     owner = db.scalar(select(Organization).where(Organization.name == "Oberbeispiel"))
     if owner is None:
-        return
+        return None
     now = utcnow()
     known = now - timedelta(days=2, hours=5)
     incident = incidents_service.report_incident(db, actor=cert, max_bytes=2**20, incident_in=IncidentCreate(
@@ -283,4 +288,147 @@ def _incident(db: Session, orgs: dict[str, Organization], users: dict) -> None: 
     for event, when in zip(events, steps, strict=False):
         event.created_at = when
     incident.updated_at = steps[-1]
+    db.flush()
+    return incident
+
+
+# The framework contracts' rate cards: role, hourly rate, daily flat rate, travel flat rate (euros).
+PROVIDER_RATES = [("Vorfallsleitung", "185.00", "1400.00", "190.00"),
+                  ("Incident-Responder", "160.00", "1200.00", "190.00"),
+                  ("Forensiker/in", "175.00", "1300.00", "190.00")]
+MIRT_RATES = [("MIRT-Einsatzleitung", "95.00", "700.00", "120.00"),
+              ("MIRT-Einsatzkraft", "80.00", "600.00", "120.00")]
+# Contingents of this year in euros (a Kreis's covers its municipalities), by organisation key.
+CONTINGENTS = {"99101": "30000.00", "99102": "20000.00"}
+
+
+def _helpers(db: Session, orgs: dict[str, Organization], users: dict) -> None:  # noqa: ANN001
+    """The registry of helpers, the Land's framework contracts (valid from last year to the year after next,
+    so the demo stays current) and this year's contingents."""
+    from kommcert.contracts import service as contracts_service
+    from kommcert.contracts.models import ContingentUnit
+    from kommcert.contracts.schemas import ContractIn, RateIn
+    from kommcert.providers import service as providers_service
+    from kommcert.providers.models import Skill
+    from kommcert.providers.schemas import PersonIn, ProviderIn
+
+    cert_admin = accounts_service.actor_for(db, users["admin@lcert.musterland.example"])
+    land = orgs.get(LAND_KEY)
+    provider, mirt = orgs.get("dl-sicher"), orgs.get("mirt")
+    if provider is None or mirt is None or land is None:
+        return
+    all_skills = list(Skill)
+    providers_service.update_provider(db, actor=cert_admin, org_id=provider.id, data=ProviderIn(
+        qualifications=["BSI-qualifizierter APT-Response-Dienstleister", "Vorfallsbearbeitung"],
+        skills=all_skills, region_ids=[land.id], on_call_phone="+49 6131 000-299", people=[
+            PersonIn(name="Dana Dienst", email="einsatz@sicherit.example", phone="+49 6131 000-201",
+                     skills=[Skill.incident_lead, Skill.crisis_communication],
+                     user_id=users["einsatz@sicherit.example"].id),
+            PersonIn(name="Felix Forensik", email="forensik@sicherit.example", phone="+49 6131 000-202",
+                     skills=[Skill.host_forensics, Skill.malware_analysis]),
+            PersonIn(name="Nora Netz", email="netz@sicherit.example", phone="+49 6131 000-203",
+                     skills=[Skill.network_forensics, Skill.recovery])]))
+    providers_service.update_provider(db, actor=cert_admin, org_id=mirt.id, data=ProviderIn(
+        qualifications=["Mobile Incident Response Team des Landes"],
+        skills=[Skill.incident_lead, Skill.host_forensics, Skill.recovery], region_ids=[land.id],
+        on_call_phone="+49 6131 000-499", people=[
+            PersonIn(name="Mira Mobil", email="team@mirt.musterland.example", phone="+49 6131 000-401",
+                     skills=[Skill.incident_lead, Skill.recovery], user_id=users["team@mirt.musterland.example"].id),
+            PersonIn(name="Timo Technik", email="technik@mirt.musterland.example", phone="+49 6131 000-402",
+                     skills=[Skill.host_forensics, Skill.recovery])]))
+    year = utcnow().year
+    start, end = utcnow().date().replace(year=year - 1, month=1, day=1), utcnow().date().replace(
+        year=year + 2, month=12, day=31)
+    for title, org, rates in (("Rahmenvertrag IT-Notfallhilfe (SicherIT)", provider, PROVIDER_RATES),
+                              ("Kostensätze MIRT Musterland", mirt, MIRT_RATES)):
+        contracts_service.create_contract(db, actor=cert_admin, contract_in=ContractIn(
+            title=title, provider_org_key=org.key, valid_from=start, valid_until=end,
+            rates=[RateIn(role=role, hourly_rate=hourly, daily_flat_rate=daily, travel_flat_rate=travel)
+                   for role, hourly, daily, travel in rates]))
+    for key, amount in CONTINGENTS.items():
+        if key in orgs:
+            contracts_service.set_contingent(db, actor=cert_admin, org_key=key, year=year, unit=ContingentUnit.euros,
+                                             amount=amount)
+
+
+def _help_chain(db: Session, orgs: dict[str, Organization], users: dict, incident) -> None:  # noqa: ANN001
+    """On the Oberbeispiel incident: the mayor (by phone to the hotline: her account has no password) asked for
+    on-site help and accepted the costs, the Landes-CERT approved it against the Beispielkreis contingent and
+    sent the MIRT, which has been on site since yesterday morning: two days of status reports and hours, the
+    first day's confirmed by the municipality, today's waiting for it."""
+    from kommcert.deployments import service as deployments_service
+    from kommcert.deployments.schemas import StatusReportIn, TimeEntryIn
+    from kommcert.helprequests import service as help_service
+    from kommcert.helprequests.models import HelpMode, HelpRequest, Urgency
+    from kommcert.helprequests.schemas import AcceptIn, HelpRequestIn, TeamMemberIn
+    from kommcert.incidents.models import EventKind, IncidentEvent
+    from kommcert.providers.models import ProviderPerson, Skill
+
+    mirt = orgs.get("mirt")
+    if mirt is None:
+        return
+    owner = db.get(Organization, incident.owner_org_id)
+    assert owner is not None
+    mayor_user = accounts_service.create_user(db, actor=None, org=owner, email="buergermeisterin@oberbeispiel.example",
+                                              name="Ina Ober", role=Role.admin, password=None)
+    mayor = accounts_service.actor_for(db, mayor_user)
+    cert = accounts_service.actor_for(db, users["analystin@lcert.musterland.example"])
+    team = accounts_service.actor_for(db, users["team@mirt.musterland.example"])
+    first = db.scalar(select(func.max(IncidentEvent.id)).where(IncidentEvent.incident_id == incident.id)) or 0
+
+    request = help_service.request_help(db, actor=mayor, incident_id=incident.id, request_in=HelpRequestIn(
+        skills=[Skill.incident_lead, Skill.host_forensics, Skill.recovery], urgency=Urgency.critical,
+        mode=HelpMode.on_site, estimate="6000.00", cost_accepted=True,
+        description="Wiederaufbau von Fileserver und Arbeitsplätzen, Sicherung der Spuren, Begleitung bis zur "
+                    "Wiederanbindung an das Landesnetz."))
+    help_service.approve(db, actor=cert, help_request_id=request.id)
+    help_service.assign(db, actor=cert, help_request_id=request.id, assignee_org_id=mirt.id)
+    people = {p.name: p for p in db.scalars(select(ProviderPerson).where(ProviderPerson.provider_org_id == mirt.id))}
+    now = utcnow()
+    yesterday = now - timedelta(days=1)
+    # The history in the order it was written: after the incident's last entry (a day and two hours after the
+    # report) the mayor asked, within the hour the CERT approved and sent the MIRT, on site a day ago.
+    last = max(e.created_at for e in db.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id,
+                                                                             IncidentEvent.id <= first)))
+    times = [last + timedelta(minutes=m) for m in (10, 25, 30, 45)]
+    arrival = max(min(times[-1] + timedelta(hours=2), yesterday), times[-1] + timedelta(minutes=5))
+    help_service.accept(db, actor=team, help_request_id=request.id, accept_in=AcceptIn(
+        planned_arrival_at=arrival, team=[TeamMemberIn(person_id=people["Mira Mobil"].id, role="MIRT-Einsatzleitung"),
+                                          TeamMemberIn(person_id=people["Timo Technik"].id, role="MIRT-Einsatzkraft")]))
+    deployment = help_service.deploy(db, actor=team, help_request_id=request.id, arrived_at=arrival)
+    deployment.created_at = arrival
+    lead, tech = deployment.members
+    reports = [
+        (yesterday.date(), "Fileserver FS01 und sechs Arbeitsplätze verschlüsselt, vom Netz getrennt. Sicherung vom "
+                           "Freitag liegt offline vor.",
+         "Spuren gesichert (Abbild FS01 an das Landes-CERT übergeben), Domänenkonten gesperrt, Wiederaufbau des "
+         "Fileservers aus der Sicherung begonnen.", "Neue Hardware für zwei Arbeitsplätze (Bestellung durch die VG)."),
+        (now.date(), "Fileserver aus der Sicherung wiederhergestellt und geprüft; vier Arbeitsplätze neu aufgesetzt.",
+         "Kennwörter aller privilegierten Konten geändert, EDR auf den neuen Systemen aktiv, Einwohnermeldewesen im "
+         "Test.", "Freigabe der Kommune für den Test des Einwohnermeldewesens."),
+    ]
+    for day, conditions, actions, needs in reports:
+        deployments_service.report_status(db, actor=team, deployment_id=deployment.id, report_in=StatusReportIn(
+            day=day, conditions=conditions, actions=actions, needs=needs))
+    entries = [(lead, yesterday.date(), "MIRT-Einsatzleitung", "9.5", True),
+               (tech, yesterday.date(), "MIRT-Einsatzkraft", "9.5", True),
+               (lead, now.date(), "MIRT-Einsatzleitung", "7", False),
+               (tech, now.date(), "MIRT-Einsatzkraft", "8", False)]
+    recorded = [deployments_service.record_time(db, actor=team, deployment_id=deployment.id, entry_in=TimeEntryIn(
+        member_id=member.id, day=day, role=role, hours=hours, travel=travel)) for member, day, role, hours, travel
+        in entries]
+    for entry in recorded[:2]:
+        deployments_service.confirm_time(db, actor=mayor, deployment_id=deployment.id, entry_id=entry.id)
+
+    found = db.get(HelpRequest, request.id)
+    assert found is not None
+    found.requested_at = found.cost_accepted_at = times[0]
+    found.approved_at, found.assigned_at, found.accepted_at = times[1:]
+    when = {EventKind.help_requested: times[0], EventKind.help_approved: times[1],
+            EventKind.participant_added: times[2], EventKind.help_assigned: times[2],
+            EventKind.help_accepted: times[3]}
+    for event in db.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id,
+                                                        IncidentEvent.id > first).order_by(IncidentEvent.id)):
+        event.created_at = when.get(EventKind(event.kind), arrival)
+    incident.updated_at = arrival
     db.flush()

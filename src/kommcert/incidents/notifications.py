@@ -54,6 +54,7 @@ from kommcert.incidents.models import (
     Severity,
 )
 from kommcert.notifications import registry
+from kommcert.notifications import service as notifications_service
 from kommcert.notifications.models import Notification
 from kommcert.notifications.registry import RenderContext, Rendered
 from kommcert.orgs.models import CERT_KINDS, Organization
@@ -101,10 +102,12 @@ _SILENCED: ContextVar[bool] = ContextVar("incident_notifications_silenced", defa
 @contextmanager
 def silenced() -> Iterator[None]:
     """Changes made inside tell nobody: for writing a history that is not news (the demo data's
-    incident, an import), never for real work on a case."""
+    incident, an import), never for real work on a case. Every other notification is held back too
+    (``notifications.service.silenced``)."""
     token = _SILENCED.set(True)
     try:
-        yield
+        with notifications_service.silenced():
+            yield
     finally:
         _SILENCED.reset(token)
 
