@@ -61,7 +61,7 @@ def add_user(personas: Personas, name: str, org_key: str, role: Role = Role.memb
 def make_world(personas: Personas, *, unit: ContingentUnit = ContingentUnit.euros, amount: str = "50000",
                contract: bool = True) -> World:
     db = personas.db
-    today = utcnow().date()
+    today = service.today()
     cert, keeper = personas.actor("land_cert_analyst"), personas.actor("land_cert_admin")
     for key, kind, name in (("provider_y", OrgKind.dienstleister, "Dienstleister Y"),
                             ("mirt", OrgKind.mirt, "MIRT")):

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from kommcert.db import utcnow
+from kommcert.deployments import service
 from kommcert.deployments.models import HandoverItem, StatusReport, TimeEntry
 from tests.deployments.conftest import FORENSIC, LEAD, World
 
@@ -17,7 +18,7 @@ OUTSIDERS = ("gemeinde_b1_member", "kreis_b_admin", "provider_y_member", "mirt_m
 
 
 def _day(days_ago: int) -> str:
-    return (utcnow().date() - timedelta(days=days_ago)).isoformat()
+    return (service.today() - timedelta(days=days_ago)).isoformat()
 
 
 def url(world: World, tail: str = "") -> str:

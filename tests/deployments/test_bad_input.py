@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from tests.deployments.conftest import LEAD, World, make_world
 
 
 def _day(days_ago: int) -> str:
-    return (utcnow().date() - timedelta(days=days_ago)).isoformat()
+    return (service.today() - timedelta(days=days_ago)).isoformat()
 
 
 def _entries(world: World) -> int:
@@ -119,3 +119,16 @@ def test_signing_needs_every_item_done_and_the_team_gone(client, staffed: World)
     nameless = client.patch(f"{base}/handover-items/{item}", json={"done": True}, headers=p.auth("provider_x"))
     assert nameless.status_code == 422 and nameless.json()["de"] == "Bitte angeben, wer den Punkt bestätigt."
     assert client.post(f"{base}/depart", headers=p.auth("provider_x")).status_code == 409
+
+
+def test_the_day_is_the_municipalitys_local_day(client, staffed: World, monkeypatch) -> None:  # noqa: ANN001
+    """At 23:30 UTC it is already tomorrow in Berlin: that day is not in the future, the one after is."""
+    import time_machine
+
+    monkeypatch.setenv("KOMMCERT_TIMEZONE", "Europe/Berlin")
+    late = datetime.combine(utcnow().date(), time(23, 30), tzinfo=UTC)
+    with time_machine.travel(late, tick=False):
+        berlin_today = late.date() + timedelta(days=1)
+        assert service.today() == berlin_today
+        assert post_entry(client, staffed, day=berlin_today.isoformat()).status_code == 201
+        assert post_entry(client, staffed, day=(berlin_today + timedelta(days=1)).isoformat()).status_code == 422

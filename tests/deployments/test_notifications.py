@@ -25,7 +25,7 @@ def test_waiting_hours_are_told_once_a_day_and_arrival_to_the_municipality(staff
     provider = staffed.actor("provider_x")
     for days_ago in (1, 2):
         service.record_time(db, actor=provider, deployment_id=d.id, entry_in=TimeEntryIn(
-            member_id=d.members[0].id, day=utcnow().date() - timedelta(days=days_ago), role=LEAD,
+            member_id=d.members[0].id, day=service.today() - timedelta(days=days_ago), role=LEAD,
             hours=Decimal("8")))
     waiting = _rows(staffed, notifications.ENTRIES_WAITING)
     assert sorted(n.user_id for n in waiting) == sorted([p.users["gemeinde_a1_member"].id,

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from kommcert.db import utcnow
 from kommcert.deployments import service
 from kommcert.deployments.models import HandoverItem, TimeEntry
 from kommcert.deployments.schemas import HandoverItemUpdate, TimeEntryIn
@@ -26,7 +25,7 @@ def test_the_provider_records_hours_and_the_municipality_confirms_them(client, s
     login("provider_x")
     page = client.get(base)
     assert page.status_code == 200 and "Max Leiter" in page.text and 'id="entry-form"' in page.text
-    day = (utcnow().date() - timedelta(days=1)).isoformat()
+    day = (service.today() - timedelta(days=1)).isoformat()
     response = _post(client, f"{base}/time-entries", base, {"member_id": lead, "day": day, "role": LEAD,
                                                              "hours": "7,5", "travel": "ja"})
     assert response.status_code == 303, response.text
@@ -62,7 +61,7 @@ def test_outsiders_get_404_and_see_no_deployment(client, staffed: World, login) 
         assert client.get(f"{base}/costs.pdf").status_code == 404, who
         assert f'href="{base}"' not in client.get("/deployments").text, who
     token = csrf_from(client.get("/deployments").text)
-    response = client.post(f"{base}/status-reports", data={"csrf_token": token, "day": utcnow().date().isoformat(),
+    response = client.post(f"{base}/status-reports", data={"csrf_token": token, "day": service.today().isoformat(),
                                                             "conditions": "x", "actions": "y"})
     assert response.status_code == 404
     client.cookies.clear()
@@ -73,7 +72,7 @@ def test_the_cost_statement_page_and_files(client, staffed: World, login) -> Non
     db, d = staffed.db, staffed.deployment
     provider, town, cert = (staffed.actor(n) for n in ("provider_x", "gemeinde_a1_admin", "land_cert_analyst"))
     entry = service.record_time(db, actor=provider, deployment_id=d.id, entry_in=TimeEntryIn(
-        member_id=d.members[0].id, day=utcnow().date() - timedelta(days=1), role=LEAD, hours=Decimal("10")))
+        member_id=d.members[0].id, day=service.today() - timedelta(days=1), role=LEAD, hours=Decimal("10")))
     service.confirm_time(db, actor=town, deployment_id=d.id, entry_id=entry.id)
     service.depart(db, actor=provider, deployment_id=d.id)
     for item in db.scalars(select(HandoverItem)):

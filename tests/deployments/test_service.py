@@ -11,7 +11,6 @@ from sqlalchemy import select
 from kommcert.audit.models import AuditEntry
 from kommcert.contracts import service as contracts_service
 from kommcert.contracts.models import Contingent
-from kommcert.db import utcnow
 from kommcert.deployments import service
 from kommcert.deployments.checklist import DEFAULT_CHECKLIST
 from kommcert.deployments.models import DeploymentState, EntryState, SignoffSide
@@ -31,7 +30,7 @@ def members(world: World) -> tuple[int, int]:
 
 def record(world: World, member_id: int, days_ago: int, role: str, hours: str, **kw: object):  # noqa: ANN201
     return service.record_time(world.db, actor=world.actor("provider_x"), deployment_id=world.deployment.id,
-                               entry_in=TimeEntryIn(member_id=member_id, day=utcnow().date() - timedelta(days_ago),
+                               entry_in=TimeEntryIn(member_id=member_id, day=service.today() - timedelta(days_ago),
                                                     role=role, hours=Decimal(hours), **kw))
 
 
@@ -55,7 +54,7 @@ def test_a_whole_deployment_closes_with_the_right_charge(staffed: World) -> None
     lead, forensic = members(staffed)
     provider, town, cert = staffed.actor("provider_x"), staffed.actor("gemeinde_a1_member"), staffed.actor(
         "land_cert_analyst")
-    today = utcnow().date()
+    today = service.today()
     report_ = service.report_status(db, actor=provider, deployment_id=d.id, report_in=StatusReportIn(
         day=today - timedelta(days=1), conditions="Domäne kompromittiert", actions="Netz getrennt", needs="USB"))
     again = service.report_status(db, actor=cert, deployment_id=d.id, report_in=StatusReportIn(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from kommcert import timefmt
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -117,8 +118,13 @@ def _audit(db: Session, actor: Actor, action: str, deployment: Deployment, **det
                                         detail={k: str(v) for k, v in detail.items()}))
 
 
+def local_day(when: datetime) -> date:
+    """The calendar day where the municipality is (KOMMCERT_TIMEZONE): a day's hours are booked in local time."""
+    return when.astimezone(timefmt.zone_from_environment()).date()
+
+
 def today() -> date:
-    return utcnow().date()
+    return local_day(utcnow())
 
 
 def _not_future(when: datetime | None, de: str, en: str) -> None:
@@ -220,7 +226,7 @@ def report_status(db: Session, *, actor: Actor, deployment_id: int, report_in: S
     _writable(deployment)
     if report_in.day > today():
         raise InvalidInput("Der Tag des Lageberichts liegt in der Zukunft.", "The report's day is in the future.")
-    if report_in.day < deployment.created_at.date() - timedelta(days=1):
+    if report_in.day < local_day(deployment.created_at) - timedelta(days=1):
         raise InvalidInput("Der Tag des Lageberichts liegt vor dem Einsatz.",
                            "The report's day is before the deployment.")
     report = db.scalar(select(StatusReport).where(StatusReport.deployment_id == deployment.id,
@@ -379,7 +385,7 @@ def _check_entry(db: Session, deployment: Deployment, member_id: int, day: date,
                  exclude_id: int | None = None) -> None:
     if day > today():
         raise InvalidInput("Der Tag liegt in der Zukunft.", "The day is in the future.")
-    if day < deployment.created_at.date() - timedelta(days=1):
+    if day < local_day(deployment.created_at) - timedelta(days=1):
         raise InvalidInput("Der Tag liegt vor dem Einsatz.", "The day is before the deployment.")
     stmt = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(TimeEntry.member_id == member_id,
                                                                       TimeEntry.day == day)

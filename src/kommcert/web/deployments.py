@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from kommcert.contracts.models import UNIT_LABELS_DE
-from kommcert.db import utcnow
 from kommcert.deployments import costs, service
 from kommcert.deployments.checklist import AREA_LABELS_DE
 from kommcert.deployments.models import DEPLOYMENT_STATE_LABELS_DE, ENTRY_STATE_LABELS_DE
@@ -50,7 +49,7 @@ LABELS = {"states": DEPLOYMENT_STATE_LABELS_DE, "entry_states": ENTRY_STATE_LABE
 @router.get("/deployments")
 def deployment_board(request: Request, db: DbSession, actor: PageActor) -> Response:
     rows = service.board(db, actor=actor)
-    return render(request, "deployments/board.html", {"rows": rows, "today": utcnow().date(), **LABELS})
+    return render(request, "deployments/board.html", {"rows": rows, "today": service.today(), **LABELS})
 
 
 def _page(request: Request, db: Session, actor: Actor, deployment_id: int, *, error: DomainError | None = None,
@@ -64,7 +63,7 @@ def _page(request: Request, db: Session, actor: Actor, deployment_id: int, *, er
     lang = locale_of(request)
     return render(request, "deployments/page.html", {
         "found": found, "d": d, "incident": found.incident, "orgs": found.org_names, "may": may,
-        "people": found.people, "members": {m.id: m for m in d.members}, "today": utcnow().date(), "error": error,
+        "people": found.people, "members": {m.id: m for m in d.members}, "today": service.today(), "error": error,
         "values": values or {}, "money": costs.money_text(lang), **LABELS}, status_code=status_code)
 
 
