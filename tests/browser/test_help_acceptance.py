@@ -181,7 +181,7 @@ def test_done_when_kleinmusterdorf_gets_help_and_pays_for_what_it_used(  # noqa:
     tz = live_server.settings.tz
     people = world["email"]
     case_url = f"{url}/incidents/{world['incident']}"
-    today = utcnow().date()
+    today = utcnow().astimezone(tz).date()  # days of reports and hours are the municipality's local days
     yesterday = today - timedelta(days=1)
 
     cert = live_server.logged_in(browser, people["land_cert_analyst"])

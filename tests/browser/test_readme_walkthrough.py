@@ -142,3 +142,23 @@ def test_providers_and_the_mirt_read_what_is_shared_with_all(live_server, browse
         listing = page.content()
         assert "Öffentlicher Hinweis" in listing and "Phishing-Welle" in listing
         assert "Vertraulich" not in listing and "Bürgerportal" not in listing
+
+
+def test_the_mirt_works_the_oberbeispiel_deployment_and_the_cert_sees_the_contingent(  # noqa: ANN001
+        live_server, browser, logins) -> None:
+    with _login(live_server, browser, logins, "team@mirt.musterland.example") as page:
+        assigned = page.locator("main table.help-requests tbody tr")
+        assert assigned.count() == 1 and "Oberbeispiel" in assigned.first.inner_text()
+        _nav(page, "Einsätze")
+        page.locator("#board").get_by_role("link", name="#", exact=False).first.click()
+        assert "Oberbeispiel" in page.locator("h1").inner_text()
+        assert page.locator("#lage article.status-report").count() == 2
+        for heading in ("Lage", "Maßnahmen", "Bedarf"):
+            assert heading in page.locator("#lage").inner_text()
+        states = [s.strip() for s in page.locator("#time-entries tbody tr td:nth-child(7)").all_inner_texts()]
+        assert "bestätigt" in states and "offen" in states  # today's hours wait for the municipality
+    with _login(live_server, browser, logins, "analystin@lcert.musterland.example") as page:
+        _nav(page, "Kontingente")
+        table = page.locator("h2:has-text('Beispielkreis') + table").inner_text()
+        for column in ("Verbraucht", "Reserviert", "Frei"):
+            assert column in table
