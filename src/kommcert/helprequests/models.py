@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kommcert.db import Base, utcnow
@@ -90,6 +90,9 @@ class HelpRequest(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     planned_arrival_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The team named on acceptance: [{"person_id": int | None, "name": str, "role": str}]; only the
+    # request's own readers see it (not the incident's timeline, which other helpers may read).
+    team: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     decision_note: Mapped[str] = mapped_column(Text, default="")  # why declined or withdrawn
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -358,15 +358,16 @@ def _team(db: Session, request: HelpRequest, accept_in: AcceptIn) -> list[dict[s
 
 
 def accept(db: Session, *, actor: Actor, help_request_id: int, accept_in: AcceptIn) -> HelpRequest:
-    """The assignee takes the job with a team and a planned arrival (kept in the timeline entry until
-    the deployment starts)."""
+    """The assignee takes the job with a team and a planned arrival. The team is kept on the request; the
+    incident's timeline, which every participant reads, says only how many."""
     request, target = _start(db, actor, help_request_id, Action.accept)
     team = _team(db, request, accept_in)
     arrival = accept_in.planned_arrival_at
     request.accepted_by_id = actor.user_id
     request.accepted_at = utcnow()
     request.planned_arrival_at = arrival
-    event = _change(db, actor, request, target, EventKind.help_accepted, team=team,
+    request.team = team
+    event = _change(db, actor, request, target, EventKind.help_accepted, team_size=len(team),
                     planned_arrival_at=arrival.isoformat() if arrival else None)
     from kommcert.helprequests import notifications
 
@@ -375,14 +376,8 @@ def accept(db: Session, *, actor: Actor, help_request_id: int, accept_in: Accept
 
 
 def team_of(db: Session, request: HelpRequest) -> list[dict[str, Any]]:
-    """The team named on acceptance (the latest acceptance of this request)."""
-    events_found = db.scalars(select(IncidentEvent).where(
-        IncidentEvent.incident_id == request.incident_id, IncidentEvent.kind == EventKind.help_accepted)
-        .order_by(IncidentEvent.id.desc()))
-    for event in events_found:
-        if (event.data or {}).get("help_request_id") == request.id:
-            return list(event.data.get("team") or [])
-    return []
+    """The team named on acceptance."""
+    return list(request.team or [])
 
 
 def deploy(db: Session, *, actor: Actor, help_request_id: int, arrived_at: datetime | None = None) -> Deployment:
