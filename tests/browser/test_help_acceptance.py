@@ -357,9 +357,10 @@ def test_done_when_kleinmusterdorf_gets_help_and_pays_for_what_it_used(  # noqa:
     assert "Kleinmusterdorf" in town.inner_text("main") and "Sicher IR GmbH" in town.inner_text("main")
     pdf = town.request.get(f"{deployment_url}/costs.pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
-    assert german(expected) in text and "Kleinmusterdorf" in text
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages).split())
+    assert f"Gesamtbetrag (EUR) {german(expected)}" in text and "Kommune Kleinmusterdorf" in text
     assert f"Angerechnet {german(expected)} Euro" in text
+    assert f"Übrig vor dem Einsatz {german(CONTINGENT)} Euro" in text  # not less the help's own reservation
     assert f"Übrig danach {german(CONTINGENT - expected)} Euro" in text
     assert _contingent_row(cert, url) == (used_before + expected, Decimal("0.00"), left_before - expected)
     kreis = live_server.logged_in(browser, people["kreis_a_admin"])

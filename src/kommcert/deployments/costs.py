@@ -122,7 +122,7 @@ class CostView:
     period_from: date | None
     period_until: date | None
     unit: ContingentUnit | None
-    contingent_before: Decimal | None  # left before this deployment's bookings
+    contingent_before: Decimal | None  # left before this help (its own reservation not counted)
     contingent_after: Decimal | None  # left right after them
 
 
@@ -149,7 +149,9 @@ def view(db: Session, deployment: Deployment, statement: CostStatement) -> CostV
             ContingentEntry.contingent_id == contingent.id,
             ContingentEntry.reference == ledger_reference(deployment)).order_by(ContingentEntry.id)))
         if ids:
-            before, after = _left_until(db, contingent, ids[0] - 1), _left_until(db, contingent, ids[-1])
+            # The help's own reservation was never spent: "before" minus "after" is exactly what was charged.
+            after = _left_until(db, contingent, ids[-1])
+            before = after + Decimal(statement.charged)
     start = deployment.arrived_at.date() if deployment.arrived_at else (min(days) if days else None)
     end = deployment.departed_at.date() if deployment.departed_at else (max(days) if days else None)
     return CostView(deployment, statement, org, provider, incident, contract, start, end, unit, before, after)
