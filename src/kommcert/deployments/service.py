@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kommcert import timefmt
@@ -95,6 +95,19 @@ def list_deployments(db: Session, *, actor: Actor, open_only: bool = False,
     return db.scalars(stmt).all()
 
 
+def _for_write(db: Session, actor: Actor, deployment_id: int) -> Deployment:
+    """The deployment (visible, else 404), its row locked until the transaction ends: writes on one
+    deployment run one after the other, so two sign-offs at once still close it and two entries at
+    once cannot pass the 24-hour check together (on SQLite a touching UPDATE takes the write lock)."""
+    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(update(Deployment).where(Deployment.id == deployment.id).values(state=Deployment.state))
+    locked = db.scalar(select(Deployment).where(Deployment.id == deployment.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    assert locked is not None
+    return locked
+
+
 def _writable(deployment: Deployment) -> None:
     if deployment.state == DeploymentState.closed:
         raise Conflict("Der Einsatz ist abgeschlossen; es kann nichts mehr geändert werden.",
@@ -149,7 +162,7 @@ def _check_role(db: Session, deployment: Deployment, role: str, day: date) -> st
 
 
 def add_member(db: Session, *, actor: Actor, deployment_id: int, member_in: MemberIn) -> DeploymentMember:
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _team_writer(actor, deployment)
     _writable(deployment)
     name = member_in.name.strip()
@@ -179,7 +192,7 @@ def _member(db: Session, deployment: Deployment, member_id: int) -> DeploymentMe
 
 
 def remove_member(db: Session, *, actor: Actor, deployment_id: int, member_id: int) -> None:
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _team_writer(actor, deployment)
     _writable(deployment)
     member = _member(db, deployment, member_id)
@@ -194,7 +207,7 @@ def remove_member(db: Session, *, actor: Actor, deployment_id: int, member_id: i
 def set_member_times(db: Session, *, actor: Actor, deployment_id: int, member_id: int,
                      times: MemberTimes) -> DeploymentMember:
     """Arrival and departure of one person; the deployment's arrival is the first person's."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _team_writer(actor, deployment)
     _writable(deployment)
     member = _member(db, deployment, member_id)
@@ -219,7 +232,7 @@ def set_member_times(db: Session, *, actor: Actor, deployment_id: int, member_id
 
 def report_status(db: Session, *, actor: Actor, deployment_id: int, report_in: StatusReportIn) -> StatusReport:
     """Lage / Maßnahmen / Bedarf of one day; a second report for the same day revises it."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _require(is_provider(actor, deployment) or is_cert(actor),
              "Lageberichte schreiben der Dienstleister des Einsatzes und das CERT.",
              "Status reports are written by the deployment's provider and the CERT.")
@@ -246,7 +259,7 @@ def report_status(db: Session, *, actor: Actor, deployment_id: int, report_in: S
 def hand_over_evidence(db: Session, *, actor: Actor, deployment_id: int,
                        evidence_in: EvidenceCreate) -> IncidentEvidence:
     """A record in the incident's chain of custody, linked to this deployment."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _require(is_provider(actor, deployment) or is_municipality(actor, deployment) or is_cert(actor),
              "Beweismittel übergeben die Beteiligten des Einsatzes.",
              "Evidence is handed over by the parties of the deployment.")
@@ -262,7 +275,7 @@ def hand_over_evidence(db: Session, *, actor: Actor, deployment_id: int,
 
 def depart(db: Session, *, actor: Actor, deployment_id: int, departed_at: datetime | None = None) -> Deployment:
     """The team leaves: the hand-over begins with the default checklist."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _team_writer(actor, deployment)
     if deployment.state != DeploymentState.active:
         raise Conflict("Der Einsatz ist schon beendet.", "The deployment has already ended.")
@@ -297,7 +310,7 @@ def _handover_writer(actor: Actor, deployment: Deployment) -> None:
 
 
 def add_handover_item(db: Session, *, actor: Actor, deployment_id: int, item_in: HandoverItemIn) -> HandoverItem:
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _handover_writer(actor, deployment)
     _handover_open(db, deployment)
     last = db.scalar(select(func.max(HandoverItem.position)).where(HandoverItem.deployment_id == deployment.id))
@@ -311,7 +324,7 @@ def add_handover_item(db: Session, *, actor: Actor, deployment_id: int, item_in:
 def update_handover_item(db: Session, *, actor: Actor, deployment_id: int, item_id: int,
                          update: HandoverItemUpdate) -> HandoverItem:
     """Tick a line as done, naming who confirms it (a done line needs that name)."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _handover_writer(actor, deployment)
     _handover_open(db, deployment)
     item = db.get(HandoverItem, item_id)
@@ -338,7 +351,7 @@ def handover_items(db: Session, deployment: Deployment) -> list[HandoverItem]:
 def sign_off(db: Session, *, actor: Actor, deployment_id: int) -> HandoverSignoff:
     """The municipality (a writer of the paying organisation) and the CERT each sign once; the
     deployment closes when both have signed and every time entry is confirmed."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     if is_municipality(actor, deployment):
         side = SignoffSide.municipality
     elif is_cert(actor):
@@ -404,7 +417,7 @@ def _provider_writes(actor: Actor, deployment: Deployment) -> None:
 
 
 def record_time(db: Session, *, actor: Actor, deployment_id: int, entry_in: TimeEntryIn) -> TimeEntry:
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _provider_writes(actor, deployment)
     member = _member(db, deployment, entry_in.member_id)
     hours = _hours(entry_in.hours)
@@ -430,7 +443,7 @@ def _entry(db: Session, deployment: Deployment, entry_id: int) -> TimeEntry:
 def correct_time(db: Session, *, actor: Actor, deployment_id: int, entry_id: int,
                  update: TimeEntryUpdate) -> TimeEntry:
     """The provider corrects an open or disputed entry; it is open again. Confirmed entries are final."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _provider_writes(actor, deployment)
     entry = _entry(db, deployment, entry_id)
     if entry.state == EntryState.confirmed:
@@ -453,7 +466,7 @@ def correct_time(db: Session, *, actor: Actor, deployment_id: int, entry_id: int
 
 
 def _review(db: Session, actor: Actor, deployment_id: int, entry_id: int) -> tuple[Deployment, TimeEntry]:
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _require(is_municipality(actor, deployment), "Stunden bestätigt oder bestreitet die zahlende Kommune.",
              "Hours are confirmed or disputed by the paying municipality.")
     _writable(deployment)
@@ -509,7 +522,7 @@ def _close_if_ready(db: Session, actor: Actor, deployment: Deployment) -> None:
 
 def close_deployment(db: Session, *, actor: Actor, deployment_id: int) -> CostStatement:
     """Close by hand (municipality or CERT): both sign-offs present, no entry open or disputed."""
-    deployment = get_deployment(db, actor=actor, deployment_id=deployment_id)
+    deployment = _for_write(db, actor, deployment_id)
     _require(is_municipality(actor, deployment) or is_cert(actor),
              "Den Einsatz schließen die zahlende Kommune oder das CERT.",
              "The deployment is closed by the paying municipality or the CERT.")
