@@ -137,3 +137,25 @@ def test_a_whole_deployment_over_the_api(client, staffed: World) -> None:  # noq
     # Gemeinde B1 of the other Kreis and another provider still see nothing of it.
     for who in OUTSIDERS:
         assert client.get(url(staffed, "/cost-statement.pdf"), headers=p.auth(who)).status_code == 404
+
+
+def test_another_affected_organisation_sees_the_deployment_but_not_its_costs(client, staffed: World) -> None:  # noqa: ANN001
+    from kommcert.deployments.models import CostStatement, DeploymentState
+    from kommcert.incidents import service as incident_service
+    from kommcert.incidents.models import ParticipantRole
+
+    p, d = staffed.personas, staffed.deployment
+    incident_service.add_participant(staffed.db, actor=staffed.actor("land_cert_analyst"),
+                                     incident_id=staffed.incident.id, org_id=p.orgs["kreis_b"].id,
+                                     role=ParticipantRole.affected)
+    d.state = DeploymentState.closed
+    staffed.db.add(CostStatement(deployment_id=d.id, org_id=d.org_id, hours_total=0, total=0, charged=0))
+    staffed.db.flush()
+    seen = client.get(url(staffed), headers=p.auth("kreis_b_admin"))
+    assert seen.status_code == 200 and seen.json()["cost_statement"] is None
+    for tail in ("/cost-statement", "/cost-statement.pdf", "/cost-statement.csv"):
+        assert client.get(url(staffed, tail), headers=p.auth("kreis_b_admin")).status_code == 404, tail
+    assert client.get(url(staffed, "/cost-statement"), headers=p.auth("kreis_a_admin")).status_code == 200
+    english = client.get(url(staffed, "/cost-statement.pdf?lang=en"), headers=p.auth("gemeinde_a1_member"))
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(english.content)).pages).split())
+    assert f"Cost statement of deployment {d.id}" in text and "Total (EUR) 0.00" in text
