@@ -357,7 +357,11 @@ def test_done_when_kleinmusterdorf_gets_help_and_pays_for_what_it_used(  # noqa:
     assert "Kleinmusterdorf" in town.inner_text("main") and "Sicher IR GmbH" in town.inner_text("main")
     pdf = town.request.get(f"{deployment_url}/costs.pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
-    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages).split())
+    raw = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    for day in (yesterday, today):  # a line's date and kind are never broken over two lines
+        assert f"{day:%d.%m.%Y}" in raw
+    assert "Reisepauschale 1,00" in raw
+    text = " ".join(raw.split())
     assert f"Gesamtbetrag (EUR) {german(expected)}" in text and "Kommune Kleinmusterdorf" in text
     assert f"Angerechnet {german(expected)} Euro" in text
     assert f"Übrig vor dem Einsatz {german(CONTINGENT)} Euro" in text  # not less the help's own reservation
