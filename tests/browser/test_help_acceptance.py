@@ -361,6 +361,7 @@ def test_done_when_kleinmusterdorf_gets_help_and_pays_for_what_it_used(  # noqa:
     for day in (yesterday, today):  # a line's date and kind are never broken over two lines
         assert f"{day:%d.%m.%Y}" in raw
     assert "Reisepauschale 1,00" in raw
+    assert f"Zeitraum {yesterday:%d.%m.%Y} – {today:%d.%m.%Y}" in raw  # the period covers every billed day
     text = " ".join(raw.split())
     assert f"Gesamtbetrag (EUR) {german(expected)}" in text and "Kommune Kleinmusterdorf" in text
     assert f"Angerechnet {german(expected)} Euro" in text

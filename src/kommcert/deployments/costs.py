@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kommcert import timefmt
 from kommcert.contracts import service as contracts_service
 from kommcert.contracts.models import (
     UNIT_LABELS_DE,
@@ -152,8 +153,10 @@ def view(db: Session, deployment: Deployment, statement: CostStatement) -> CostV
             # The help's own reservation was never spent: "before" minus "after" is exactly what was charged.
             after = _left_until(db, contingent, ids[-1])
             before = after + Decimal(statement.charged)
-    start = deployment.arrived_at.date() if deployment.arrived_at else (min(days) if days else None)
-    end = deployment.departed_at.date() if deployment.departed_at else (max(days) if days else None)
+    # The period covers the stay and every billed day (hours may be booked the day before arrival), in local days.
+    zone = timefmt.zone_from_environment()
+    stay = [timefmt.to_local(when, zone).date() for when in (deployment.arrived_at, deployment.departed_at) if when]
+    start, end = (min([*stay, *days]), max([*stay, *days])) if stay or days else (None, None)
     return CostView(deployment, statement, org, provider, incident, contract, start, end, unit, before, after)
 
 
