@@ -108,6 +108,11 @@ def test_a_whole_deployment_closes_with_the_right_charge(staffed: World) -> None
     closed = db.scalars(select(AuditEntry).where(AuditEntry.action == "help_request_changed")).all()
     assert [(e.object_id, e.detail["to"]) for e in closed] == [(str(staffed.help_request.id), "closed")]
     assert [s.side for s in service.signoffs(db, d)] == [SignoffSide.municipality, SignoffSide.cert]
+    # The incident's timeline, read by every participant, says that it closed and nothing of the money.
+    from kommcert.incidents.models import EventKind, IncidentEvent
+
+    [entry] = db.scalars(select(IncidentEvent).where(IncidentEvent.kind == EventKind.help_closed))
+    assert entry.incident_id == d.incident_id and "3385" not in repr(entry.data) and entry.body == ""
 
 
 def test_hours_contingent_is_charged_in_hours(personas) -> None:  # noqa: ANN001

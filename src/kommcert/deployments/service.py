@@ -61,7 +61,7 @@ from kommcert.deployments.schemas import (
 from kommcert.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from kommcert.helprequests.models import HelpRequest, HelpState
 from kommcert.incidents import service as incident_service
-from kommcert.incidents.models import Incident, IncidentEvidence
+from kommcert.incidents.models import EventKind, Incident, IncidentEvidence
 from kommcert.incidents.schemas import EvidenceCreate
 from kommcert.orgs.models import OrgAncestry, Organization
 from kommcert.providers.models import ProviderPerson
@@ -559,6 +559,11 @@ def _close(db: Session, actor: Actor, deployment: Deployment) -> CostStatement:
     old_state = help_request.state
     help_request.state, help_request.closed_at = HelpState.closed, utcnow()
     db.flush()
+    incident = db.get(Incident, deployment.incident_id)
+    assert incident is not None
+    # On the timeline every participant reads: that it closed, never what it cost.
+    incident_service.record_help(db, incident, EventKind.help_closed, actor, {
+        "help_request_id": help_request.id, "deployment_id": deployment.id, "to": str(HelpState.closed)})
     audit_service.record(db, AuditEvent(
         events.HELP_REQUEST_CHANGED, actor_user_id=actor.user_id, org_id=actor.org_id, object_type="help_request",
         object_id=help_request.id, detail={"from": str(old_state), "to": str(HelpState.closed),

@@ -163,6 +163,7 @@ class EventKind(StrEnum):
     help_returned = "help_returned"
     help_accepted = "help_accepted"
     help_deployed = "help_deployed"
+    help_closed = "help_closed"
 
 
 EVENT_LABELS_DE = {
@@ -195,6 +196,7 @@ EVENT_LABELS_DE = {
     EventKind.help_returned: "Auftrag zurückgegeben",
     EventKind.help_accepted: "Auftrag angenommen",
     EventKind.help_deployed: "Helfer eingetroffen",
+    EventKind.help_closed: "Einsatz abgeschlossen",
 }
 
 INCIDENT_TLP = TLP.amber_strict
