@@ -84,9 +84,8 @@ def get(subject_type: str) -> SubjectType:
 
 def _load_builtin() -> None:
     from kommcert.contracts import alerts as _contracts  # noqa: F401 - registers contingent
-    from kommcert.helprequests import notifications as _help  # noqa: F401 - registers help_request
-    from kommcert.helprequests import notifications as _help  # noqa: F401 - registers help_request
     from kommcert.deployments import notifications as _deployments  # noqa: F401 - registers deployment
+    from kommcert.helprequests import notifications as _help  # noqa: F401 - registers help_request
     from kommcert.incidents import deadline_jobs as _deadlines  # noqa: F401 - registers incident_deadline
     from kommcert.incidents import notifications as _incidents  # noqa: F401 - registers incident
     from kommcert.notifications import subjects as _subjects  # noqa: F401 - registers report
