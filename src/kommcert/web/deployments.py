@@ -8,13 +8,12 @@ sharing policy; another Kreis, another provider or the MIRT get 404); who may do
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -37,6 +36,7 @@ from kommcert.incidents.models import Incident
 from kommcert.incidents.schemas import EvidenceCreate
 from kommcert.sharing.actor import Actor
 from kommcert.validation import Id, parse_id
+from kommcert.web import forms
 from kommcert.web.auth import PageActor
 from kommcert.web.incidents import case_context
 from kommcert.web.templating import locale_of, render
@@ -87,24 +87,8 @@ async def _write(request: Request, db: Session, actor: Actor, deployment_id: int
     return RedirectResponse(f"/deployments/{deployment_id}#{anchor}", status_code=303)
 
 
-def _local_time(text: str, tz: Any, what_de: str, what_en: str) -> datetime | None:
-    """A ``datetime-local`` field in the reader's zone (KOMMCERT_TIMEZONE) as an aware UTC time."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{what_de}: bitte Datum und Uhrzeit angeben.", f"{what_en}: please give a date and time."
-                           ) from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
 
 
-def _schema(schema: Any, data: dict[str, Any], de: str, en: str) -> Any:
-    try:
-        return schema.model_validate(data)
-    except ValidationError:
-        raise InvalidInput(de, en) from None
 
 
 def _day(form: FormData) -> date:
@@ -133,7 +117,7 @@ def _id(form: FormData, key: str, de: str, en: str) -> int:
 async def member_add(deployment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
         person = str(form.get("person_id", "")).strip()
-        member_in = _schema(MemberIn, {"person_id": parse_id(person) if person else None,
+        member_in = forms.schema(MemberIn, {"person_id": parse_id(person) if person else None,
                                        "name": str(form.get("name", "")), "role": str(form.get("role", ""))},
                             "Bitte Person und Rolle angeben.", "Please give a person and a role.")
         return service.add_member(db, actor=actor, deployment_id=deployment_id, member_in=member_in)
@@ -144,9 +128,9 @@ async def member_add(deployment_id: Id, request: Request, db: DbSession, actor: 
 async def member_times(deployment_id: Id, member_id: Id, request: Request, db: DbSession, actor: PageActor,
                        settings: SettingsDep) -> Response:
     def act(form: FormData) -> Any:
-        times = MemberTimes(arrived_at=_local_time(str(form.get("arrived_at", "")), settings.tz, "Ankunft",
+        times = MemberTimes(arrived_at=forms.local_time(str(form.get("arrived_at", "")), settings.tz, "Ankunft",
                                                    "Arrival"),
-                            departed_at=_local_time(str(form.get("departed_at", "")), settings.tz, "Abreise",
+                            departed_at=forms.local_time(str(form.get("departed_at", "")), settings.tz, "Abreise",
                                                     "Departure"))
         return service.set_member_times(db, actor=actor, deployment_id=deployment_id, member_id=member_id,
                                         times=times)
@@ -163,7 +147,7 @@ async def member_remove(deployment_id: Id, member_id: Id, request: Request, db: 
 @router.post("/deployments/{deployment_id}/status-reports")
 async def status_report(deployment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        report_in = _schema(StatusReportIn, {"day": _day(form), **{k: str(form.get(k, "")) for k in (
+        report_in = forms.schema(StatusReportIn, {"day": _day(form), **{k: str(form.get(k, "")) for k in (
             "conditions", "actions", "needs")}}, "Bitte Lage und Maßnahmen ausfüllen.",
             "Please fill in conditions and actions.")
         return service.report_status(db, actor=actor, deployment_id=deployment_id, report_in=report_in)
@@ -173,7 +157,7 @@ async def status_report(deployment_id: Id, request: Request, db: DbSession, acto
 @router.post("/deployments/{deployment_id}/evidence")
 async def evidence(deployment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        evidence_in = _schema(EvidenceCreate, {k: str(form.get(k, "")) for k in (
+        evidence_in = forms.schema(EvidenceCreate, {k: str(form.get(k, "")) for k in (
             "description", "location", "handed_from", "handed_to")} | {"sha256": str(form.get("sha256", "")) or None},
             "Bitte Beschreibung und Aufbewahrungsort angeben.", "Please give a description and where it is kept.")
         return service.hand_over_evidence(db, actor=actor, deployment_id=deployment_id, evidence_in=evidence_in)
@@ -189,7 +173,7 @@ async def depart(deployment_id: Id, request: Request, db: DbSession, actor: Page
 @router.post("/deployments/{deployment_id}/handover-items")
 async def handover_add(deployment_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        item_in = _schema(HandoverItemIn, {"area": str(form.get("area", "")), "text": str(form.get("text", ""))},
+        item_in = forms.schema(HandoverItemIn, {"area": str(form.get("area", "")), "text": str(form.get("text", ""))},
                           "Bitte Bereich und Text angeben.", "Please give an area and a text.")
         return service.add_handover_item(db, actor=actor, deployment_id=deployment_id, item_in=item_in)
     return await _write(request, db, actor, deployment_id, act, "uebergabe")
@@ -199,7 +183,7 @@ async def handover_add(deployment_id: Id, request: Request, db: DbSession, actor
 async def handover_update(deployment_id: Id, item_id: Id, request: Request, db: DbSession,
                           actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        update = _schema(HandoverItemUpdate, {"done": form.get("done") == "ja",
+        update = forms.schema(HandoverItemUpdate, {"done": form.get("done") == "ja",
                                               "confirmed_by": str(form.get("confirmed_by", ""))},
                          "Der Name ist zu lang.", "The name is too long.")
         return service.update_handover_item(db, actor=actor, deployment_id=deployment_id, item_id=item_id,
@@ -220,7 +204,7 @@ async def close(deployment_id: Id, request: Request, db: DbSession, actor: PageA
 
 
 def _entry_in(form: FormData) -> TimeEntryIn:
-    return _schema(TimeEntryIn, {
+    return forms.schema(TimeEntryIn, {
         "member_id": _id(form, "member_id", "Bitte eine Person des Teams wählen.", "Please choose a team member."),
         "day": _day(form), "role": str(form.get("role", "")), "hours": _hours(str(form.get("hours", ""))),
         "daily_flat": form.get("daily_flat") == "ja", "travel": form.get("travel") == "ja",
@@ -237,7 +221,7 @@ async def time_entry(deployment_id: Id, request: Request, db: DbSession, actor: 
 async def time_entry_correct(deployment_id: Id, entry_id: Id, request: Request, db: DbSession,
                              actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        update = _schema(TimeEntryUpdate, {"hours": _hours(str(form.get("hours", ""))),
+        update = forms.schema(TimeEntryUpdate, {"hours": _hours(str(form.get("hours", ""))),
                                            "note": str(form.get("note", ""))},
                          "Bitte die Angaben prüfen.", "Please check the entry.")
         return service.correct_time(db, actor=actor, deployment_id=deployment_id, entry_id=entry_id, update=update)

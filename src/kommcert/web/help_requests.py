@@ -36,6 +36,7 @@ from kommcert.orgs.models import Organization
 from kommcert.providers.models import SKILL_LABELS_DE, ProviderPerson
 from kommcert.sharing.actor import Actor
 from kommcert.validation import Id, parse_id
+from kommcert.web import forms
 from kommcert.web import incidents as case_pages
 from kommcert.web.auth import PageActor
 from kommcert.web.contingents import amount_text
@@ -103,7 +104,7 @@ def _accept_in(form: FormData, tz: Any) -> AcceptIn:
         if not (person or name):
             continue
         team.append(TeamMemberIn(person_id=parse_id(person) if person else None, name=name[:200], role=role[:100]))
-    arrival = case_pages._local_time(str(form.get("planned_arrival_at", "")), tz, "Geplante Ankunft",
+    arrival = forms.local_time(str(form.get("planned_arrival_at", "")), tz, "Geplante Ankunft",
                                      "Planned arrival")
     return AcceptIn(team=team, planned_arrival_at=arrival)
 

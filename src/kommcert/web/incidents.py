@@ -9,7 +9,6 @@ with ``{% include %}`` spots and fill their context through :func:`case_context`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -38,6 +37,7 @@ from kommcert.incidents.models import (
 from kommcert.incidents.schemas import EvidenceCreate, IncidentCreate, ObservableCreate, TaskCreate
 from kommcert.sharing.actor import Actor
 from kommcert.validation import Id, parse_id
+from kommcert.web import forms
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -105,19 +105,6 @@ def _user_name(db: Session, actor: Actor) -> str:
     return users.get(actor.user_id or 0, "")
 
 
-def _local_time(text: str, tz: Any, what_de: str, what_en: str) -> datetime | None:
-    """A ``datetime-local`` field (the reader's local time, KOMMCERT_TIMEZONE) as an aware UTC time."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{what_de}: bitte Datum und Uhrzeit angeben (TT.MM.JJJJ HH:MM).",
-                           f"{what_en}: please give a date and time.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
 
 
 _REPORT_FIELDS = ("reporter_name", "callback_phone", "since", "category", "severity", "title", "on_behalf_of")
@@ -148,7 +135,7 @@ def _incident_in(values: Mapping[str, Any], tz: Any) -> IncidentCreate:
         "category": values["category"], "severity": values["severity"] or Severity.medium,
         "title": values["title"], "reporter_name": values["reporter_name"],
         "callback_phone": values["callback_phone"],
-        "first_known_at": _local_time(values["since"], tz, "Seit wann", "Since when"),
+        "first_known_at": forms.local_time(values["since"], tz, "Seit wann", "Since when"),
         "answers": {k: v for k, v in values["answers"].items() if v.strip()},
         "on_behalf_of_org_id": on_behalf,
         **{q.key: values[q.key] == "ja" for q in questions.YES_NO_QUESTIONS},
@@ -228,24 +215,14 @@ async def _write(request: Request, db: Session, actor: Actor, incident_id: int,
     return RedirectResponse(f"/incidents/{incident_id}#{anchor}", status_code=303)
 
 
-def _choice(form: FormData, key: str, enum: Any, de: str, en: str) -> Any:
-    try:
-        return enum(str(form.get(key, "")))
-    except ValueError:
-        raise InvalidInput(de, en) from None
 
 
-def _schema(schema: Any, data: dict[str, Any], de: str, en: str) -> Any:
-    try:
-        return schema.model_validate(data)
-    except ValidationError:
-        raise InvalidInput(de, en) from None
 
 
 @router.post("/incidents/{incident_id}/phase")
 async def incident_phase(incident_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        phase = _choice(form, "phase", Phase, "Bitte eine Phase wählen.", "Please choose a phase.")
+        phase = forms.choice(form, "phase", Phase, "Bitte eine Phase wählen.", "Please choose a phase.")
         return service.change_phase(db, actor=actor, incident_id=incident_id, phase=phase,
                                     note=str(form.get("note", ""))[:20_000])
     return await _write(request, db, actor, incident_id, act, "kopf")
@@ -254,8 +231,10 @@ async def incident_phase(incident_id: Id, request: Request, db: DbSession, actor
 @router.post("/incidents/{incident_id}/classification")
 async def incident_classify(incident_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        severity = _choice(form, "severity", Severity, "Bitte einen Schweregrad wählen.", "Please choose a severity.")
-        category = _choice(form, "category", Category, "Bitte eine Kategorie wählen.", "Please choose a category.")
+        severity = forms.choice(form, "severity", Severity, "Bitte einen Schweregrad wählen.",
+                                "Please choose a severity.")
+        category = forms.choice(form, "category", Category, "Bitte eine Kategorie wählen.",
+                                "Please choose a category.")
         return service.classify(db, actor=actor, incident_id=incident_id, severity=severity, category=category)
     return await _write(request, db, actor, incident_id, act, "kopf")
 
@@ -301,9 +280,9 @@ async def incident_note(incident_id: Id, request: Request, db: DbSession, actor:
 async def incident_task(incident_id: Id, request: Request, db: DbSession, actor: PageActor,
                         settings: SettingsDep) -> Response:
     def act(form: FormData) -> Any:
-        task_in = _schema(TaskCreate, {
+        task_in = forms.schema(TaskCreate, {
             "title": str(form.get("title", "")),
-            "due_at": _local_time(str(form.get("due_at", "")), settings.tz, "Fällig", "Due")},
+            "due_at": forms.local_time(str(form.get("due_at", "")), settings.tz, "Fällig", "Due")},
             "Bitte eine Aufgabe (höchstens 300 Zeichen) angeben.", "Please give a task (at most 300 characters).")
         return service.add_task(db, actor=actor, incident_id=incident_id, task_in=task_in)
     return await _write(request, db, actor, incident_id, act, "aufgaben")
@@ -319,9 +298,9 @@ async def incident_task_done(incident_id: Id, task_id: Id, request: Request, db:
 @router.post("/incidents/{incident_id}/observables")
 async def incident_observable(incident_id: Id, request: Request, db: DbSession, actor: PageActor) -> Response:
     def act(form: FormData) -> Any:
-        kind = _choice(form, "type", ObservableType, "Bitte eine Art der Beobachtung wählen.",
+        kind = forms.choice(form, "type", ObservableType, "Bitte eine Art der Beobachtung wählen.",
                        "Please choose the observable's type.")
-        observable_in = _schema(ObservableCreate, {
+        observable_in = forms.schema(ObservableCreate, {
             "type": kind, "value": str(form.get("value", "")), "description": str(form.get("description", "")),
             "share": form.get("share") == "ja"},
             "Bitte einen Wert angeben (höchstens 2048 Zeichen).", "Please give a value (at most 2048 characters).")
@@ -348,11 +327,12 @@ async def incident_observable_delete(incident_id: Id, observable_id: Id, request
 async def incident_evidence(incident_id: Id, request: Request, db: DbSession, actor: PageActor,
                             settings: SettingsDep) -> Response:
     def act(form: FormData) -> Any:
-        evidence_in = _schema(EvidenceCreate, {
+        evidence_in = forms.schema(EvidenceCreate, {
             "description": str(form.get("description", "")), "location": str(form.get("location", "")),
             "sha256": str(form.get("sha256", "")) or None, "handed_from": str(form.get("handed_from", "")),
             "handed_to": str(form.get("handed_to", "")),
-            "handed_at": _local_time(str(form.get("handed_at", "")), settings.tz, "Übergeben am", "Handed over at")},
+            "handed_at": forms.local_time(str(form.get("handed_at", "")), settings.tz, "Übergeben am",
+                                          "Handed over at")},
             "Bitte angeben, was es ist und wo es liegt (Übergabe: je höchstens 200 Zeichen).",
             "Please say what it is and where it is kept (handover: at most 200 characters each).")
         return service.add_evidence(db, actor=actor, incident_id=incident_id, evidence_in=evidence_in)
@@ -365,7 +345,7 @@ async def incident_participant(incident_id: Id, request: Request, db: DbSession,
         org_id = parse_id(str(form.get("org_id", "")))
         if org_id is None:
             raise InvalidInput("Bitte eine Organisation wählen.", "Please choose an organisation.")
-        role = _choice(form, "role", ParticipantRole, "Bitte eine Rolle wählen.", "Please choose a role.")
+        role = forms.choice(form, "role", ParticipantRole, "Bitte eine Rolle wählen.", "Please choose a role.")
         return service.add_participant(db, actor=actor, incident_id=incident_id, org_id=org_id, role=role)
     return await _write(request, db, actor, incident_id, act, "beteiligte")
 
