@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -54,6 +55,8 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    if settings.switch_interval_ms > 0:  # short polls among long requests in the same process (docs/benchmarks.md)
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
 
     @app.on_event("shutdown")
     def _stop_threads() -> None:  # the feeds' threads end with the app (the last uses are written)

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         True, description="Compute the feeds' data state in a thread of each server process, every "
                           "KOMMCERT_FEED_STATE_SECONDS, so that no poll waits for it (off: the first poll after it "
                           "expired computes it while the others use the previous one).")
+    switch_interval_ms: float = Field(
+        1.0, ge=0, description="How long a thread of a server process may keep the interpreter before another "
+                               "gets it (Python's switch interval, default there 5 ms; 0: leave it). A feed poll "
+                               "waits for it at each database answer while a search or an upload computes in "
+                               "the same process: 1 ms keeps those waits short.")
     token_use_seconds: float = Field(
         5.0, ge=0, description="How often each server process writes the last uses of the tokens that polled the "
                                "feeds (all at once): a poll only notes its token's use, so no poll writes. The "
