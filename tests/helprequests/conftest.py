@@ -24,7 +24,6 @@ from kommcert.providers.models import ProviderPerson, ProviderProfile
 from tests.incidents.conftest import report
 from tests.personas import Personas, password_hash
 
-YEAR = utcnow().year
 ON_CALL = "+49 6131 999000"
 
 
@@ -86,7 +85,8 @@ def chain(personas: Personas) -> Chain:
         valid_until=today + timedelta(days=365),
         rates=[RateIn(role="Incident Lead", hourly_rate=Decimal("180.00")),
                RateIn(role="Forensiker", hourly_rate=Decimal("150.00"))]))
-    contracts_service.set_contingent(db, actor=None, org_key="kreis_a", year=YEAR, unit=ContingentUnit.hours,
+    contracts_service.set_contingent(db, actor=None, org_key="kreis_a", year=utcnow().year,
+                                     unit=ContingentUnit.hours,
                                      amount="100")
     db.flush()
     return Chain(p, report(p), contract, person)
