@@ -189,14 +189,20 @@ def test_a_thread_keeps_the_data_state_and_no_poll_waits_for_it(tmp_path, monkey
     url = f"sqlite:///{tmp_path / 'keeper.sqlite3'}"
     migrate.upgrade(url)
     settings = load_settings(env="test", secret_key=SECRET, database_url=url, feed_state_seconds=0.2)
-    computed: list[float] = []
-    real = indicators_service.feed_state
+    computed: list[str] = []  # who scanned every provenance
+    probed: list[str] = []  # who took the cheap probe (every beat)
+    real, real_probe = indicators_service.feed_state, indicators_service.feed_probe
 
-    def counted(db):  # noqa: ANN001, ANN202
+    def counted(db, **kw):  # noqa: ANN001, ANN003, ANN202
         computed.append(feeds_api.threading.current_thread().name)
-        return real(db)
+        return real(db, **kw)
+
+    def counted_probe(db):  # noqa: ANN001, ANN202
+        probed.append(feeds_api.threading.current_thread().name)
+        return real_probe(db)
 
     monkeypatch.setattr(indicators_service, "feed_state", counted)
+    monkeypatch.setattr(indicators_service, "feed_probe", counted_probe)
     app = create_app(settings)
     try:
         with TestClient(app) as client:
@@ -204,12 +210,14 @@ def test_a_thread_keeps_the_data_state_and_no_poll_waits_for_it(tmp_path, monkey
             keeper = app.state.feed_state_keeper
             first = keeper.state
             deadline = time.monotonic() + 20  # the thread's beat is 0.2 s; a loaded machine may be slower
-            while len(computed) < 3 and time.monotonic() < deadline:
+            while len(probed) < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert len(computed) >= 3 and keeper.state is not first  # kept fresh without any poll
+            # A new state every beat without any poll; nothing changed, so one scan only.
+            assert len(probed) >= 3 and keeper.state is not first and keeper.state.reports is first.reports
+            assert computed == ["kommcert-feed-state"]
             for _ in range(5):
                 assert client.get("/feeds/txt").status_code == 200
-            assert set(computed) == {"kommcert-feed-state"}  # only the thread computed it, never a poll
+            assert set(computed) | set(probed) == {"kommcert-feed-state"}  # only the thread, never a poll
             assert all(t.name != "kommcert-feed-state" or t is keeper.thread for t in feeds_api.threading.enumerate())
     finally:
         app.state.feed_state_keeper.stop()
