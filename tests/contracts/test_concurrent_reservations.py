@@ -4,7 +4,6 @@ overspent. Runs on the suite's database (PostgreSQL with KOMMCERT_TEST_DATABASE_
 
 from __future__ import annotations
 
-import threading
 import uuid
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from kommcert.db import make_engine, make_sessionmaker, utcnow
 from kommcert.errors import Conflict
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
+from tests.concurrently import at_once
 
 
 @pytest.mark.parametrize("first, second, both_fit", [("600", "500", False), ("400", "500", True)])
@@ -31,40 +31,19 @@ def test_two_concurrent_reservations_never_overspend(database_url, engine, first
                                             unit=ContingentUnit.euros, amount="1000")
         db.commit()
         contingent_id, org_ids = contingent.id, [kreis.id, land.id]
-    barrier = threading.Barrier(2)
-    outcome: dict[str, str] = {}
-    errors: list[BaseException] = []
-
-    def approve(label: str, amount: str) -> None:
-        try:
-            with factory() as db:
-                barrier.wait(timeout=30)
-                try:
-                    service.reserve(db, actor=None, contingent_id=contingent_id, amount=amount, reference=label)
-                    db.commit()
-                    outcome[label] = "reserved"
-                except Conflict:
-                    db.rollback()
-                    outcome[label] = "refused"
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=approve, args=(label, amount))
-               for label, amount in (("a", first), ("b", second))]
+    steps = [lambda db, label=label, amount=amount: service.reserve(db, actor=None, contingent_id=contingent_id,
+                                                                      amount=amount, reference=label)
+             for label, amount in (("a", first), ("b", second))]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        outcome = at_once(factory, steps, refused=(Conflict,))
         with factory() as db:
             b = service.balance(db, db.get(Contingent, contingent_id))
             assert b.left >= 0
             if both_fit:
-                assert sorted(outcome.values()) == ["reserved", "reserved"]
+                assert outcome == ["done", "done"]
                 assert b.reserved == Decimal(first) + Decimal(second)
             else:
-                assert sorted(outcome.values()) == ["refused", "reserved"]
+                assert sorted(outcome) == ["done", "refused"]
                 assert b.reserved in (Decimal(first), Decimal(second))
             assert b.used + b.reserved + b.left == Decimal("1000.00")
     finally:

@@ -4,36 +4,26 @@ own (PostgreSQL with KOMMCERT_TEST_DATABASE_URL: row lock; SQLite: the single wr
 
 from __future__ import annotations
 
-import os
-import threading
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from kommcert import migrate
 from kommcert.contracts import service as contracts_service
 from kommcert.contracts.models import Contingent
-from kommcert.db import make_engine, make_sessionmaker, scratch_postgres_database
+from kommcert.db import make_engine, make_sessionmaker
 from kommcert.deployments import service
 from kommcert.deployments.models import CostStatement, Deployment, DeploymentState
 from kommcert.deployments.schemas import HandoverItemUpdate, MemberIn, TimeEntryIn
+from tests import concurrently
 from tests.deployments.conftest import LEAD, make_world
 from tests.personas import build_personas
 
 
 @pytest.fixture
-def own_database(tmp_path) -> Iterator[str]:  # noqa: ANN001
-    base = os.environ.get("KOMMCERT_TEST_DATABASE_URL", "")
-    if not base.startswith("postgresql"):
-        url = f"sqlite:///{tmp_path / 'signoffs.sqlite3'}"
-        migrate.upgrade(url)
-        yield url
-        return
-    with scratch_postgres_database(base, f"kc_signoff_{uuid.uuid4().hex[:10]}") as url:
-        migrate.upgrade(url)
+def own_database(database_url: str, tmp_path) -> Iterator[str]:  # noqa: ANN001
+    with concurrently.own_database(database_url, tmp_path, "kc_signoff") as url:
         yield url
 
 
@@ -58,24 +48,9 @@ def test_two_sign_offs_at_once_close_the_deployment_once(own_database: str) -> N
                                              update=HandoverItemUpdate(done=True, confirmed_by="Frau IT"))
             db.commit()
             deployment_id, contingent_id = d.id, world.contingent_id
-        barrier = threading.Barrier(2)
-        errors: list[BaseException] = []
-
-        def sign(actor) -> None:  # noqa: ANN001
-            try:
-                with factory() as db:
-                    barrier.wait(timeout=30)
-                    service.sign_off(db, actor=actor, deployment_id=deployment_id)
-                    db.commit()
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sign, args=(actor,)) for actor in (town, cert)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        concurrently.at_once(factory, [lambda db, actor=actor: service.sign_off(db, actor=actor,
+                                                                                deployment_id=deployment_id)
+                                       for actor in (town, cert)])
         with factory() as db:
             assert db.get(Deployment, deployment_id).state == DeploymentState.closed
             assert db.scalar(select(func.count(CostStatement.id))) == 1

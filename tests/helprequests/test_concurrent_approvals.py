@@ -5,35 +5,27 @@ committed rows need no cleaning up."""
 
 from __future__ import annotations
 
-import threading
-import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from kommcert import migrate
 from kommcert.accounts import service as accounts_service
 from kommcert.contracts import service as contracts_service
 from kommcert.contracts.models import Contingent, ContingentUnit
-from kommcert.db import make_engine, make_sessionmaker, scratch_postgres_database, utcnow
+from kommcert.db import make_engine, make_sessionmaker, utcnow
 from kommcert.errors import Conflict
 from kommcert.helprequests import service
 from kommcert.helprequests.models import HelpRequest, HelpState
 from kommcert.helprequests.schemas import HelpRequestIn
+from tests import concurrently
 from tests.incidents.conftest import report
 from tests.personas import build_personas
 
 
 @pytest.fixture
 def own_database(database_url: str, tmp_path):  # noqa: ANN001, ANN201
-    if database_url.startswith("postgresql"):
-        with scratch_postgres_database(database_url, f"help_{uuid.uuid4().hex[:8]}") as url:
-            migrate.upgrade(url)
-            yield url
-    else:
-        url = f"sqlite:///{tmp_path / 'concurrent.sqlite3'}"
-        migrate.upgrade(url)
+    with concurrently.own_database(database_url, tmp_path, "help") as url:
         yield url
 
 
@@ -56,34 +48,18 @@ def test_two_concurrent_approvals_never_overspend(own_database: str, first: str,
             cert_ids = [p.users["land_cert_analyst"].id, p.users["land_cert_admin"].id]
             contingent_id = contingent.id
             db.commit()
-        barrier = threading.Barrier(2)
-        outcome: dict[int, str] = {}
-        errors: list[BaseException] = []
 
-        def approve(user_id: int, help_request_id: int) -> None:
-            try:
-                with factory() as db:
-                    from kommcert.accounts.models import User
+        def approving(user_id: int, help_request_id: int):  # noqa: ANN202
+            def step(db) -> None:  # noqa: ANN001
+                from kommcert.accounts.models import User
 
-                    actor = accounts_service.actor_for(db, db.get(User, user_id))
-                    db.commit()
-                    barrier.wait(timeout=30)
-                    try:
-                        service.approve(db, actor=actor, help_request_id=help_request_id)
-                        db.commit()
-                        outcome[help_request_id] = "approved"
-                    except Conflict:
-                        db.rollback()
-                        outcome[help_request_id] = "refused"
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
+                service.approve(db, actor=accounts_service.actor_for(db, db.get(User, user_id)),
+                                help_request_id=help_request_id)
+            return step
 
-        threads = [threading.Thread(target=approve, args=args) for args in zip(cert_ids, ids, strict=True)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert errors == []
+        done = concurrently.at_once(factory, [approving(u, i) for u, i in zip(cert_ids, ids, strict=True)],
+                                    refused=(Conflict,))
+        outcome = {i: "approved" if o == "done" else o for i, o in zip(ids, done, strict=True)}
         with factory() as db:
             balance = contracts_service.balance(db, db.get(Contingent, contingent_id))
             states = {r.id: r.state for r in db.scalars(select(HelpRequest))}
