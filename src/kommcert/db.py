@@ -61,6 +61,7 @@ class Base(DeclarativeBase):
 def import_models() -> None:
     """Register every domain's tables on ``Base.metadata`` (for Alembic and tests)."""
     from kommcert.accounts import models as _accounts  # noqa: F401
+    from kommcert.advisories import models as _advisories  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
     from kommcert.contracts import models as _contracts  # noqa: F401
     from kommcert.deployments import models as _deployments  # noqa: F401
@@ -70,6 +71,7 @@ def import_models() -> None:
     from kommcert.incidents import models as _incidents  # noqa: F401
     from kommcert.incidents import publication_models as _incident_publications  # noqa: F401
     from kommcert.indicators import models as _indicators  # noqa: F401
+    from kommcert.inventory import models as _inventory  # noqa: F401
     from kommcert.jobs import models as _jobs  # noqa: F401
     from kommcert.notifications import models as _notifications  # noqa: F401
     from kommcert.orgs import models as _orgs  # noqa: F401

@@ -1,0 +1,1 @@
+"""Product inventories of the organisations and the shared product catalogue."""
