@@ -88,9 +88,17 @@ class Settings(BaseSettings):
         20 * 1024 * 1024, ge=1024,
         description="Largest file attached to a report or comment (the files of one upload together).")
     rpz_zone: str = Field("rpz.kommcert.invalid", description="Zone name of the DNS RPZ feed.")
+    outbound_hosts: str = Field(
+        "", description="Comma-separated host names the server may fetch from: MISP feeds on the import page, "
+                        "CSAF providers, aggregators and their key servers (`*.example.de` allows the subdomains; "
+                        "empty: none). Every fetch and every redirect is checked against it, so no page or source "
+                        "can be used to reach internal systems.")
     misp_feed_hosts: str = Field(
-        "", description="Comma-separated host names whose MISP feeds the import page may fetch (empty: none; "
-                        "the server fetches nothing else, so the page cannot be used to reach internal systems).")
+        "", description="Older name of KOMMCERT_OUTBOUND_HOSTS (still read, added to it).")
+    outbound_max_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="Largest answer the server reads from another server (one MISP "
+                                               "event or manifest, one CSAF document, index or feed).")
+    outbound_timeout: float = Field(20.0, gt=0, description="Seconds before a fetch from another server gives up.")
     feed_state_seconds: float = Field(
         10.0, ge=0, description="How long the feeds reuse the data state behind their ETags (0: compute it on every "
                                 "request). Computing it reads the whole indicator tables (~0.1 s at 1M rows on "

@@ -101,7 +101,7 @@ def live_server(live_database: str) -> Iterator[LiveServer]:
     port = _free_port()
     # The feeds page shows this server's own address; MISP feeds may come from loopback.
     settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", misp_feed_hosts="127.0.0.1")
+                             base_url=f"http://127.0.0.1:{port}", outbound_hosts="127.0.0.1")
     with serving(settings, port) as server:
         yield server
 

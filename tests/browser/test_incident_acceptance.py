@@ -79,7 +79,7 @@ def live_server(live_database: str, smtp: tuple[int, Inbox]) -> Iterator[LiveSer
     """This module's own server: the usual test settings, mail to aiosmtpd on loopback."""
     port = _free_port()
     settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", misp_feed_hosts="127.0.0.1",
+                             base_url=f"http://127.0.0.1:{port}", outbound_hosts="127.0.0.1",
                              smtp_host="127.0.0.1", smtp_port=smtp[0], smtp_security="none")
     with serving(settings, port) as server:
         yield server

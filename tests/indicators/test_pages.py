@@ -179,7 +179,7 @@ def test_it_imports_a_misp_feed_by_url_from_an_allowed_host_only(client, db, per
     refused = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "feed_url": feed_server})
     assert refused.status_code == 422 and "nicht freigegeben" in refused.text
     assert db.scalars(select(Indicator)).all() == []
-    monkeypatch.setattr(settings, "misp_feed_hosts", "misp.example, 127.0.0.1")
+    monkeypatch.setattr(settings, "outbound_hosts", "misp.example, 127.0.0.1")
     done = client.post("/indicators/import", data={"csrf_token": csrf_from(page.text), "feed_url": feed_server,
                                                    "tlp": "amber"})
     assert done.status_code == 200 and "Indikatoren übernommen" in done.text

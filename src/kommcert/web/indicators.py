@@ -225,19 +225,13 @@ def import_job_page(job_id: Id, request: Request, db: DbSession, actor: PageActo
 
 def _import_feed(request: Request, db, actor, settings, url: str,  # noqa: ANN001
                  options: importing.ImportOptions, target: Report | None) -> Response:
-    """A MISP feed by URL, from an allowlisted host only (``KOMMCERT_MISP_FEED_HOSTS``): the server
-    would otherwise fetch whatever address a user types in (SSRF)."""
-    from urllib.parse import urlsplit
+    """A MISP feed by URL, from an allowed host only (``KOMMCERT_OUTBOUND_HOSTS``): the server would
+    otherwise fetch whatever address a user types in (SSRF). Redirects stay on allowed hosts too."""
+    from kommcert import outbound
 
-    from kommcert.indicators.formats import misp_feed
-
-    allowed = {h.strip().lower() for h in settings.misp_feed_hosts.split(",") if h.strip()}
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() not in allowed:
-        raise InvalidInput("Diese Feed-Adresse ist nicht freigegeben (Betrieb: KOMMCERT_MISP_FEED_HOSTS).",
-                           "This feed address is not allowed (operators: KOMMCERT_MISP_FEED_HOSTS).")
+    outbound.refuse_unless_allowed(url, settings)
     result = indicators_service.import_feed(db, actor=actor, settings=settings, base=url, options=options,
-                                            fetch=misp_feed.fetch_without_redirects)
+                                            fetch=lambda address: outbound.fetch(address, settings=settings).content)
     return render(request, "indicators/imported.html", {"result": result, "target": target})
 
 
