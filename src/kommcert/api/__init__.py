@@ -36,5 +36,10 @@ def _include() -> None:
 
     router.include_router(help_requests.router)
 
+    from kommcert.api import advisories, advisory_authoring, advisory_sources, inventory
+
+    for module in (advisories, advisory_sources, advisory_authoring, inventory):
+        router.include_router(module.router)
+
 
 _include()

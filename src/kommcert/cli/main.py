@@ -18,11 +18,13 @@ app = typer.Typer(
 
 def _register() -> None:
     from kommcert.cli import (
+        advisories,
         contingents,
         db,
         demo,
         incidents,
         indicators,
+        inventory,
         jobs,
         mail,
         orgs,
@@ -48,6 +50,9 @@ def _register() -> None:
     app.add_typer(incidents.app, name="incidents", help="Vorfälle (IT-Notfälle) melden und auflisten.")
     app.add_typer(contingents.app, name="contingents",
                   help="Kontingente des Rahmenvertrags festlegen und anzeigen.")
+    app.add_typer(advisories.app, name="advisories",
+                  help="Warnungen (CSAF): Quellen abrufen, Dokumente einlesen, Quarantäne.")
+    app.add_typer(inventory.app, name="inventory", help="Produktinventar einer Organisation einlesen und anzeigen.")
     app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)

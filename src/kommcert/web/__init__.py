@@ -37,7 +37,15 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import deployments as deployment_pages
 
     router.include_router(deployment_pages.router)
+    from kommcert.web import advisories, advisory_authoring, advisory_sources, inventory
+
+    for module in (advisories, advisory_sources, advisory_authoring, inventory):
+        router.include_router(module.router)
     app.include_router(router)
+    from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
+
+    app.include_router(APIRouter(dependencies=[Depends(refuse_nul)], include_in_schema=False,
+                                 routes=csaf_provider.router.routes))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from fastapi.responses import RedirectResponse
