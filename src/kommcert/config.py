@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         "+49 6131 000-000", description="24/7 phone number of the Land-CERT, printed on emergency cards."
     )
     cert_name: str = Field("Landes-CERT", description="Name of the Land-CERT on cards and e-mails.")
+    csaf_publisher_namespace: str = Field(
+        "", description="Namespace (a URL) of the CERT as publisher of its own CSAF warnings; with the tracking id it "
+                        "names a warning worldwide, so set it once and never change it. Empty: KOMMCERT_BASE_URL.")
+    csaf_tracking_prefix: str = Field(
+        "KOMMCERT", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$",
+        description="Start of the tracking ids of the CERT's own warnings: PREFIX-YEAR-NNNN (e.g. KOMMCERT-2026-0001).")
+    csaf_signing_key_file: str = Field(
+        "", description="File with the armored OpenPGP secret key (without passphrase) that signs the CERT's own CSAF "
+                        "warnings. Empty: a key is made on the first publication and kept in the database.")
 
     smtp_host: str = Field("", description="SMTP server. Empty: mail jobs fail with a clear error and retry.")
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
