@@ -13,7 +13,9 @@ def advisory_changed(db: Session, advisory: Advisory) -> None:
     """A new advisory or a new revision (pulled, uploaded or published)."""
     from kommcert.advisories import notifications
     from kommcert.advisories.matching import service as matching
+    from kommcert.inventory import catalog
 
+    catalog.add_products(db, advisory)
     notifications.announce(db, matching.match_advisory(db, advisory))
 
 

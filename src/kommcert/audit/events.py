@@ -41,6 +41,8 @@ DEPLOYMENT_TEAM_CHANGED = "deployment_team_changed"  # detail: added or removed 
 DEPLOYMENT_TIME_ENTRY = "deployment_time_entry"  # detail: entry, change (recorded, corrected, confirmed, disputed)
 DEPLOYMENT_SIGNED_OFF = "deployment_signed_off"  # detail: side (municipality, cert)
 DEPLOYMENT_CLOSED = "deployment_closed"  # detail: total, charged, hours, contingent
+INVENTORY_KEEPER_CHANGED = "inventory_keeper_changed"  # detail: provider (org id or None), previous
+CATALOG_ALIAS_CHANGED = "catalog_alias_changed"  # detail: added, kind, alias, canonical, vendor
 
 
 @dataclass(frozen=True)
@@ -93,4 +95,6 @@ LABELS_DE = {
     DEPLOYMENT_TIME_ENTRY: "Stundeneintrag erfasst oder geprüft",
     DEPLOYMENT_SIGNED_OFF: "Übergabe gezeichnet",
     DEPLOYMENT_CLOSED: "Einsatz abgeschlossen und abgerechnet",
+    INVENTORY_KEEPER_CHANGED: "Inventarpflege durch IT-Dienstleister geändert",
+    CATALOG_ALIAS_CHANGED: "Alias im Produktkatalog geändert",
 }
