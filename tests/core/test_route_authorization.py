@@ -23,6 +23,12 @@ PUBLIC_API_GETS = {
 # The feeds answer anonymous callers with TLP:CLEAR only (public exports); with a token, what its user may see.
 PUBLIC_PAGES = {"/login", "/invitation", "/healthz", "/api/docs", "/feeds/{fmt}", "/feeds/misp/manifest.json",
                 "/feeds/misp/hashes.csv", "/feeds/misp/{event_file}"}
+# kommcert as a CSAF provider: the metadata, keys, security.txt and white/ are public (TLP:CLEAR); the other
+# directories answer a token's (or session's) reader with what the policy shows it, anonymous lists 401, documents 404.
+PUBLIC_PAGES |= {"/.well-known/csaf/provider-metadata.json", "/.well-known/csaf/openpgp/{fingerprint}",
+                 "/.well-known/csaf/{directory}/index.txt", "/.well-known/csaf/{directory}/changes.csv",
+                 "/.well-known/csaf/{directory}/{feed}", "/.well-known/csaf/{directory}/{year}/{name}",
+                 "/.well-known/security.txt"}
 
 
 def _routes(app):  # noqa: ANN001, ANN202

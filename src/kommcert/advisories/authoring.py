@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from kommcert import __version__
 from kommcert.accounts.models import Role
 from kommcert.advisories import csaf_builder
-from kommcert.advisories.models import Advisory, AdvisoryOrigin, AdvisoryState, Risk
+from kommcert.advisories.models import RISK_ORDER, Advisory, AdvisoryOrigin, AdvisoryState, Risk
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
@@ -56,6 +56,7 @@ MAX_REFERENCES = 50
 CVE_ID = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,}$")
 DRAFT_PREFIX = "ENTWURF-"
 CHANGE_SUMMARY_CHARS = 500
+RISK_ORDER_VALUES = [r.value for r in RISK_ORDER]
 
 
 class ProductIn(BaseModel):
