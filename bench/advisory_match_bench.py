@@ -191,6 +191,25 @@ def generate(url: str, args: argparse.Namespace) -> dict:
             "named": named}
 
 
+def database(kind: str, workdir: Path) -> tuple[str, callable]:
+    """A migrated throw-away database: an SQLite file, or ``kc_bench_match`` on KOMMCERT_BENCH_PG."""
+    if kind == "sqlite":
+        return scratch_database(kind, workdir, name="match")
+    from contextlib import ExitStack
+
+    from kommcert import migrate
+    from kommcert.db import scratch_postgres_database
+
+    stack = ExitStack()
+    url = stack.enter_context(scratch_postgres_database(PG, "kc_bench_match"))
+    try:
+        migrate.upgrade(url)
+    except BaseException:
+        stack.close()
+        raise
+    return url, stack.close
+
+
 def timed(fn, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN201
     start = time.perf_counter()
     out = fn(*args, **kw)
@@ -207,13 +226,13 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
     from kommcert.inventory.models import Inventory, InventoryItem
     from kommcert.sharing.tlp import TLP
 
-    url, drop = scratch_database(kind, workdir, name="match", pg=PG)
+    url, drop = database(kind, workdir)
     try:
         data = generate(url, args)
         engine = make_engine(url)
         factory = make_sessionmaker(engine)
         out: dict = {"db": kind, "lines": data["lines"], "products": data["products"],
-                     "generate_s": data["generate_s"]}
+                     "generate_s": data["generate_s"], "load_before": os.getloadavg()[0]}
         with factory() as db:
             changes, out["full_s"] = timed(service.rematch_all, db)
             db.commit()
@@ -266,6 +285,7 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
                        "engine_s": engine_s, "equal": expected == got,
                        "extrapolated_s": peer_s / pairs * total_lines * total_products if pairs else None}
         engine.dispose()
+        out["load_after"] = os.getloadavg()[0]
         return out
     finally:
         drop()
@@ -297,7 +317,10 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
                      f"{r['again_s']:.1f} | {statistics.median(inc):.2f} / {max(inc):.2f} | {peer['seconds']:.1f} "
                      f"({peer['pairs']:,} pairs; engine {peer['engine_s']:.2f}) | ≈ {hours:,.0f} h | "
                      f"{'yes' if peer['equal'] else '**no**'} |")
-    lines += ["", "Results of the full re-match: " + "; ".join(
+    lines += ["", "Load average (1 min) before / after each store's run: " + "; ".join(
+        f"{r['db']} {r['load_before']:.1f} / {r['load_after']:.1f}" for r in results)
+        + " (the machine was shared with other work; the times are wall-clock).",
+        "", "Results of the full re-match: " + "; ".join(
         f"{r['db']}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["by_result"].items())) for r in results) + ".",
         "", "Targets of issue 14:", ""]
     for r in results:

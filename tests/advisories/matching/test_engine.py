@@ -90,3 +90,17 @@ def test_reasons_are_capped() -> None:
     out = one(lines, [P("affected", "<2")])
     assert len(out[1][1]) == engine.MAX_REASONS
     assert out[1][1][0]["item_id"] == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(datasets)
+def test_the_json_reasons_are_what_json_dumps_writes(data: tuple) -> None:
+    import json
+
+    lines, products = data
+    index = engine.LineIndex()
+    index.add(lines)
+    for advisory_products in products.values():
+        plain = engine.match_products(index, advisory_products)
+        as_json = {org: (result, text) for org, result, text in engine.match_products_json(index, advisory_products)}
+        assert as_json == {org: (result, json.dumps(reasons)) for org, (result, reasons) in plain.items()}

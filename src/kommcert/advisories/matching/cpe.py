@@ -53,14 +53,23 @@ def _unescape(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
+_FS_PLAIN = re.compile(r"cpe:2\.3:[aho*](?::(?:\*|-|(?:\*|\?+)?[a-z0-9._\-]+(?:\*|\?+)?)){2,10}")
+
+
 def _parse_formatted(text: str) -> Cpe | None:
+    if "\\" not in text:  # the common case: one regular expression checks it all
+        if _FS_PLAIN.fullmatch(text) is None:
+            return None
+        values = text.split(":", 7)[2:7]
+        values += [ANY] * (5 - len(values))
+        return Cpe(*values)
     parts = _SPLIT.split(text)
     if len(parts) < 5 or len(parts) > 13 or parts[1] != "2.3":
         return None
     values = parts[2:] + [ANY] * (13 - len(parts))
     if values[0] not in _PARTS or not all(_FS_VALUE.match(v) for v in values):
         return None
-    part, vendor, product, version, update = (_unescape(v) for v in values[:5])
+    part, vendor, product, version, update = (_unescape(v) if "\\" in v else v for v in values[:5])
     return Cpe(part, vendor, product, version, update)
 
 
@@ -82,7 +91,7 @@ def _parse_uri(text: str) -> Cpe | None:
     return Cpe(parts[0], vendor, product, version, update)
 
 
-@lru_cache(maxsize=131072)
+@lru_cache(maxsize=1 << 20)
 def parse(text: str) -> Cpe | None:
     """A CPE 2.3 formatted string or 2.2 URI, or None when ``text`` is neither (never raises)."""
     value = (text or "").strip().lower()

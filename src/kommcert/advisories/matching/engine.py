@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json
 
 from kommcert.advisories.matching import cpe as cpes
 from kommcert.advisories.matching import versions
@@ -21,7 +22,7 @@ from kommcert.advisories.models import MatchResult
 
 LINE = ("id", "org_id", "vendor_key", "product_key", "version", "cpe", "purl")
 PRODUCT = ("id", "advisory_id", "product_id", "vendor_key", "product_key", "version", "cpe", "purl", "status")
-RANK = {MatchResult.not_affected: 1, MatchResult.fixed: 2, MatchResult.possibly: 3, MatchResult.affected: 4}
+RANK = {"not_affected": 1, "fixed": 2, "possibly": 3, "affected": 4}
 MAX_REASONS = 50
 VIA = {"c": "CPE", "p": "purl", "n": "Name"}
 
@@ -48,7 +49,7 @@ def purl_key(text: str) -> tuple[tuple[str, str, str] | None, str]:
     return (purl.type.lower(), (purl.namespace or "").lower(), purl.name.lower()), purl.version or ""
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=1 << 20)
 def identities(vendor_key: str, product_key: str, cpe: str, purl: str) -> tuple[Identity, ...]:
     """In the order a reason names them: CPE, purl, name."""
     out: list[Identity] = []
@@ -96,14 +97,14 @@ judge = lru_cache(maxsize=1 << 18)(judge_uncached)
 
 
 def reason(item_id: int, product_id: str, result: str, via: str, why: str) -> Reason:
-    return {"item_id": item_id, "product_id": product_id, "result": str(result), "why": f"{VIA[via]}; {why}"}
+    return {"item_id": item_id, "product_id": product_id, "result": result.value if isinstance(result, MatchResult)
+            else result, "why": f"{VIA[via]}; {why}"}
 
 
 def summarise(hits: Iterable[Reason]) -> Outcome:
     """An organisation's hits → its result (the strongest) and the reasons (strongest first, capped)."""
     unique = {(h["item_id"], h["product_id"], h["result"], h["why"]): h for h in hits}
-    ordered = sorted(unique.values(), key=lambda h: (-RANK[MatchResult(h["result"])], h["item_id"],
-                                                     h["product_id"], h["why"]))
+    ordered = sorted(unique.values(), key=lambda h: (-RANK[h["result"]], h["item_id"], h["product_id"], h["why"]))
     return ordered[0]["result"], ordered[:MAX_REASONS]
 
 
@@ -138,9 +139,9 @@ class LineIndex:
             self.size += 1
 
 
-def match_products(index: LineIndex, products: Iterable[Sequence]) -> dict[int, Outcome]:
-    """One advisory's products against the index → {org_id: (result, reasons)}; orgs without a hit absent."""
-    hits: dict[int, list[Reason]] = {}
+def _hits(index: LineIndex, products: Iterable[Sequence]) -> dict[int, list[tuple]]:
+    """{org_id: [(-rank, item_id, product_id, why, result, json_tail)]}: tuples sort into reason order."""
+    hits: dict[int, list[tuple]] = {}
     by_identity = index.by_identity
     for _, _, product_id, vendor_key, product_key, version, cpe, purl, status in products:
         ids = identities(vendor_key or "", product_key or "", cpe or "", purl or "")
@@ -155,9 +156,38 @@ def match_products(index: LineIndex, products: Iterable[Sequence]) -> dict[int, 
                 if result is None:
                     continue
                 via = next(i[0] for i in ids if i in group.identities)
+                why = f"{VIA[via]}; {why}"
+                value = result.value
+                tail = f', "product_id": {_json(product_id)}, "result": "{value}", "why": {_json(why)}}}'
+                hit = (-RANK[value], product_id, why, value, tail)
                 for item_id, org_id in group.lines:
-                    hits.setdefault(org_id, []).append(reason(item_id, product_id, result, via, why))
-    return {org_id: summarise(found) for org_id, found in hits.items()}
+                    found = hits.get(org_id)
+                    if found is None:
+                        hits[org_id] = [(hit[0], item_id, *hit[1:])]
+                    else:
+                        found.append((hit[0], item_id, *hit[1:]))
+    return hits
+
+
+def _ordered(found: list[tuple]) -> list[tuple]:
+    return found if len(found) == 1 else sorted(set(found))[:MAX_REASONS]
+
+
+def match_products(index: LineIndex, products: Iterable[Sequence]) -> dict[int, Outcome]:
+    """One advisory's products against the index → {org_id: (result, reasons)}; orgs without a hit absent."""
+    out = {}
+    for org_id, found in _hits(index, products).items():
+        ordered = _ordered(found)
+        out[org_id] = (ordered[0][4], [{"item_id": h[1], "product_id": h[2], "result": h[4], "why": h[3]}
+                                       for h in ordered])
+    return out
+
+
+def match_products_json(index: LineIndex, products: Iterable[Sequence]) -> Iterable[tuple[int, str, str]]:
+    """Like :func:`match_products`, the reasons as the JSON text ``json.dumps`` writes: (org_id, result, json)."""
+    for org_id, found in _hits(index, products).items():
+        ordered = _ordered(found)
+        yield org_id, ordered[0][4], "[" + ", ".join(f'{{"item_id": {h[1]}{h[5]}' for h in ordered) + "]"
 
 
 def match(lines: Iterable[Sequence], products_by_advisory: dict[int, list[Sequence]]) -> dict[tuple[int, int], Outcome]:

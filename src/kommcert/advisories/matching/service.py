@@ -10,7 +10,6 @@ Withdrawn advisories and drafts are not matched: their rows go.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -214,7 +213,8 @@ def rematch_all(db: Session) -> list[ResultChange]:
     conn.exec_driver_sql(_STAGE.clear_sql(dialect))
     if dialect == "sqlite":
         conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_STAGE.name}_key ON {_STAGE.name} (advisory_id, org_id)")
-    now = utcnow()
+    stamp = utcnow()
+    now = bulk._sqlite_datetime(stamp) if dialect == "sqlite" else stamp.isoformat()  # noqa: SLF001
     pending: list[tuple] = []
     for start in range(0, len(advisories), _ADVISORIES_PER_QUERY):
         chunk = advisories[start:start + _ADVISORIES_PER_QUERY]
@@ -227,23 +227,25 @@ def rematch_all(db: Session) -> list[ResultChange]:
                 by_advisory.setdefault(product[1], []).append(tuple(product))
         for advisory_id, advisory_products in by_advisory.items():
             version = versions[advisory_id]
-            for org_id, (result, reasons) in engine.match_products(index, advisory_products).items():
-                pending.append((advisory_id, org_id, str(result), json.dumps(reasons),
-                                version, now))
+            for org_id, result, reasons in engine.match_products_json(index, advisory_products):
+                pending.append((advisory_id, org_id, result, reasons, version, now))
         if len(pending) >= _BATCH:
-            _STAGE.write(conn, _STAGE.payload(dialect, pending))
+            _STAGE.write(conn, _stage_payload(dialect, pending))
             pending = []
-    _STAGE.write(conn, _STAGE.payload(dialect, pending))
+    _STAGE.write(conn, _stage_payload(dialect, pending))
     if dialect == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {_STAGE.name}")
     bulk.run_script(conn, _apply_stage_sql(dialect))
     conn.exec_driver_sql(_STAGE.clear_sql(dialect))
     db.expire_all()
-    rows = db.execute(select(AdvisoryMatch.advisory_id, AdvisoryMatch.org_id, AdvisoryMatch.notified_result,
-                             AdvisoryMatch.result)
-                      .where(or_(AdvisoryMatch.notified_result.is_(None),
-                                 AdvisoryMatch.notified_result != AdvisoryMatch.result))
-                      .order_by(AdvisoryMatch.advisory_id, AdvisoryMatch.org_id))
-    return _changes(rows)
+    rows = conn.exec_driver_sql(
+        "SELECT advisory_id, org_id, notified_result, result FROM advisory_matches "
+        "WHERE notified_result IS NULL OR notified_result <> result ORDER BY advisory_id, org_id")
+    return [ResultChange(*row) for row in rows]
+
+
+def _stage_payload(dialect: str, rows: list[tuple]) -> Any:
+    """Rows whose values are already what the driver stores (text, numbers): no per-value conversion."""
+    return bulk.copy_text(rows) if dialect == "postgresql" else rows
 
 
