@@ -41,5 +41,9 @@ def _include() -> None:
     for module in (advisories, advisory_sources, advisory_authoring, inventory):
         router.include_router(module.router)
 
+    from kommcert.api import advisory_discussion
+
+    router.include_router(advisory_discussion.router)
+
 
 _include()

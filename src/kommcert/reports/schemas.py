@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kommcert.discussion.schemas import AttachmentRead, CommentRead, DiscussionRead  # noqa: F401 (the API's names)
 from kommcert.sharing.tlp import TLP
 from kommcert.validation import Id, NonBlank
 
@@ -70,32 +71,3 @@ class VisibilityRead(BaseModel):
 class ReportPage(BaseModel):
     items: list[ReportRead]
     next_before_id: int | None = None
-
-
-class AttachmentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    uuid: uuid.UUID
-    comment_id: int | None
-    org_id: int
-    filename: str
-    content_type: str = Field(description="As the uploader declared it; downloads are always octet-stream.")
-    size: int
-    sha256: str
-    created_at: datetime
-
-
-class CommentRead(BaseModel):
-    id: int
-    org_id: int
-    org_name: str
-    author: str | None
-    body: str
-    created_at: datetime
-    attachments: list[AttachmentRead]
-
-
-class DiscussionRead(BaseModel):
-    files: list[AttachmentRead] = Field(description="Files attached to the report itself.")
-    comments: list[CommentRead]

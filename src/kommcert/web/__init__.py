@@ -41,6 +41,9 @@ def mount(app: FastAPI) -> None:
 
     for module in (advisories, advisory_sources, advisory_authoring, inventory):
         router.include_router(module.router)
+    from kommcert.web import advisory_discussion as advisory_discussion_pages
+
+    router.include_router(advisory_discussion_pages.router)
     app.include_router(router)
     from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from kommcert.deps import DbSession, SettingsDep, client_ip, file_download
+from kommcert.discussion.kinds import REPORTS
 from kommcert.errors import DomainError, InvalidInput
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators import sightings as sightings_service
@@ -20,6 +21,7 @@ from kommcert.sharing import policy
 from kommcert.sharing import service as sharing_service
 from kommcert.sharing.tlp import TLP
 from kommcert.validation import Id, parse_id
+from kommcert.web import discussion as discussion_pages
 from kommcert.web.auth import PageActor
 from kommcert.web.templating import render
 
@@ -201,9 +203,8 @@ def _detail(request: Request, db, actor, report, *, status_code: int = 200,  # n
         "owner": reports_service.owner_of(db, report),
         "indicators": indicators_service.report_indicators(db, report_id=report.id),
         "picture": sightings_service.picture_for_report(db, actor=actor, report_id=report.id),
-        "discussion": discussion_service.discussion(db, report=report), "error": error, "body": body,
-        "may_remove": discussion_service.may_remove,
-        "may_comment": policy.can(db, actor, policy.COMMENT, report),
+        "error": error,
+        "thread_view": discussion_pages.thread_view(db, thread=REPORTS, actor=actor, parent=report, body=body),
         "may_attach": policy.can(db, actor, policy.EDIT, report)}, status_code=status_code)
 
 
