@@ -17,6 +17,7 @@ def advisory_changed(db: Session, advisory: Advisory) -> None:
 
     catalog.add_products(db, advisory)
     notifications.announce(db, matching.match_advisory(db, advisory))
+    notifications.announce_new(db, advisory)  # people who want every warning they may see
 
 
 def inventory_changed(db: Session, *, org_id: int) -> None:

@@ -43,6 +43,7 @@ DEPLOYMENT_SIGNED_OFF = "deployment_signed_off"  # detail: side (municipality, c
 DEPLOYMENT_CLOSED = "deployment_closed"  # detail: total, charged, hours, contingent
 INVENTORY_KEEPER_CHANGED = "inventory_keeper_changed"  # detail: provider (org id or None), previous
 CATALOG_ALIAS_CHANGED = "catalog_alias_changed"  # detail: added, kind, alias, canonical, vendor
+ADVISORY_STATUS_SET = "advisory_status_set"  # detail: from, to (OrgStatus), comment (changed/unchanged)
 
 
 @dataclass(frozen=True)
@@ -97,4 +98,5 @@ LABELS_DE = {
     DEPLOYMENT_CLOSED: "Einsatz abgeschlossen und abgerechnet",
     INVENTORY_KEEPER_CHANGED: "Inventarpflege durch IT-Dienstleister geändert",
     CATALOG_ALIAS_CHANGED: "Alias im Produktkatalog geändert",
+    ADVISORY_STATUS_SET: "Status einer Warnung gesetzt",
 }

@@ -70,7 +70,8 @@ def prepare(db: Session, notification: Notification, user: User | None, settings
     rendered = entry.renderer(obj, ctx)
     if is_red(obj):
         return _red_only(rendered.link, lang)
-    return Rendered(subject=" ".join(rendered.subject.split())[:200], text=rendered.text, link=rendered.link)
+    return Rendered(subject=" ".join(rendered.subject.split())[:200], text=rendered.text, link=rendered.link,
+                    html=rendered.html)
 
 
 def message_key(notification: Notification) -> str:
@@ -100,7 +101,7 @@ def send_notification(db: Session, payload: dict[str, Any], settings: Settings) 
         _done(notification, NotificationState.skipped)
         return {"state": "skipped"}
     message = mail_service.build(settings, to=user.email, subject=rendered.subject, text=rendered.text,
-                                 msgid=mail_service.message_id(settings, message_key(notification)))
+                                 html=rendered.html, msgid=mail_service.message_id(settings, message_key(notification)))
     sender.send(settings, message)
     _done(notification, NotificationState.sent)
     return {"state": "sent"}

@@ -25,6 +25,7 @@ class Rendered:
     subject: str
     text: str
     link: str
+    html: str | None = None  # an HTML alternative part (escaped by the renderer); never for TLP:RED
 
 
 @dataclass
@@ -83,6 +84,7 @@ def get(subject_type: str) -> SubjectType:
 
 
 def _load_builtin() -> None:
+    from kommcert.advisories import notifications as _advisories  # noqa: F401 - registers advisory
     from kommcert.contracts import alerts as _contracts  # noqa: F401 - registers contingent
     from kommcert.deployments import notifications as _deployments  # noqa: F401 - registers deployment
     from kommcert.helprequests import notifications as _help  # noqa: F401 - registers help_request

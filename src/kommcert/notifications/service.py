@@ -52,14 +52,16 @@ def _insert(db: Session, values: dict[str, Any]) -> int | None:
 
 
 def notify(db: Session, *, event: str, subject_type: str, subject_id: int, recipients: Iterable[int],
-           data: dict[str, Any] | None = None, key: str | int | None = None) -> list[Notification]:
+           data: dict[str, Any] | None = None, key: str | int | None = None,
+           mode: NotificationMode | str | None = None) -> list[Notification]:
     """Tell each recipient (user ids) about ``event`` on an object, in the caller's transaction.
 
     One row and, for users who want mail at once, one ``notifications.send`` job per recipient.
     The same event is not queued twice for a user: ``key`` names the occurrence (e.g. the timeline
-    entry's id); without it, ``data`` does. Who is asked here is the caller's choice; whether they
-    may see the object is checked again when the mail is sent. Inactive users are left out. Answers
-    the notifications newly stored.
+    entry's id); without it, ``data`` does. ``mode`` (immediate or digest), when given, replaces
+    each recipient's ``notification_mode`` (warnings have their own choice). Who is asked here is
+    the caller's choice; whether they may see the object is checked again when the mail is sent.
+    Inactive users are left out. Answers the notifications newly stored.
     """
     if not event or len(event) > 64 or not subject_type:
         raise ValueError("event and subject_type are required (event: at most 64 characters)")
@@ -74,8 +76,8 @@ def notify(db: Session, *, event: str, subject_type: str, subject_id: int, recip
     users = db.execute(select(User.id, User.notification_mode)
                        .where(User.id.in_(user_ids), User.is_active.is_(True)).order_by(User.id)).all()
     stored: list[Notification] = []
-    for user_id, mode in users:
-        digest = mode == NotificationMode.digest
+    for user_id, user_mode in users:
+        digest = (mode or user_mode) == NotificationMode.digest
         notification_id = _insert(db, {
             "dedup_key": dedup_key(event=event, subject_type=subject_type, subject_id=subject_id,
                                    user_id=user_id, occurrence=occurrence),

@@ -77,6 +77,8 @@ def picture_page(request: Request, db: DbSession, actor: PageActor, settings: Se
         **data, "query": _query(days, org), "kinds": KIND_LABELS_DE, "org": org,
         # Time to protection over the incidents the reader may see (always the last 90 days).
         "protection": incident_publish.protection_figures(db, actor=actor),
+        # Warnings still open per Kreis, over organisations whose inventory the reader may see.
+        **_warnings(db, actor, _),
         "time_svg": charts.time_chart(
             data["series"], ident="verlauf", title=_("Sichtungen je Tag"),
             description=_("{n} Sichtungen in {days} Tagen; die Zahlen stehen in der Tabelle darunter.",
@@ -85,6 +87,14 @@ def picture_page(request: Request, db: DbSession, actor: PageActor, settings: Se
             bars, ident="gebiete", title=_("Sichtungen je Gebiet"),
             description=_("Balken je Gebiet, absteigend sortiert; die Zahlen stehen in der Tabelle darunter.")),
     })
+
+
+def _warnings(db: DbSession, actor: Actor, gettext: Any) -> dict[str, Any]:
+    from kommcert.advisories import picture as warnings_picture
+    from kommcert.web.advisories import kreis_chart
+
+    rows = warnings_picture.open_by_kreis(db, actor)
+    return {"warnings_by_kreis": rows, "warnings_svg": kreis_chart(rows, gettext) if rows else None}
 
 
 def _shown(indicator: picture.Shown, gettext: Any) -> tuple[str, str]:
