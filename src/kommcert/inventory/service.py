@@ -125,7 +125,7 @@ def clean(values: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"Anzahl „{str(count)[:20]}“ ist keine ganze Zahl.",
                                f"Count '{str(count)[:20]}' is not a whole number.") from None
         if not 1 <= out["count"] <= MAX_COUNT:
-            raise InvalidInput(f"Anzahl: mindestens 1, höchstens {MAX_COUNT:,}.".replace(",", "."),
+            raise InvalidInput("Anzahl: mindestens 1, höchstens " + f"{MAX_COUNT:,}".replace(",", ".") + ".",
                                f"Count: at least 1, at most {MAX_COUNT:,}.")
     if out["cpe"]:
         if not keys.is_cpe23(out["cpe"]):
@@ -315,6 +315,7 @@ def import_file(db: Session, *, actor: Actor, org_id: int, fmt: str, data: bytes
                 replace: bool = False) -> ImportResult:
     """All lines or none: the first bad line refuses the file with its line number. ``replace`` removes
     the lines an earlier import of the same format brought (lines entered by hand stay)."""
+    inventory = _writable(db, actor, org_id)  # who may not write learns nothing about the file (nor the org)
     preview = preview_import(fmt, data, name=name)
     if preview.errors:
         bad = preview.errors[0]
@@ -323,7 +324,6 @@ def import_file(db: Session, *, actor: Actor, org_id: int, fmt: str, data: bytes
         more_en = f" (and {len(preview.errors) - 1} more)" if len(preview.errors) > 1 else ""
         raise InvalidInput(f"{where_de} {bad.line}: {bad.errors[0][0]}{more_de} – nichts importiert.",
                            f"{where_en.capitalize()} {bad.line}: {bad.errors[0][1]}{more_en} – nothing imported.")
-    inventory = _writable(db, actor, org_id)
     removed = 0
     if replace:
         removed = db.execute(delete(InventoryItem).where(InventoryItem.inventory_id == inventory.id,
