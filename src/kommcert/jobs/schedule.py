@@ -154,6 +154,7 @@ def last_ticks(db: Session) -> dict[str, datetime]:
 # --- the housekeeping that used to run on the side of other work ------------------------------
 
 def _load_builtin() -> None:
+    from kommcert.advisories import pull_jobs as _csaf_pull  # noqa: F401 - registers csaf-pull
     from kommcert.incidents import deadline_jobs as _deadlines  # noqa: F401 - registers incident-deadline-reminders
     from kommcert.notifications import jobs as _notifications  # noqa: F401 - registers notification-digest
 
