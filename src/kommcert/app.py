@@ -110,6 +110,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
                r"/reports|(/api/v1)?/reports/\d+/(comments|attachments)": settings.max_attachment_bytes + 2**20,
                # incidents: the report form (ransom note, screenshots) and files added later
                r"/incidents(/new)?|(/api/v1)?/incidents/\d+/attachments": settings.max_attachment_bytes + 2**20,
+               # a warning's discussion (kommcert.discussion): pages say "files", the API "attachments"
+               r"/advisories/\d+/(comments|files)|/api/v1/advisories/\d+/(comments|attachments)":
+                   settings.max_attachment_bytes + 2**20,
                # CSAF documents uploaded by the CERT (several files together)
                r"(/api/v1)?/advisories/import": settings.max_attachment_bytes + 2**20}
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=uploads)
