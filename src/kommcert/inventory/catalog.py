@@ -189,14 +189,18 @@ def _unkey(db: Session, *, kind: str, vendor_key: str, alias_key: str, canonical
 
 
 def _after_rekey(db: Session, org_ids: set[int], advisory_ids: set[int]) -> None:
+    """Re-match what moved. Not ``advisory_changed``: a re-keyed advisory is no new warning, so only a
+    changed result may tell anyone (``announce``), never the "every new warning" mail."""
     from kommcert.advisories import events as advisory_events
+    from kommcert.advisories import notifications
+    from kommcert.advisories.matching import service as matching
 
     db.flush()
     rebuild(db)
     for org_id in sorted(org_ids):
         advisory_events.inventory_changed(db, org_id=org_id)
     for advisory in db.scalars(select(Advisory).where(Advisory.id.in_(advisory_ids)).order_by(Advisory.id)):
-        advisory_events.advisory_changed(db, advisory)
+        notifications.announce(db, matching.match_advisory(db, advisory))
 
 
 # ---------------------------------------------------------------- building
