@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import Role
+from kommcert.config import Settings
 from kommcert.db import utcnow
 from kommcert.errors import Conflict
 from kommcert.orgs import service as orgs_service
@@ -80,7 +81,7 @@ def is_empty(db: Session) -> bool:
     return (db.scalar(select(func.count()).select_from(Organization)) or 0) == 0
 
 
-def load(db: Session) -> list[DemoLogin]:
+def load(db: Session, settings: Settings | None = None) -> list[DemoLogin]:
     if not is_empty(db):
         raise Conflict("Die Datenbank enthält schon Organisationen; das Demo-Land wird nur in eine leere "
                        "Datenbank geladen.", "The database already holds organisations; the demo Land is "
@@ -116,6 +117,7 @@ def load(db: Session) -> list[DemoLogin]:
         incident = _incident(db, orgs, users)
         if incident is not None:
             _help_chain(db, orgs, users, incident)
+        _warnings(db, orgs, users, settings)
     return logins
 
 
@@ -432,3 +434,101 @@ def _help_chain(db: Session, orgs: dict[str, Organization], users: dict, inciden
         event.created_at = when.get(EventKind(event.kind), arrival)
     incident.updated_at = arrival
     db.flush()
+
+
+# Inventories of the warning service: (org key, vendor, product, version, CPE, count, where used). Kleinmusterdorf
+# runs the Exchange the first warning is about, Seedorf does not (it runs the Ivanti and Apache of others).
+INVENTORIES = [
+    ("991015001001", "Microsoft", "Exchange Server 2019", "15.2.1118.7",
+     "cpe:2.3:a:microsoft:exchange_server:2019:*:*:*:*:*:*:*", 1, "Rathaus, Serverraum"),
+    ("991015001001", "Apache Software Foundation", "HTTP Server", "2.4.62", "", 1, "Bürgerportal"),
+    ("991015001001", "Microsoft", "Windows Server 2019", "10.0.17763", "", 3, "Rathaus"),
+    ("991015001002", "Citrix", "NetScaler ADC", "14.1-4.42", "", 2, "Fernzugang der Verwaltung"),
+    ("991015001002", "Fortinet", "FortiOS", "7.4.3", "", 1, "Firewall Rathaus"),
+    ("991015001002", "Veeam", "Backup & Replication", "12.1.2.172", "", 1, "Datensicherung"),
+    ("991015002005", "Rockwell Automation", "Factory Talk View SE", "V13.00", "", 1, "Leitstand Kläranlage"),
+    ("991025004004", "Ivanti", "Connect Secure", "22.5R2", "", 1, "VPN für das Homeoffice"),
+    ("991025004004", "Apache Software Foundation", "HTTP Server", "2.4.58", "", 1, "Webserver Tourismus"),
+    ("991025003001", "Fortinet", "FortiOS", "7.2.5", "", 1, "Firewall Verwaltung"),
+    ("99101", "Microsoft", "Exchange Server 2016", "15.1.2507.35",
+     "cpe:2.3:a:microsoft:exchange_server:2016:*:*:*:*:*:*:*", 1, "Kreisverwaltung"),
+]
+# (org key, tracking id, status, comment): one of every state; the rest of the affected stay without one (offen).
+STATUSES = [
+    ("991015001001", "WID-MUSTER-2026-0101", "in_progress", "Update auf CU14 für Donnerstagabend geplant."),
+    ("991015001002", "WID-MUSTER-2026-0102", "done", "Auf 14.1-12.35 aktualisiert, Sitzungen beendet."),
+    ("991025003001", "WID-MUSTER-2026-0103", "not_affected", "SSL-VPN ist seit 2023 abgeschaltet."),
+    ("991025004004", "WID-MUSTER-2026-0106", "open", "Dienstleister ist informiert."),
+    ("99101", "WID-MUSTER-2026-0101", "done", "Sicherheitsupdate eingespielt."),
+]
+
+
+def _warnings(db: Session, orgs: dict[str, Organization], users: dict, settings: Settings | None) -> None:  # noqa: ANN001
+    """The warning service: a CSAF source with six documents, inventories of several municipalities (matched
+    as they are stored), statuses in every state, one published own warning of the Land-CERT and a draft."""
+    import json
+
+    from kommcert.advisories import demo_documents, ingest
+    from kommcert.advisories import status as status_service
+    from kommcert.advisories.models import Advisory, CsafSource
+    from kommcert.inventory import catalog
+    from kommcert.inventory import service as inventory_service
+    from kommcert.inventory.schemas import ItemIn
+
+    cert = orgs["lcert"]
+    analyst = accounts_service.actor_for(db, users["analystin@lcert.musterland.example"])
+    catalog.add_alias(db, actor=analyst, kind="product", vendor="Rockwell Automation", alias="Factory Talk View SE",
+                      canonical="FactoryTalk View SE")
+    now = utcnow()
+    source = CsafSource(
+        name="Warndienst Musterland (Beispieldaten)", kind="provider", owner_org_id=cert.id, enabled=False,
+        url="https://wid.musterland.example/.well-known/csaf/provider-metadata.json", interval_minutes=60,
+        last_pull_at=now - timedelta(minutes=40), last_success_at=now - timedelta(minutes=40),
+        last_counts={"new": len(demo_documents.ADVISORIES), "updated": 0, "quarantined": 0})
+    db.add(source)
+    db.flush()
+    keepers = {}  # who keeps each inventory: a demo login where there is one, else the office (no password)
+    for org_key in dict.fromkeys(key for key, *_ in INVENTORIES):
+        org = orgs[org_key]
+        login = next((u for u in users.values() if u.org_id == org.id), None)
+        keepers[org_key] = login or accounts_service.create_user(
+            db, actor=None, org=org, email=f"it@{org_key}.musterland.example", name=f"IT {org.name}",
+            role=Role.member, password=None)
+    for org_key, vendor, product, version, cpe, count, where in INVENTORIES:
+        inventory_service.add_item(db, actor=accounts_service.actor_for(db, keepers[org_key]), org_id=orgs[org_key].id,
+                                   item_in=ItemIn(vendor=vendor, product=product, version=version, cpe=cpe,
+                                                  count=count, where_used=where))
+    for doc in demo_documents.documents(now):
+        ingest.ingest(db, raw=json.dumps(doc, ensure_ascii=False).encode(), name=doc["document"]["tracking"]["id"],
+                      source=source, signature_checked=True)
+    for org_key, tracking_id, state, comment in STATUSES:
+        advisory = db.scalar(select(Advisory).where(Advisory.tracking_id == tracking_id))
+        status_service.set_status(db, actor=accounts_service.actor_for(db, keepers[org_key]), advisory_id=advisory.id,
+                                  status=state, comment=comment)
+    _own_warnings(db, analyst, settings)
+
+
+def _own_warnings(db: Session, analyst, settings: Settings | None) -> None:  # noqa: ANN001
+    from kommcert.advisories import authoring
+    from kommcert.advisories.authoring import CveIn, ProductIn, WarningIn
+    from kommcert.config import load_settings
+
+    settings = settings or load_settings(env="dev")
+    if not (settings.csaf_publisher_namespace or settings.base_url):
+        settings = settings.model_copy(update={"csaf_publisher_namespace": "https://kommcert.musterland.example"})
+    published = authoring.create_warning(db, actor=analyst, settings=settings, warning_in=WarningIn(
+        title="Veeam Backup & Replication: Codeausführung ohne Anmeldung – Datensicherungen in Gefahr",
+        risk="kritisch", tlp=TLP.green,
+        description="Eine Schwachstelle in Veeam Backup & Replication erlaubt es einem Angreifer im Netz, ohne "
+                    "Anmeldung Code auf dem Sicherungsserver auszuführen. Ransomware-Gruppen nutzen sie, um vor der "
+                    "Verschlüsselung die Datensicherungen zu löschen.",
+        measures="Aktualisieren Sie auf Version 12.2.0.334 oder neuer. Trennen Sie den Sicherungsserver von der "
+                 "Domäne und halten Sie eine Sicherung offline vor.",
+        products=[ProductIn(vendor="Veeam", product="Backup & Replication", version="<12.2.0.334",
+                            fixed="12.2.0.334")],
+        cves=[CveIn(id="CVE-2024-40711", cvss3="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")]))
+    authoring.publish_warning(db, actor=analyst, advisory_id=published.id, settings=settings)
+    authoring.create_warning(db, actor=analyst, settings=settings, warning_in=WarningIn(
+        title="Fernwartungszugänge absichern (Entwurf)", risk="mittel", tlp=TLP.amber,
+        description="Mehrere Kommunen lassen Dienstleister über dauerhaft offene Fernwartungszugänge ein.",
+        measures="Zugänge nur bei Bedarf freischalten, Mehr-Faktor-Anmeldung verlangen, Sitzungen protokollieren."))
