@@ -9,7 +9,7 @@ from kommcert import demo
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import User
 from kommcert.advisories import service
-from kommcert.advisories.models import Advisory, AdvisoryStatus, AdvisoryState, CsafSource, OrgStatus
+from kommcert.advisories.models import Advisory, AdvisoryState, AdvisoryStatus, CsafSource, OrgStatus
 from kommcert.jobs.models import Job
 from kommcert.notifications.models import Notification
 
