@@ -104,3 +104,15 @@ def test_the_owner_attaches_files_to_the_warning_on_the_page(client, db, persona
     page = client.get(f"/advisories/{warning.id}/discussion").text
     assert "Anhänge" in page and "workaround.pdf" in page
     assert counts(db) == (0, 1)
+
+
+def test_the_warning_page_itself_carries_the_discussion(client, db, personas, warning, login) -> None:  # noqa: ANN001
+    login("gemeinde_a1_member")
+    page = client.get(f"/advisories/{warning.id}")
+    assert page.status_code == 200 and "Kommentare (0)" in page.text
+    client.post(f"/advisories/{warning.id}/comments", data={"csrf_token": csrf_from(page.text),
+                                                             "body": "Update eingespielt."})
+    page = client.get(f"/advisories/{warning.id}")
+    assert "Kommentare (1)" in page.text and "Update eingespielt." in page.text
+    login("gemeinde_b1_member")
+    assert client.get(f"/advisories/{warning.id}").status_code == 404

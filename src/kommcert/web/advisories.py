@@ -87,9 +87,12 @@ def _detail_page(request: Request, db: Session, actor: Actor, advisory_id: int, 
     # The per-organisation table is for those above others (Kreis, VG, the CERTs); a Gemeinde sees itself.
     rows = picture.organisations(db, actor, advisory_id)
     others = [r for r in rows if r.org_id != actor.org_id]
+    from kommcert.web import advisory_discussion
+
     return render(request, "advisories/detail.html", {
         "d": d, "a": d.advisory, "org_rows": rows if others else [], "statuses": list(service.STATUS_LABELS_DE.items()),
-        **LABELS, **extra}, status_code=status_code)
+        **advisory_discussion.thread_context(db, actor=actor, advisory=d.advisory), **LABELS, **extra},
+        status_code=status_code)
 
 
 @router.get("/advisories/{advisory_id:int}")
