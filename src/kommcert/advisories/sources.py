@@ -14,6 +14,9 @@ from kommcert.accounts.models import Role, User
 from kommcert.advisories import ingest, pull, signatures
 from kommcert.advisories.models import CsafSource, QuarantinedDocument
 from kommcert.advisories.schemas_sources import AudienceEntry, SourceIn, SourceUpdate
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.config import Settings
 from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, NotFound, PermissionDenied, TooLarge
@@ -74,6 +77,11 @@ def _keys(public_keys: str, fingerprints: list[str]) -> tuple[str, list[str]]:
     return public_keys, pins
 
 
+def _audit(db: Session, actor: Actor, action: str, object_type: str, object_id: int | None, **detail: object) -> None:
+    audit_service.record(db, AuditEvent(action, actor_user_id=actor.user_id, org_id=actor.org_id,
+                                        object_type=object_type, object_id=object_id, detail=detail))
+
+
 def list_sources(db: Session, *, actor: Actor) -> Sequence[CsafSource]:
     require_staff(actor)
     return db.scalars(select(CsafSource).order_by(CsafSource.name, CsafSource.id)).all()
@@ -104,6 +112,8 @@ def create_source(db: Session, *, actor: Actor, source_in: SourceIn) -> CsafSour
                         interval_minutes=source_in.interval_minutes)
     db.add(source)
     db.flush()
+    _audit(db, actor, events.CSAF_SOURCE_CREATED, "csaf_source", source.id, name=source.name, kind=source.kind,
+           url=source.url)
     return source
 
 
@@ -127,13 +137,17 @@ def update_source(db: Session, *, actor: Actor, source_id: int, update: SourceUp
         source.public_keys, source.key_fingerprints = _keys(keys, pins)
     source.updated_at = utcnow()
     db.flush()
+    _audit(db, actor, events.CSAF_SOURCE_CHANGED, "csaf_source", source.id, fields=sorted(given))
     return source
 
 
 def pull_now(db: Session, *, actor: Actor, source_id: int, settings: Settings) -> pull.PullReport:
     source = get_source(db, actor=actor, source_id=source_id)
     require_staff(actor, write=True)
-    return pull.pull_source(db, source, settings=settings)
+    report = pull.pull_source(db, source, settings=settings)
+    _audit(db, actor, events.CSAF_SOURCE_PULLED, "csaf_source", source.id, counts=dict(report.counts),
+           errors=len(report.errors))
+    return report
 
 
 def import_documents(db: Session, *, actor: Actor, files: list[tuple[str, bytes]], settings: Settings,
@@ -152,6 +166,10 @@ def import_documents(db: Session, *, actor: Actor, files: list[tuple[str, bytes]
             raise TooLarge(f"{name}: größer als {cap // (1024 * 1024)} MiB.",
                            f"{name}: larger than {cap // (1024 * 1024)} MiB.")
         results.append(ingest.ingest(db, raw=raw, name=name, actor=actor, audience=audience))
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    _audit(db, actor, events.CSAF_IMPORTED, "csaf_import", None, files=len(results), counts=counts)
     return results
 
 
@@ -175,4 +193,15 @@ def dismiss(db: Session, *, actor: Actor, quarantine_id: int) -> QuarantinedDocu
     if found.dismissed_at is None:
         found.dismissed_at = utcnow()
         db.flush()
+        _audit(db, actor, events.CSAF_QUARANTINE_DISMISSED, "csaf_quarantine", found.id, name=found.url[:200],
+               source_id=found.source_id)
+    return found
+
+
+def get_quarantined(db: Session, *, actor: Actor, quarantine_id: int) -> QuarantinedDocument:
+    """One quarantine entry (its kept bytes are loaded only when ``content`` is read)."""
+    require_staff(actor)
+    found = db.get(QuarantinedDocument, quarantine_id)
+    if found is None:
+        raise NotFound("Eintrag nicht gefunden.", "Entry not found.")
     return found

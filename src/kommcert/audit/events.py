@@ -44,6 +44,11 @@ DEPLOYMENT_CLOSED = "deployment_closed"  # detail: total, charged, hours, contin
 INVENTORY_KEEPER_CHANGED = "inventory_keeper_changed"  # detail: provider (org id or None), previous
 CATALOG_ALIAS_CHANGED = "catalog_alias_changed"  # detail: added, kind, alias, canonical, vendor
 ADVISORY_STATUS_SET = "advisory_status_set"  # detail: from, to (OrgStatus), comment (changed/unchanged)
+CSAF_SOURCE_CREATED = "csaf_source_created"  # detail: name, kind, url
+CSAF_SOURCE_CHANGED = "csaf_source_changed"  # detail: fields (names of the changed settings)
+CSAF_SOURCE_PULLED = "csaf_source_pulled"  # by hand; detail: counts, errors (number)
+CSAF_IMPORTED = "csaf_imported"  # an upload; detail: files, counts per status
+CSAF_QUARANTINE_DISMISSED = "csaf_quarantine_dismissed"  # detail: name, source_id
 
 
 @dataclass(frozen=True)
@@ -99,4 +104,9 @@ LABELS_DE = {
     INVENTORY_KEEPER_CHANGED: "Inventarpflege durch IT-Dienstleister geändert",
     CATALOG_ALIAS_CHANGED: "Alias im Produktkatalog geändert",
     ADVISORY_STATUS_SET: "Status einer Warnung gesetzt",
+    CSAF_SOURCE_CREATED: "CSAF-Quelle angelegt",
+    CSAF_SOURCE_CHANGED: "CSAF-Quelle geändert",
+    CSAF_SOURCE_PULLED: "CSAF-Quelle von Hand abgerufen",
+    CSAF_IMPORTED: "CSAF-Dokumente hochgeladen",
+    CSAF_QUARANTINE_DISMISSED: "Quarantäne-Eintrag verworfen",
 }
