@@ -69,3 +69,13 @@ def test_unknown_ids_answer_404(client: TestClient, analyst: str) -> None:
     assert client.get("/advisories/sources/999999").status_code == 404
     assert client.get("/advisories/quarantine/999999/download").status_code == 404
     assert client.post("/advisories/quarantine/999999/dismiss", data={"csrf_token": analyst}).status_code == 404
+
+
+def test_my_warnings_links_the_cert_pages_only_for_cert_staff(client: TestClient,
+                                                               login: Callable[[str], TestClient]) -> None:
+    login("gemeinde_a1_admin")
+    assert 'href="/advisories/quarantine"' not in client.get("/warnings").text
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/account").text)})
+    login("land_cert_analyst")
+    page = client.get("/warnings").text
+    assert 'href="/advisories/sources"' in page and 'href="/advisories/import"' in page
