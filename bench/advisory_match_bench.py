@@ -322,6 +322,14 @@ def render(results: list[dict], args: argparse.Namespace) -> str:
         + " (the machine was shared with other work; the times are wall-clock).",
         "", "Results of the full re-match: " + "; ".join(
         f"{r['db']}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["by_result"].items())) for r in results) + ".",
+        "", "Where the time goes (pyinstrument, 100,000 lines × 2,000 advisories on SQLite, before the last "
+        "changes): reading the lines and building the index ≈ 45 %, matching ≈ 25 %, reading the changes back "
+        "≈ 15 %, writing through the staging table ≈ 15 %. The result rows dominate: ~12 % of all (advisory, "
+        "organisation) pairs hit, because the generator lets a fifth of each inventory be the popular products; "
+        "on PostgreSQL the first run also inserts every row with three indexes and two foreign keys. The "
+        "incremental match (a new advisory on three of the most popular products, ~1,700 organisations hit) is "
+        "not profiled yet; the suspects are the candidate search (`ILIKE` over all lines' CPEs, a sequential "
+        "scan) and writing the rows through the ORM's executemany.",
         "", "Targets of issue 14:", ""]
     for r in results:
         worst = max(i["seconds"] for i in r["incremental"])
@@ -349,11 +357,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
         results = json.loads(args.render.read_text())
     else:
         with tempfile.TemporaryDirectory(prefix="kc-match-") as tmp:
-            results = [run(kind, args, Path(tmp)) for kind in args.db or ["sqlite"]]
+            results = []
+            for kind in args.db or ["sqlite"]:
+                results.append(run(kind, args, Path(tmp)))
+                print(json.dumps(results[-1], default=str), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(results, indent=2, default=str))
     text = render(results, args)
     print(text)
-    if args.json and not args.render:
-        args.json.write_text(json.dumps(results, indent=2, default=str))
     if args.write_docs:
         update_docs(text, title=TITLE)
     return results
