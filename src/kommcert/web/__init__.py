@@ -47,8 +47,7 @@ def mount(app: FastAPI) -> None:
     app.include_router(router)
     from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
 
-    app.include_router(APIRouter(dependencies=[Depends(refuse_nul)], include_in_schema=False,
-                                 routes=csaf_provider.router.routes))
+    app.include_router(csaf_provider.router, dependencies=[Depends(refuse_nul)], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from fastapi.responses import RedirectResponse
