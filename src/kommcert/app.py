@@ -114,7 +114,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
                r"/advisories/\d+/(comments|files)|/api/v1/advisories/\d+/(comments|attachments)":
                    settings.max_attachment_bytes + 2**20,
                # CSAF documents uploaded by the CERT (several files together)
-               r"(/api/v1)?/advisories/import": settings.max_attachment_bytes + 2**20}
+               r"(/api/v1)?/advisories/import": settings.max_attachment_bytes + 2**20,
+               # an inventory as CSV or CycloneDX SBOM (the reader refuses more than 100,000 components)
+               r"(/api/v1)?/inventory/import": 64 * 2**20}
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=uploads)
     return app
 

@@ -107,3 +107,18 @@ def test_catalogue_search_needs_a_login_and_shows_no_amber_products(client, p: P
     assert client.get("/api/v1/catalog?q=exchange").status_code == 401
     names = [e["name"] for e in client.get("/api/v1/catalog?q=exchange", headers=p.auth("gemeinde_b1_member")).json()]
     assert names == ["Microsoft Exchange Server", "Microsoft Exchange Server 2019"]
+
+
+def test_an_sbom_larger_than_the_general_body_limit_is_imported_and_a_huge_one_refused(client, p: Personas,  # noqa: ANN001
+                                                                                       settings) -> None:  # noqa: ANN001
+    a1 = p.auth("gemeinde_a1_admin")
+    filler = "x" * 200
+    components = [{"name": f"komponente-{i}", "version": "1.0", "description": filler} for i in range(60_000)]
+    sbom = json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": components}).encode()
+    assert len(sbom) > settings.max_body_bytes
+    ok = client.post("/api/v1/inventory/import", files={"file": ("bom.json", sbom)}, data={"format": "cyclonedx"},
+                     headers=a1)
+    assert ok.status_code == 200 and ok.json()["added"] == 60_000
+    huge = client.post("/api/v1/inventory/import", files={"file": ("bom.json", b" " * (65 * 2**20))},
+                       data={"format": "cyclonedx"}, headers=a1)
+    assert huge.status_code == 413

@@ -6,7 +6,7 @@ that fails leaves its ``last_error`` while the others go on."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,3 +36,19 @@ def csaf_pull(db: Session, payload: dict[str, Any], settings: Settings) -> dict[
 
 register(Periodic("csaf-pull", KIND, every=timedelta(minutes=15),
                   description="CSAF-Quellen abrufen, deren Intervall fällig ist"))
+
+
+CATALOG = "inventory.catalog_rebuild"
+
+
+@handlers.register(CATALOG)
+def catalog_rebuild(db: Session, payload: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Each new revision adds its products to the catalogue at once; products a later revision dropped, or a
+    warning narrowed to AMBER, leave it (and their counts fall) with this nightly rebuild."""
+    from kommcert.inventory import catalog
+
+    return {"entries": catalog.rebuild(db)}
+
+
+register(Periodic("catalog-rebuild", CATALOG, daily_at=time(3, 30),
+                  description="Produktkatalog aus den öffentlichen Warnungen neu aufbauen"))

@@ -24,6 +24,12 @@ from kommcert.sharing.actor import Actor
 # Object kinds as the filter offers them; the keys are the stored ``object_type``.
 OBJECT_LABELS_DE = {
     "report": "Meldung",
+    "advisory": "Warnung",
+    "inventory": "Inventar",
+    "csaf_source": "CSAF-Quelle",
+    "csaf_import": "CSAF-Einlesen",
+    "csaf_quarantine": "CSAF-Quarantäne",
+    "catalog_alias": "Produktkatalog-Alias",
     "incident": "Vorfall",
     "deployment": "Einsatz",
     "indicator_import": "Indikator-Import",
@@ -85,6 +91,8 @@ DETAIL_LABELS_DE = {
     "provider_access": "Einblick für den IT-Dienstleister",
     "title": "Titel",
     "withdrawn": "zurückgezogen",
+    "from": "vorher",
+    "to": "nachher",
 }
 SECRET_MARKERS = ("secret", "hash", "totp", "code")
 VALUE_WORDS_DE = {
@@ -94,6 +102,7 @@ VALUE_WORDS_DE = {
     "read": "nur lesen", "read_write": "lesen und schreiben",
     "admin": "Administrator/in", "member": "Mitglied", "analyst": "Analyst/in", "reader": "nur lesend",
     "cli": "Kommandozeile", "misp-feed": "MISP-Feed-Dateien",
+    "open": "offen", "in_progress": "in Bearbeitung", "done": "behoben", "not_affected": "nicht betroffen",
 }
 
 
