@@ -162,3 +162,34 @@ def test_the_mirt_works_the_oberbeispiel_deployment_and_the_cert_sees_the_contin
         table = page.locator("h2:has-text('Beispielkreis') + table").inner_text()
         for column in ("Verbraucht", "Reserviert", "Frei"):
             assert column in table
+
+
+def test_kleinmusterdorf_finds_its_exchange_warning_and_the_kreis_sees_who_is_open(live_server, browser,  # noqa: ANN001
+                                                                                   logins) -> None:
+    """README "Warnungen": the affected warning first, its inventory line, the status; the overview; writing."""
+    with _login(live_server, browser, logins, "buero@kleinmusterdorf.example") as page:
+        _nav(page, "Warnungen")
+        main = page.locator("main")
+        assert "Microsoft Exchange Server" in main.locator("li, tr").filter(has_text="betroffen").first.inner_text()
+        assert_accessible(page)
+        main.get_by_role("link", name="Microsoft Exchange Server", exact=False).first.click()
+        text = page.locator("main").inner_text()
+        assert "Exchange Server 2019" in text and "Rathaus, Serverraum" in text and "Update" in text
+        page.get_by_role("button", name="Status speichern").wait_for()
+        assert_accessible(page)
+        _nav(page, "Inventar")
+        page.locator("main").get_by_text("Exchange Server 2019").first.wait_for()
+        assert_accessible(page)
+    with _login(live_server, browser, logins, "it@beispielkreis.example") as page:
+        _nav(page, "Warnungen")
+        page.get_by_role("link", name="Übersicht: wer ist noch offen?").click()
+        overview = page.locator("#open-by-advisory").inner_text()
+        assert "Microsoft Exchange Server" in overview and "Seedorf" not in page.locator("#open-by-org").inner_text()
+        assert_accessible(page)
+    with _login(live_server, browser, logins, "analystin@lcert.musterland.example") as page:
+        _nav(page, "Warnungen")
+        page.get_by_role("link", name="Neue Warnung").click()
+        page.get_by_role("button", name="Vorschau", exact=False).first.wait_for()
+        page.goto(live_server.url + "/advisories/sources")
+        assert "Warndienst Musterland" in page.locator("main").inner_text()
+        assert_accessible(page)
