@@ -192,3 +192,29 @@ def test_all_three_entry_points_equal_the_reference(db: Session, land: Personas,
     assert rows(db) == expected
     assert rematch_all(db) == sorted((ResultChange(a, o, None, r) for (a, o), (r, _) in expected.items()),
                                      key=lambda c: (c.advisory_id, c.org_id))
+
+
+def test_the_candidate_search_finds_every_spelling_of_a_cpe_or_purl(db: Session, land: Personas) -> None:
+    """The SQL search folds only ASCII case; upper-case CPEs and a non-ASCII letter that Python lower-cases
+    into the name (KELVIN SIGN → k) must still be found, on every entry point."""
+    a1, b1 = land.orgs["gemeinde_a1"].id, land.orgs["gemeinde_b1"].id
+    lines = [add_line(db, a1, "Irgendwer", "Mailer", "2019",
+                      cpe="cpe:2.3:a:MICROSOFT:Exchange_Server:2019:*:*:*:*:*:*:*"),
+             add_line(db, b1, "Jemand", "Tresor", "2.50", purl="pkg:generic/\u212aeepass@2.50")]
+    advisory = add_advisory(db, land.orgs["land_cert"].id, [
+        {"product_id": "P1", "cpe": "cpe:2.3:a:microsoft:exchange_server:*:*:*:*:*:*:*:*", "version": "<2020",
+         "status": "affected"},
+        {"product_id": "P2", "purl": "pkg:generic/keepass", "version": "<2.57", "status": "affected"}])
+    line_rows = [(i.id, o, i.vendor_key, i.product_key, i.version, i.cpe, i.purl)
+                 for i, o in zip(lines, (a1, b1), strict=True)]
+    products = {advisory.id: [(p.id, advisory.id, p.product_id, p.vendor_key, p.product_key, p.version, p.cpe,
+                               p.purl, p.status)
+                              for p in db.scalars(select(AdvisoryProduct).order_by(AdvisoryProduct.id))]}
+    expected = reference.match(line_rows, products)
+    assert set(expected) == {(advisory.id, a1), (advisory.id, b1)}
+    match_advisory(db, advisory)
+    assert rows(db) == expected
+    db.execute(delete(AdvisoryMatch))
+    for org_id in (a1, b1):
+        match_inventory(db, org_id=org_id)
+    assert rows(db) == expected
