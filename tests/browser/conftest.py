@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 
 from kommcert import migrate
 from kommcert.config import load_settings
 from kommcert.db import make_sessionmaker, scratch_postgres_database
 from tests.conftest import SECRET
+from tests.mail.conftest import Inbox
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -102,6 +104,30 @@ def live_server(live_database: str) -> Iterator[LiveServer]:
     # The feeds page shows this server's own address; MISP feeds may come from loopback.
     settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
                              base_url=f"http://127.0.0.1:{port}", outbound_hosts="127.0.0.1")
+    with serving(settings, port) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """aiosmtpd on loopback for the modules whose server sends mail: (port, inbox)."""
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, inbox
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def serving_with_mail(database_url: str, smtp_port: int) -> Iterator[LiveServer]:
+    """A module's own server: the usual test settings, mail to aiosmtpd on loopback, fetches from loopback."""
+    port = _free_port()
+    settings = load_settings(env="test", secret_key=SECRET, database_url=database_url, secure_cookies=False,
+                             base_url=f"http://127.0.0.1:{port}", outbound_hosts="127.0.0.1",
+                             smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_security="none")
     with serving(settings, port) as server:
         yield server
 

@@ -32,12 +32,10 @@ from decimal import Decimal
 from email import policy as email_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from kommcert.accounts.models import Role, User
-from kommcert.config import load_settings
 from kommcert.contracts import service as contracts_service
 from kommcert.contracts.models import ContingentUnit
 from kommcert.contracts.schemas import ContractIn, RateIn
@@ -51,8 +49,7 @@ from kommcert.orgs.models import OrgKind
 from kommcert.providers import service as providers_service
 from kommcert.providers.models import ProviderProfile, Skill
 from kommcert.providers.schemas import PersonIn, ProviderIn
-from tests.browser.conftest import LiveServer, _free_port, serving
-from tests.conftest import SECRET
+from tests.browser.conftest import LiveServer, serving_with_mail
 from tests.incidents.conftest import report
 from tests.mail.conftest import Inbox
 from tests.personas import build_personas, password_hash
@@ -77,25 +74,8 @@ def amount(text: str) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
 def live_server(live_database: str, smtp: tuple[int, Inbox]) -> Iterator[LiveServer]:
-    """This module's own server: the usual test settings, mail to aiosmtpd on loopback."""
-    port = _free_port()
-    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1", smtp_port=smtp[0],
-                             smtp_security="none")
-    with serving(settings, port) as server:
+    with serving_with_mail(live_database, smtp[0]) as server:
         yield server
 
 

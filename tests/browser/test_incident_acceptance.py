@@ -32,13 +32,11 @@ from email import policy as email_policy
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from kommcert import timefmt
 from kommcert.accounts import service as accounts_service
 from kommcert.accounts.models import TokenScope
-from kommcert.config import load_settings
 from kommcert.db import utcnow
 from kommcert.incidents import notifications as incident_notifications
 from kommcert.incidents import service
@@ -47,8 +45,7 @@ from kommcert.incidents.publication_models import IncidentPublication
 from kommcert.incidents.schemas import IncidentCreate
 from kommcert.jobs import worker as jobs_worker
 from kommcert.notifications.models import Notification, NotificationState
-from tests.browser.conftest import LiveServer, _free_port, serving
-from tests.conftest import SECRET
+from tests.browser.conftest import LiveServer, serving_with_mail
 from tests.mail.conftest import Inbox
 from tests.personas import build_personas
 
@@ -63,25 +60,8 @@ PEOPLE = ("land_cert_analyst", "land_cert_admin", "kreis_a_admin", "kreis_b_admi
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
 def live_server(live_database: str, smtp: tuple[int, Inbox]) -> Iterator[LiveServer]:
-    """This module's own server: the usual test settings, mail to aiosmtpd on loopback."""
-    port = _free_port()
-    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", outbound_hosts="127.0.0.1",
-                             smtp_host="127.0.0.1", smtp_port=smtp[0], smtp_security="none")
-    with serving(settings, port) as server:
+    with serving_with_mail(live_database, smtp[0]) as server:
         yield server
 
 

@@ -23,20 +23,17 @@ from collections.abc import Iterator
 from email import policy as email_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from kommcert.accounts import service as accounts_service
 from kommcert.advisories.demo_documents import ADVISORIES, build
 from kommcert.advisories.models import Advisory, AdvisoryRevision, CsafSource, QuarantinedDocument
-from kommcert.config import load_settings
 from kommcert.db import utcnow
 from kommcert.inventory import service as inventory_service
 from kommcert.inventory.schemas import ItemIn
 from kommcert.jobs import worker as jobs_worker
 from tests.advisories.ingest.provider import serve
-from tests.browser.conftest import LiveServer, _free_port, serving
-from tests.conftest import SECRET
+from tests.browser.conftest import LiveServer, serving_with_mail
 from tests.mail.conftest import Inbox
 from tests.personas import build_personas
 
@@ -46,24 +43,8 @@ EXCHANGE, CITRIX = ADVISORIES[0], ADVISORIES[1]
 
 
 @pytest.fixture(scope="module")
-def smtp() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture(scope="module")
 def live_server(live_database: str, smtp: tuple[int, Inbox]) -> Iterator[LiveServer]:
-    port = _free_port()
-    settings = load_settings(env="test", secret_key=SECRET, database_url=live_database, secure_cookies=False,
-                             base_url=f"http://127.0.0.1:{port}", smtp_host="127.0.0.1", smtp_port=smtp[0],
-                             smtp_security="none", outbound_hosts="127.0.0.1")
-    with serving(settings, port) as server:
+    with serving_with_mail(live_database, smtp[0]) as server:
         yield server
 
 

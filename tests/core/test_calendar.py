@@ -45,6 +45,7 @@ SELECTION = [
     "tests/advisories/test_demo_warnings.py",  # the demo's documents and statuses, dated at load time
     "tests/advisories/own/test_publish.py",  # tracking ids and directory folders of "this year"
     "tests/advisories/ingest/test_trusted_provider.py",  # changes.csv cursors and revision dates
+    "tests/advisories/ingest/test_ingest.py",  # the fixture documents' fixed (past) release dates
     "tests/advisories/user/test_notifications.py",  # the daily digest
 ]
 CLOCK_CHECKS = {"test_it_runs_this_process_on_the_asked_offset", "test_it_gives_child_processes_the_same_clock"}
