@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from kommcert.advisories.models import Advisory, AdvisoryProduct, AdvisoryState
@@ -237,6 +237,16 @@ def add_products(db: Session, advisory: Advisory) -> None:
         _refresh(db, pairs)
 
 
+def _spellings(aliases: Aliases, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(vendor_key, product_key) as stored rows may spell the canonical ``pairs`` (before an alias existed)."""
+    out: set[tuple[str, str]] = set()
+    for vendor, product in pairs:
+        vendors = {vendor} | {a for a, c in aliases.vendors.items() if c == vendor}
+        products = {product} | {a for (v, a), c in aliases.products.items() if c == product and v in ("", vendor)}
+        out |= {(v, p) for v in vendors for p in products}
+    return out
+
+
 def rebuild(db: Session) -> int:
     """The whole catalogue from the public advisories; returns the number of entries."""
     _refresh(db, None)
@@ -260,12 +270,13 @@ def _refresh(db: Session, pairs: set[tuple[str, str]] | None) -> None:
     else:
         # Entries are kept under the canonical keys (a product written before its alias has the old ones).
         pairs = {canon(v, p) for v, p in pairs}
-        product_keys = {p for _, p in pairs}
-        product_keys = sorted(product_keys | {a for (_, a), c in aliases.products.items() if c in product_keys})
+        # Every spelling that leads to these entries, as (vendor_key, product_key): the composite index
+        # of both tables serves the lookup (product_key alone made PostgreSQL scan all advisory products).
+        spellings = sorted(_spellings(aliases, pairs))
         rows = []
-        for i in range(0, len(product_keys), CHUNK):
-            rows += [r for r in db.execute(stmt.where(AdvisoryProduct.product_key.in_(product_keys[i:i + CHUNK])))
-                     if canon(r.vendor_key, r.product_key) in pairs]
+        for i in range(0, len(spellings), CHUNK):
+            keyed = tuple_(AdvisoryProduct.vendor_key, AdvisoryProduct.product_key).in_(spellings[i:i + CHUNK])
+            rows += [r for r in db.execute(stmt.where(keyed)) if canon(r.vendor_key, r.product_key) in pairs]
         rows.sort(key=lambda r: r.advisory_id)
     for row in rows:
         vk, pk = canon(row.vendor_key, row.product_key)
@@ -283,9 +294,10 @@ def _refresh(db: Session, pairs: set[tuple[str, str]] | None) -> None:
         found = list(db.scalars(select(CatalogProduct)))
     else:
         found = []
-        for i in range(0, len(product_keys), CHUNK):
-            found += [e for e in db.scalars(select(CatalogProduct).where(
-                CatalogProduct.product_key.in_(product_keys[i:i + CHUNK]))) if (e.vendor_key, e.product_key) in pairs]
+        canonical = sorted(pairs)
+        for i in range(0, len(canonical), CHUNK):
+            found += list(db.scalars(select(CatalogProduct).where(
+                tuple_(CatalogProduct.vendor_key, CatalogProduct.product_key).in_(canonical[i:i + CHUNK]))))
     existing = {(e.vendor_key, e.product_key, e.version): e for e in found}
     for key, entry in existing.items():
         if key not in wanted:
