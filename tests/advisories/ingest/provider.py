@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class Provider:
             distributions.append({"rolie": {"feeds": [{"summary": "WHITE", "tlp_label": "WHITE",
                                                        "url": f"{self.base}/.well-known/csaf/feed-white.json"}]}})
         meta = {"canonical_url": self.metadata_url, "distributions": distributions,
-                "last_updated": "2026-01-01T00:00:00Z",
+                "last_updated": (utcnow() - timedelta(days=30)).isoformat().replace("+00:00", "Z"),
                 "list_on_CSAF_aggregators": True, "metadata_version": "2.0", "mirror_on_CSAF_aggregators": True,
                 "public_openpgp_keys": [{"fingerprint": self.fingerprint(),
                                          "url": f"{self.base}/.well-known/csaf/openpgp/key.asc"}],

@@ -3,6 +3,7 @@ is not allowed), details, edit, enable/disable and "Jetzt abrufen" against a loo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,8 @@ def test_bad_values_show_the_form_again_and_store_nothing(client: TestClient, an
 
 def test_editing_keeps_the_cursor_when_the_address_is_unchanged(client: TestClient, analyst: str, db: Session,
                                                                 source: CsafSource, personas: Personas) -> None:
-    source.cursor = {"changes": "2026-01-01T00:00:00Z"}
+    cursor = {"changes": (utcnow() - timedelta(days=3)).isoformat().replace("+00:00", "Z")}
+    source.cursor = dict(cursor)
     db.flush()
     form = client.get(f"/advisories/sources/{source.id}").text
     assert "kreis_a</textarea>" in form  # the audience by organisation key
@@ -89,7 +91,7 @@ def test_editing_keeps_the_cursor_when_the_address_is_unchanged(client: TestClie
     db.expire_all()
     changed = db.get(CsafSource, source.id)
     assert (changed.name, changed.interval_minutes, changed.cursor) == (
-        "Beispiel PSIRT (neu)", 120, {"changes": "2026-01-01T00:00:00Z"})
+        "Beispiel PSIRT (neu)", 120, cursor)
     assert changed.default_audience[-1] == {"org_id": personas.orgs["gemeinde_b1"].id, "subtree": False}
     assert "gemeinde_b1</textarea>" in client.get(f"/advisories/sources/{source.id}").text
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == events.CSAF_SOURCE_CHANGED))
