@@ -1,4 +1,4 @@
-"""subscriptions and federation peers
+"""subscriptions
 
 Revision ID: 0026
 Revises: 0025
