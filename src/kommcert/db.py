@@ -78,6 +78,7 @@ def import_models() -> None:
     from kommcert.providers import models as _providers  # noqa: F401
     from kommcert.reports import models as _reports  # noqa: F401
     from kommcert.sharing import models as _sharing  # noqa: F401
+    from kommcert.subscriptions import models as _subscriptions  # noqa: F401
     from kommcert.uploads import models as _uploads  # noqa: F401
 
 
