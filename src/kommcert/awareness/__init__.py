@@ -1,0 +1,1 @@
+"""Awareness: trainings, attendance, coverage, phishing aggregates, readiness (issue 16)."""
