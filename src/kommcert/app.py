@@ -82,6 +82,9 @@ def create_app(settings: Settings, *, sessionmaker=None) -> FastAPI:  # noqa: AN
 
     app.include_router(feeds.router, dependencies=[Depends(refuse_nul)], responses={
         **ERROR_RESPONSES, 304: {"description": "Not modified (the ETag sent in If-None-Match is current)"}})
+    from kommcert.api import taxii
+
+    app.include_router(taxii.router, dependencies=[Depends(refuse_nul)])
     mount_web(app)
 
     @app.get("/api/docs", include_in_schema=False)
@@ -133,6 +136,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if _is_taxii(request):
+            return _taxii_error(exc)
         if _wants_html(request):
             return render_error(request, exc.status_code, exc.de, exc.en)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
@@ -142,6 +147,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_taxii(request):  # unknown addresses and methods under /taxii2/ (routes answer their own)
+            return _taxii_error(exc)
         de, en = _HTTP_TEXTS.get(exc.status_code, (str(exc.detail), str(exc.detail)))
         if exc.status_code == 400:  # Starlette's body parsers say what was wrong, in English
             de, en = f"Die Anfrage ist nicht lesbar ({exc.detail}).", f"The request could not be read ({exc.detail})."
@@ -151,6 +158,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if _is_taxii(request):
+            return _taxii_error(exc)
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
         msg = first.get("msg", "invalid")
@@ -173,6 +182,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def integrity_error(request: Request, exc: Exception) -> Response:
         log.warning("database integrity refused a change on %s %s", request.method, request.url.path)
         return await domain_error(request, _ConflictingChange())
+
+
+def _is_taxii(request: Request) -> bool:
+    from kommcert.taxii.errors import is_taxii
+
+    return is_taxii(request.url.path)
+
+
+def _taxii_error(exc: Exception) -> Response:
+    """TAXII clients get TAXII 2.1's error message with its media type, whatever went wrong."""
+    from kommcert.api.taxii import error_for
+
+    return error_for(exc)
 
 
 class _UnstorableValue(DomainError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -102,6 +102,24 @@ def _write(conn: Connection, table: str, columns: Sequence[str], payload: Any) -
         return
     marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", payload)  # noqa: S608
+
+
+def stamps(dialect: str, base: datetime, count: int) -> list[str]:
+    """``count`` consecutive microseconds from ``base``, each already in the text the driver stores
+    (COPY on PostgreSQL, SQLAlchemy's form on SQLite): a distinct ``added_at`` per imported row costs
+    one string per row, not a datetime conversion and a cache miss in :func:`copy_text`."""
+    base = base.astimezone(UTC)
+    suffix = "+00:00" if dialect == "postgresql" else ""
+    out: list[str] = []
+    while count > 0:
+        second = base.replace(microsecond=0)
+        prefix = second.strftime("%Y-%m-%d %H:%M:%S.")
+        start = base.microsecond
+        n = min(count, 1_000_000 - start)
+        out += [f"{prefix}{m:06d}{suffix}" for m in range(start, start + n)]
+        count -= n
+        base = second + timedelta(seconds=1)
+    return out
 
 
 @dataclass(frozen=True)

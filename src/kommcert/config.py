@@ -154,6 +154,13 @@ class Settings(BaseSettings):
     incident_alert_severity: Literal["low", "medium", "high", "critical"] = Field(
         "medium", description="A new incident of at least this severity (low, medium, high, critical) is mailed at "
                               "once to the CERT on call: the analysts and admins of every CERT organisation.")
+    taxii_public: bool = Field(
+        True, description="The TAXII 2.1 server answers discovery, the API root and the TLP:CLEAR collection without "
+                          "credentials (off: every TAXII request needs an API token).")
+    taxii_token_cache_seconds: float = Field(
+        30.0, ge=0, description="How long each server process keeps a TAXII client's resolved API token (SIEMs send "
+                                "it with every request). A revoked or expired token is refused at the latest after "
+                                "this long (0: look every token up on every request).")
 
     @model_validator(mode="before")
     @classmethod

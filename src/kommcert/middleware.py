@@ -63,13 +63,20 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, tracking_send)
 
     async def _reject(self, scope: Scope, send: Any) -> None:
+        content_type = b"application/json"
         body = json.dumps({
             "detail": "Anfrage zu groß / Request body too large",
             "de": "Die Anfrage ist zu groß.",
             "en": "Request body too large.",
         }).encode()
+        from kommcert.taxii import errors as taxii_errors
+
+        if taxii_errors.is_taxii(scope.get("path", "")):  # TAXII clients read TAXII's error message
+            content_type = taxii_errors.TAXII.encode()
+            body = taxii_errors.error_bytes(413, f"Request body too large (at most {self.limit_for(scope['path'])} "
+                                                 "bytes).", "Die Anfrage ist zu groß.")
         await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]})
         await send({"type": "http.response.body", "body": body})

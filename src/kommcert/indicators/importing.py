@@ -27,7 +27,7 @@ from kommcert.db import utcnow
 from kommcert.errors import InvalidInput, PermissionDenied
 from kommcert.indicators import warninglists
 from kommcert.indicators.formats.records import GroupInfo, IndicatorRecord, Reject, Skip
-from kommcert.indicators.models import Indicator, ReviewState
+from kommcert.indicators.models import ADDED_CLOCK, Indicator, ReviewState
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
 from kommcert.sharing.actor import Actor
@@ -36,7 +36,7 @@ from kommcert.sharing.tlp import TLP
 
 BATCH = 5000
 PROVENANCE_COLUMNS = ("report_id", "indicator_id", "valid_from", "valid_until", "confidence", "block", "comment",
-                      "source", "source_ref", "tags", "created_at")
+                      "source", "source_ref", "tags", "created_at", "added_at")
 MAX_REJECTS_LISTED = 1000  # rejects and skips each: the counts go on, the lists stop
 WARNINGLIST_HITS_LISTED = 20
 SUMMARY_CHARS = 4000  # what an import writes into the body of a report it makes
@@ -291,6 +291,9 @@ class _Importer:
         default_tlp = self.group.tlp or self.options.tlp
         source = (self.group.source or self.options.source)[:200]
         match = self.match.match
+        # Each row its own added_at (TAXII's date_added), one microsecond apart, strictly after every
+        # time this process handed out before: ``added_after`` paging never stalls inside an import.
+        added = bulk.stamps(self.dialect, ADDED_CLOCK.take(len(batch)), len(batch))
         for rec in batch:
             report_id = self.report_ids.get(rec.tlp or default_tlp) or self.report_for(
                 TLP(rec.tlp or default_tlp)).id
@@ -310,7 +313,7 @@ class _Importer:
                 kind, rec.value, hit, report_id, valid_from,
                 rec.valid_until or valid_from + self.lifetime(kind), rec.confidence, rec.block,
                 rec.comment[:2000] if rec.comment else None, source, rec.source_ref or None,
-                "\n".join(rec.tags)[:4000], self.now,
+                "\n".join(rec.tags)[:4000], self.now, added[len(staged)],
             ))
         if not staged:
             return
@@ -345,11 +348,11 @@ class _Importer:
 
 
 STAGE_COLUMNS = ("type", "value", "warninglist", "report_id", "valid_from", "valid_until", "confidence", "block",
-                 "comment", "source", "source_ref", "tags", "created_at")
+                 "comment", "source", "source_ref", "tags", "created_at", "added_at")
 # Column types come from the real tables, on both stores.
 STAGE = bulk.Stage("_kc_import_stage", (
     "SELECT i.type, i.value, i.warninglist, p.report_id, p.valid_from, p.valid_until, p.confidence, p.block, "
-    "p.comment, p.source, p.source_ref, p.tags, p.created_at FROM indicators i, provenances p WHERE 1 = 0"),
+    "p.comment, p.source, p.source_ref, p.tags, p.created_at, p.added_at FROM indicators i, provenances p WHERE 1 = 0"),
     STAGE_COLUMNS)
 # The reports the importer may see (and those this import makes): one id per row.
 KNOWN = bulk.Stage("_kc_known_reports", "SELECT id FROM reports WHERE 1 = 0", ("id",))
@@ -405,7 +408,7 @@ def _stage_sql(dialect: str, *, extends_existing: bool) -> _StageSql:
                 "AND p.indicator_id = i.id)") if extends_existing else ""
     provenances = (
         f"INSERT INTO provenances ({columns}) SELECT s.report_id, i.id, s.valid_from, s.valid_until, "  # noqa: S608
-        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at FROM {STAGE.name} s "
+        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at, s.added_at FROM {STAGE.name} s "
         f"JOIN indicators i ON i.type = s.type AND i.value = s.value WHERE 1 = 1 {only_new}")
     return _StageSql(new_indicators, provenances, pg)
 

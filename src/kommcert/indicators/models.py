@@ -8,8 +8,9 @@ provenance gives it, only through reports the sharing policy lets them see.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
@@ -31,8 +32,9 @@ class Indicator(Base):
     __table_args__ = (UniqueConstraint("type", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Names the indicator in exports only; random (version 4), so no unique index to maintain.
-    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
+    # Names the indicator in exports (indicator--<uuid>); random (version 4), so not unique-indexed. The
+    # TAXII server finds an object by it (objects/{id}/, match[id]): a plain index.
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4, index=True)
     type: Mapped[str] = mapped_column(byte_ordered(16))
     # Looked up by (type, value) through the unique constraint; no separate index on value.
     value: Mapped[str] = mapped_column(byte_ordered(2048))
@@ -45,6 +47,40 @@ class Indicator(Base):
     review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.none)
 
 
+MICROSECOND = timedelta(microseconds=1)
+
+
+class AddedClock:
+    """Hands out ``provenances.added_at`` values: strictly increasing within this process, one
+    microsecond apart, never behind the wall clock.
+
+    TAXII clients page with ``added_after`` = the last ``date_added`` they received; two rows with the
+    same time, one on each side of a page boundary, would make them skip the second (or, with ``>=``
+    servers, loop). So every row of one bulk import gets its own time, at no extra query: the
+    importer takes a base for a whole batch (:meth:`take`) and adds ``i`` microseconds per row.
+    Processes importing at the same moment can still meet on one microsecond; the TAXII cursor
+    pages over (added_at, id) and is exact either way."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: datetime | None = None
+
+    def take(self, count: int = 1) -> datetime:
+        """The first of ``count`` consecutive microseconds reserved for the caller."""
+        with self._lock:
+            now = utcnow()
+            base = now if self._last is None or now > self._last else self._last + MICROSECOND
+            self._last = base + MICROSECOND * (count - 1)
+            return base
+
+
+ADDED_CLOCK = AddedClock()
+
+
+def next_added_at() -> datetime:
+    return ADDED_CLOCK.take()
+
+
 class Provenance(Base):
     """An indicator as one report carries it."""
 
@@ -52,6 +88,8 @@ class Provenance(Base):
     __table_args__ = (
         UniqueConstraint("report_id", "indicator_id"),
         Index("ix_provenances_indicator_report", "indicator_id", "report_id"),
+        # The TAXII server's keyset: pages seek (added_at, id) > cursor in this index, never OFFSET.
+        Index("ix_provenances_added_at_id", "added_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +106,9 @@ class Provenance(Base):
     # Tags as "kind:name" lines (ATT&CK technique, malware family, threat actor, free)
     tags: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When this server stored the row: TAXII's date_added (the max over a reader's visible
+    # provenances of an indicator). Distinct per row within a process (``AddedClock``).
+    added_at: Mapped[datetime] = mapped_column(default=next_added_at)
 
 
 class Warninglist(Base):
