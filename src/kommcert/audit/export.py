@@ -18,6 +18,7 @@ from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
 from kommcert.audit.schemas import AuditRead
 from kommcert.sharing.actor import Actor
+from kommcert.spreadsheet import safe_cell as _safe
 
 COLUMNS = ["id", "created_at", "action", "actor_user_id", "org_id", "object_type", "object_id", "subject", "ip",
            "detail"]
@@ -36,11 +37,6 @@ def record_export(db: Session, *, actor: Actor, what: str, ip: str | None = None
         from kommcert.incidents import publish as incident_publish
 
         incident_publish.note_feed_download(db, actor=actor, what=what, types=(detail or {}).get("types") or ())
-
-
-def _safe(value: str) -> str:
-    """Spreadsheet programs run cells that start with = + - @ as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def to_csv(db: Session, *, actor: Actor, entries: Sequence[AuditRead], tz: ZoneInfo | None = None) -> str:

@@ -22,6 +22,7 @@ from kommcert.indicators.types import IndicatorType
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import KIND_LABELS_DE, OrgKind
 from kommcert.sharing.actor import Actor
+from kommcert.spreadsheet import safe_cell as _safe
 from kommcert.validation import Id
 from kommcert.web import charts
 from kommcert.web.auth import PageActor
@@ -101,11 +102,6 @@ def _shown(indicator: picture.Shown, gettext: Any) -> tuple[str, str]:
     if indicator.value is None:
         return gettext(HIDDEN), gettext(HIDDEN)
     return gettext(_type(indicator.type)), indicator.value
-
-
-def _safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _rows(table: str, data: dict[str, Any], gettext: Any, tz: ZoneInfo) -> tuple[list[str], list[list[object]]]:
