@@ -218,3 +218,61 @@ def test_the_candidate_search_finds_every_spelling_of_a_cpe_or_purl(db: Session,
     for org_id in (a1, b1):
         match_inventory(db, org_id=org_id)
     assert rows(db) == expected
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["one process", "forked matcher"])
+def test_rematch_all_merges_into_existing_rows_and_keeps_what_was_told(
+        db: Session, land: Personas, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run writes straight into the empty table; a later run merges (deletes, updates, inserts)
+    and keeps ``notified_result``; both equal the reference, in one process and with the forked matcher."""
+    import kommcert.advisories.matching.service as matching
+
+    if parallel:
+        monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
+    lines, products = _load(db, land, 4)
+    expected = reference.match(lines, products)
+    first = rematch_all(db)
+    assert rows(db) == expected
+    assert first == sorted((ResultChange(a, o, None, r) for (a, o), (r, _) in expected.items()),
+                           key=lambda c: (c.advisory_id, c.org_id))
+    db.execute(AdvisoryMatch.__table__.update().values(notified_result=AdvisoryMatch.result))
+    told = {(m.advisory_id, m.org_id): m.id for m in db.scalars(select(AdvisoryMatch))}
+    # Move the inventories: drop a third of the lines, give another third a version nobody has.
+    dropped = {line[0] for line in lines[::3]}
+    db.execute(delete(InventoryItem).where(InventoryItem.id.in_(dropped)))
+    moved = {line[0] for line in lines[1::3]}
+    db.execute(InventoryItem.__table__.update().where(InventoryItem.id.in_(moved)).values(version="0.0.1"))
+    kept = [line if line[0] not in moved else (*line[:4], "0.0.1", *line[5:]) for line in lines
+            if line[0] not in dropped]
+    orphan = AdvisoryMatch(advisory_id=max(products) + 1000, org_id=kept[0][1], result="affected", reasons=[])
+    db.add(orphan)
+    db.flush()
+    now = reference.match(kept, products)
+    assert now != expected
+    changes = rematch_all(db)
+    assert rows(db) == now  # the orphan of a deleted advisory is gone too
+    assert changes == sorted((ResultChange(a, o, expected[(a, o)][0] if (a, o) in expected else None, r)
+                              for (a, o), (r, _) in now.items()
+                              if (a, o) not in expected or expected[(a, o)][0] != r),
+                             key=lambda c: (c.advisory_id, c.org_id))
+    for m in db.scalars(select(AdvisoryMatch).execution_options(populate_existing=True)):
+        if (m.advisory_id, m.org_id) in told:  # kept rows are updated in place, what they were told stays
+            assert m.id == told[(m.advisory_id, m.org_id)]
+            assert m.notified_result == expected[(m.advisory_id, m.org_id)][0]
+        else:
+            assert m.notified_result is None
+
+
+def test_the_forked_matcher_reports_its_failure(db: Session, land: Personas,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import kommcert.advisories.matching.service as matching
+
+    _load(db, land, 5)
+    monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
+
+    def broken(*_args: object) -> None:
+        raise ValueError("kaputt")
+
+    monkeypatch.setattr(matching.engine, "match_products_json", broken)
+    with pytest.raises(RuntimeError, match="kaputt"):
+        rematch_all(db)

@@ -10,10 +10,14 @@ Withdrawn advisories and drafts are not matched: their rows go.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+import multiprocessing
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import LargeBinary, and_, bindparam, cast, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
@@ -25,8 +29,9 @@ from kommcert.db import utcnow
 from kommcert.inventory.models import Inventory, InventoryItem
 
 
-@dataclass(frozen=True)
-class ResultChange:
+class ResultChange(NamedTuple):
+    """A tuple, not a dataclass: a first full re-match returns ~3 million of them (a third of the time)."""
+
     advisory_id: int
     org_id: int
     old: str | None  # the MatchResult value the organisation was last told (None: never)
@@ -189,96 +194,184 @@ def match_inventory(db: Session, *, org_id: int) -> list[ResultChange]:
 
 # -- all advisories against all inventories -------------------------------------------------------
 
+_COLUMNS = ("advisory_id", "org_id", "result", "reasons", "advisory_version", "computed_at")
 _STAGE = bulk.Stage(
     name="tmp_advisory_match_stage",
     select_sql="SELECT advisory_id, org_id, result, reasons, advisory_version, computed_at "
                "FROM advisory_matches WHERE 1 = 0",
-    columns=("advisory_id", "org_id", "result", "reasons", "advisory_version", "computed_at"))
-_BATCH = 50_000
-_ADVISORIES_PER_QUERY = 1_000
+    columns=_COLUMNS)
+_BATCH = 50_000  # rows per payload (COPY text on PostgreSQL, executemany rows on SQLite)
+_FETCH = 50_000
+# Line × product pairs from which the matching runs in a second process (fork) while this one writes:
+# below it the fork costs more than it saves, and the tests' small data stays in one process.
+PARALLEL_MIN_PAIRS = 200_000_000
 
 
 def _apply_stage_sql(dialect: str) -> list[str]:
-    """DELETE what no longer hits, then one upsert that writes only rows that changed. No ``NOT EXISTS``
-    against the table being filled: on an empty (unanalysed) table PostgreSQL chose a nested loop that
-    rescanned the growing table for every row (minutes for a million rows)."""
+    """Merge the staged result into a table that had rows: DELETE what no longer hits, UPDATE what changed,
+    INSERT what is new. On PostgreSQL three hash joins after ``ANALYZE`` (one ``INSERT … ON CONFLICT``
+    over all ~3 million rows paid a speculative insertion and an index probe per row); the INSERT keeps
+    ``ON CONFLICT`` for a row another transaction wrote meanwhile. On SQLite the staging table has an
+    index and one upsert over all rows is cheap. Never ``NOT EXISTS`` against an empty, unanalysed table:
+    PostgreSQL chose a nested loop that rescanned it for every row (the caller COPYs straight into an
+    empty table instead)."""
     s, m = _STAGE.name, "advisory_matches"
-    reasons_differ = (f"{m}.reasons::text IS DISTINCT FROM excluded.reasons::text" if dialect == "postgresql"
-                      else f"{m}.reasons IS NOT excluded.reasons")
+    key = f"s.advisory_id = {m}.advisory_id AND s.org_id = {m}.org_id"
+    delete_gone = f"DELETE FROM {m} WHERE NOT EXISTS (SELECT 1 FROM {s} s WHERE {key})"  # noqa: S608
+    upsert = (f"INSERT INTO {m} ({', '.join(_COLUMNS)}) "  # noqa: S608
+              f"SELECT {', '.join(_COLUMNS)} FROM {s} s WHERE {{where}} "
+              f"ON CONFLICT (advisory_id, org_id) DO UPDATE SET result = excluded.result, reasons = excluded.reasons, "
+              f"advisory_version = excluded.advisory_version, computed_at = excluded.computed_at "
+              f"WHERE {m}.result <> excluded.result OR {m}.advisory_version <> excluded.advisory_version "
+              f"OR {{reasons_differ}}")
+    if dialect != "postgresql":
+        return [delete_gone, upsert.format(where="true", reasons_differ=f"{m}.reasons IS NOT excluded.reasons")]
     return [
-        f"DELETE FROM {m} WHERE NOT EXISTS (SELECT 1 FROM {s} s "  # noqa: S608
-        f"WHERE s.advisory_id = {m}.advisory_id AND s.org_id = {m}.org_id)",
-        f"INSERT INTO {m} (advisory_id, org_id, result, reasons, advisory_version, computed_at) "  # noqa: S608
-        f"SELECT advisory_id, org_id, result, reasons, advisory_version, computed_at FROM {s} WHERE true "
-        f"ON CONFLICT (advisory_id, org_id) DO UPDATE SET result = excluded.result, reasons = excluded.reasons, "
-        f"advisory_version = excluded.advisory_version, computed_at = excluded.computed_at "
-        f"WHERE {m}.result <> excluded.result OR {m}.advisory_version <> excluded.advisory_version "
-        f"OR {reasons_differ}",
+        f"ANALYZE {s}",
+        "ANALYZE advisory_matches",
+        delete_gone,
+        f"UPDATE {m} SET result = s.result, reasons = s.reasons, advisory_version = s.advisory_version, "  # noqa: S608
+        f"computed_at = s.computed_at FROM {s} s WHERE {key} AND ({m}.result <> s.result OR "
+        f"{m}.advisory_version <> s.advisory_version OR {m}.reasons::text IS DISTINCT FROM s.reasons::text)",
+        upsert.format(where=f"NOT EXISTS (SELECT 1 FROM {m} WHERE {key})",  # noqa: S608
+                      reasons_differ=f"{m}.reasons::text IS DISTINCT FROM excluded.reasons::text"),
     ]
 
 
-def _stream_lines(db: Session) -> engine.LineIndex:
-    index = engine.LineIndex()
-    sql = str(_line_select().compile(dialect=db.get_bind().dialect))
-    result = db.connection().exec_driver_sql(sql)
-    while rows := result.fetchmany(_BATCH):
-        index.add(rows)
-    return index
+def _driver_rows(conn: Any, stmt: Any) -> Iterable[tuple]:
+    """Rows of ``stmt`` through the driver's own cursor: SQLAlchemy's result rows cost more than the
+    query itself for half a million lines."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(_FETCH):
+            yield from rows
+    finally:
+        cursor.close()
+
+
+def _work(conn: Any) -> list[tuple[int, str, list[tuple]]]:
+    """(advisory_id, version, products) of every matchable advisory, in id order."""
+    versions = dict(_driver_rows(conn, select(Advisory.id, Advisory.version).where(_matchable_clause())))
+    by_advisory: dict[int, list[tuple]] = {}
+    for product in _driver_rows(conn, select(*PRODUCT_COLUMNS).order_by(AdvisoryProduct.advisory_id,
+                                                                        AdvisoryProduct.id)):
+        if product[1] in versions:
+            by_advisory.setdefault(product[1], []).append(product)
+    return [(advisory_id, versions[advisory_id], products) for advisory_id, products in sorted(by_advisory.items())]
+
+
+def _produce(index: engine.LineIndex, work: Sequence[tuple[int, str, list[tuple]]], dialect: str,
+             stamp: datetime) -> Iterator[Any]:
+    """The rows of the result in payloads of about ``_BATCH`` rows, as the driver takes them: the COPY text
+    itself on PostgreSQL (no per-value conversion of ~3 million rows), tuples of driver values on SQLite.
+    Rows in (advisory_id, org_id) order. Needs no connection (runs in the matching process)."""
+    copy = dialect == "postgresql"
+    now = stamp.isoformat() if copy else bulk._sqlite_datetime(stamp)  # noqa: SLF001
+    pending: list = []
+    for advisory_id, version, products in work:
+        found = sorted(engine.match_products_json(index, products))
+        if copy:
+            head, tail = f"{advisory_id}\t", f"\t{bulk.copy_text([(version, now)])}"
+            pending += [f"{head}{org_id}\t{result}\t{_copy_json(reasons)}{tail}" for org_id, result, reasons in found]
+        else:
+            pending += [(advisory_id, org_id, result, reasons, version, now) for org_id, result, reasons in found]
+        if len(pending) >= _BATCH:
+            yield "".join(pending) if copy else pending
+            pending = []
+    if pending:
+        yield "".join(pending) if copy else pending
+
+
+def _child(writer: Any, index: engine.LineIndex, work: Sequence, dialect: str, stamp: datetime) -> None:
+    gc.disable()  # the inherited index is acyclic; a full collection would touch (and copy) every page of it
+    try:
+        for payload in _produce(index, work, dialect, stamp):
+            writer.send(("rows", payload))
+        writer.send(("done", None))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        writer.send(("error", traceback.format_exc()))
+    finally:
+        writer.close()
+
+
+def _produce_in_child(index: engine.LineIndex, work: Sequence, dialect: str, stamp: datetime) -> Iterator[Any]:
+    """:func:`_produce` in a forked process, the payloads through a pipe: the matching (one core) runs while
+    this process and the database write the previous payloads (the other core). Forked, not spawned: the
+    child inherits the index and the products (nothing to pickle) and needs no connection of its own,
+    which could not see the caller's uncommitted rows. The pipe's buffer bounds what waits in memory."""
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(writer, index, work, dialect, stamp), daemon=True,
+                          name="kommcert-rematch")
+    process.start()
+    writer.close()
+    try:
+        while True:
+            try:
+                kind, payload = reader.recv()
+            except EOFError:
+                raise RuntimeError(f"matching process ended early (exit code {process.exitcode})") from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise RuntimeError(f"matching process failed:\n{payload}")
+            yield payload
+    finally:
+        reader.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of small, acyclic tuples and strings: the cyclic collector's full passes over the growing
+    heap cost more than building it. Restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def rematch_all(db: Session) -> list[ResultChange]:
     """Every matchable advisory against every inventory: the lines are read once into the index, the
-    products advisory by advisory, the results written in bulk through a staging table."""
+    results written in bulk — straight into ``advisory_matches`` when it is empty (the first run), else
+    through a staging table merged in by three statements. With enough work the matching runs in a
+    forked process while this one writes (see :func:`_produce_in_child`)."""
     db.flush()
     conn = db.connection()
     dialect = conn.dialect.name
-    index = _stream_lines(db)
-    advisories = db.execute(select(Advisory.id, Advisory.version).where(_matchable_clause())
-                            .order_by(Advisory.id)).all()
-    _STAGE.create(conn)
-    conn.exec_driver_sql(_STAGE.clear_sql(dialect))
-    if dialect == "sqlite":
-        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_STAGE.name}_key ON {_STAGE.name} (advisory_id, org_id)")
-    stamp = utcnow()
-    copy = dialect == "postgresql"
-    now = bulk._sqlite_datetime(stamp) if dialect == "sqlite" else stamp.isoformat()  # noqa: SLF001
-    pending: list = []
-    for start in range(0, len(advisories), _ADVISORIES_PER_QUERY):
-        chunk = advisories[start:start + _ADVISORIES_PER_QUERY]
-        versions = dict(chunk)
-        by_advisory: dict[int, list[tuple]] = {}
-        products = db.execute(select(*PRODUCT_COLUMNS).where(
-            AdvisoryProduct.advisory_id.between(chunk[0][0], chunk[-1][0])).order_by(AdvisoryProduct.id))
-        for product in products:
-            if product[1] in versions:
-                by_advisory.setdefault(product[1], []).append(tuple(product))
-        for advisory_id, advisory_products in by_advisory.items():
-            version = versions[advisory_id]
-            if copy:  # the COPY text line itself: no per-value conversion of ~3 million rows
-                tail = f"\t{bulk.copy_text([(version, now)])}"
-                pending += [f"{advisory_id}\t{org_id}\t{result}\t{_copy_json(reasons)}{tail}"
-                            for org_id, result, reasons in engine.match_products_json(index, advisory_products)]
-            else:
-                pending += [(advisory_id, org_id, result, reasons, version, now)
-                            for org_id, result, reasons in engine.match_products_json(index, advisory_products)]
-        if len(pending) >= _BATCH:
-            _STAGE.write(conn, "".join(pending) if copy else pending)
-            pending = []
-    _STAGE.write(conn, "".join(pending) if copy else pending)
-    if dialect == "postgresql":
-        conn.exec_driver_sql(f"ANALYZE {_STAGE.name}")
-        conn.exec_driver_sql("ANALYZE advisory_matches")
-    bulk.run_script(conn, _apply_stage_sql(dialect))
-    conn.exec_driver_sql(_STAGE.clear_sql(dialect))
-    db.expire_all()
-    # Through the driver's cursor: SQLAlchemy's result rows cost three quarters of reading ~3 million changes.
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute("SELECT advisory_id, org_id, notified_result, result FROM advisory_matches "
-                       "WHERE notified_result IS NULL OR notified_result <> result ORDER BY advisory_id, org_id")
-        return [ResultChange(*row) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
+    with _gc_paused():
+        index = engine.LineIndex()
+        index.add(_driver_rows(conn, _line_select()))
+        work = _work(conn)
+        empty = conn.exec_driver_sql("SELECT 1 FROM advisory_matches LIMIT 1").first() is None
+        if not empty:
+            _STAGE.create(conn)
+            conn.exec_driver_sql(_STAGE.clear_sql(dialect))
+        if dialect == "sqlite" and not empty:
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_STAGE.name}_key ON {_STAGE.name} "
+                                 "(advisory_id, org_id)")
+        pairs = index.size * sum(len(products) for _, _, products in work)
+        parallel = pairs >= PARALLEL_MIN_PAIRS and "fork" in multiprocessing.get_all_start_methods()
+        produce = _produce_in_child if parallel else _produce
+        target = "advisory_matches" if empty else _STAGE.name
+        for payload in produce(index, work, dialect, utcnow()):
+            bulk._write(conn, target, _COLUMNS, payload)  # noqa: SLF001 - payloads already in driver form
+        del index, work
+        if not empty:
+            bulk.run_script(conn, _apply_stage_sql(dialect))
+            conn.exec_driver_sql(_STAGE.clear_sql(dialect))
+        db.expire_all()
+        return [ResultChange(*row) for row in _driver_rows(conn, select(
+            AdvisoryMatch.advisory_id, AdvisoryMatch.org_id, AdvisoryMatch.notified_result, AdvisoryMatch.result)
+            .where(or_(AdvisoryMatch.notified_result.is_(None), AdvisoryMatch.notified_result != AdvisoryMatch.result))
+            .order_by(AdvisoryMatch.advisory_id, AdvisoryMatch.org_id))]
 
 
 def _copy_json(text: str) -> str:
