@@ -45,5 +45,9 @@ def _include() -> None:
 
     router.include_router(advisory_discussion.router)
 
+    from kommcert.api import subscriptions
+
+    router.include_router(subscriptions.router)
+
 
 _include()

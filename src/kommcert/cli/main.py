@@ -31,6 +31,7 @@ def _register() -> None:
         providers,
         scan,
         serve,
+        subscriptions,
         tokens,
         users,
         warninglists,
@@ -53,6 +54,7 @@ def _register() -> None:
     app.add_typer(advisories.app, name="advisories",
                   help="Warnungen (CSAF): Quellen abrufen, Dokumente einlesen, Quarantäne.")
     app.add_typer(inventory.app, name="inventory", help="Produktinventar einer Organisation einlesen und anzeigen.")
+    app.add_typer(subscriptions.app, name="subscriptions", help="Abonnements: Quellen, die kommcert regelmäßig abruft.")
     app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)

@@ -44,6 +44,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import advisory_discussion as advisory_discussion_pages
 
     router.include_router(advisory_discussion_pages.router)
+    from kommcert.web import subscriptions as subscription_pages
+
+    router.include_router(subscription_pages.router)
     app.include_router(router)
     from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
 
