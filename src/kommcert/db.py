@@ -65,6 +65,7 @@ def import_models() -> None:
     from kommcert.audit import models as _audit  # noqa: F401
     from kommcert.contracts import models as _contracts  # noqa: F401
     from kommcert.deployments import models as _deployments  # noqa: F401
+    from kommcert.federation import models as _federation  # noqa: F401
     from kommcert.helprequests import models as _helprequests  # noqa: F401
     from kommcert.home import models as _home  # noqa: F401
     from kommcert.incidents import deadline_models as _incident_deadlines  # noqa: F401

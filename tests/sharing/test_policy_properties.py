@@ -31,13 +31,17 @@ from kommcert.sharing.models import Shared, ShareTarget
 from kommcert.sharing.tlp import TLP
 
 KINDS = [OrgKind.kreis, OrgKind.verbandsgemeinde, OrgKind.ortsgemeinde, OrgKind.land_cert, OrgKind.kommunal_cert,
-         OrgKind.dienstleister]
+         OrgKind.dienstleister, OrgKind.peer]
+# A peer's maximum TLP (federation): None stands for a peer without its row (CLEAR at most); the
+# last two are above what a peer may ever get and count as AMBER.
+PEER_MAXIMA = [None, *list(TLP)]
 
 
 @dataclass
 class World:
     parents: list[int | None]  # index of the parent org, None for a root
     kinds: list[OrgKind]
+    peer_max: list[TLP | None]  # per organisation; used where its kind is ``peer``
     user_orgs: list[int]
     objects: list[dict]
 
@@ -50,6 +54,7 @@ def worlds(draw: st.DrawFn) -> World:
         # Mostly one deep tree (like a Land), sometimes a second root.
         parents.append(draw(st.one_of(st.integers(max(0, i - 3), i - 1), st.integers(0, i - 1), st.none())))
     kinds = [draw(st.sampled_from(KINDS)) for _ in range(n_orgs)]
+    peer_max = [draw(st.sampled_from(PEER_MAXIMA)) for _ in range(n_orgs)]
     user_orgs = draw(st.lists(st.integers(0, n_orgs - 1), min_size=1, max_size=6))
     n_users = len(user_orgs)
     objects = draw(st.lists(st.fixed_dictionaries({
@@ -60,19 +65,20 @@ def worlds(draw: st.DrawFn) -> World:
         "orgs": st.lists(st.tuples(st.integers(0, n_orgs - 1), st.booleans()), max_size=3,
                          unique_by=lambda t: t[0]),
         "users": st.lists(st.integers(0, n_users - 1), max_size=2, unique=True),
+        "received": st.booleans(),  # a report that arrived from a peer (other models have no such flag)
     }), min_size=1, max_size=8))
-    return World(parents, kinds, user_orgs, objects)
+    return World(parents, kinds, peer_max, user_orgs, objects)
 
 
-def _report(db: Session, tag: str, n: int, **shared: object) -> Report:
-    return Report(title="r", summary="", **shared)
+def _report(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> Report:
+    return Report(title="r", summary="", received_from_peer=received, **shared)
 
 
-def _incident(db: Session, tag: str, n: int, **shared: object) -> Incident:
+def _incident(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> Incident:
     return Incident(title="v", category="ransomware", severity="medium", reporter_name="r", **shared)
 
 
-def _sighting(db: Session, tag: str, n: int, **shared: object) -> Sighting:
+def _sighting(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> Sighting:
     indicator = Indicator(type="domain", value=f"s{n}-{tag}.example")
     db.add(indicator)
     db.flush()
@@ -80,11 +86,11 @@ def _sighting(db: Session, tag: str, n: int, **shared: object) -> Sighting:
                     **shared)
 
 
-def _advisory(db: Session, tag: str, n: int, **shared: object) -> Advisory:
+def _advisory(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> Advisory:
     return Advisory(publisher_namespace=f"https://{tag}.example", tracking_id=f"T-{n}", title="w", **shared)
 
 
-def _inventory(db: Session, tag: str, n: int, **shared: object) -> Inventory:
+def _inventory(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> Inventory:
     return Inventory(**shared)
 
 
@@ -154,7 +160,7 @@ def _build(db: Session, world: World, model: type = Report) -> tuple[list[Organi
     reports = []
     share_type = model.__share_type__
     for n, spec in enumerate(specs_of(world, model)):
-        report = FACTORIES[model](db, tag, n, tlp=spec["tlp"], upward=spec["upward"],
+        report = FACTORIES[model](db, tag, n, received=spec["received"], tlp=spec["tlp"], upward=spec["upward"],
                                   owner_org_id=orgs[spec["owner"]].id,
                                   created_by_id=users[spec["creator"]].id if spec["creator"] is not None else None)
         db.add(report)
@@ -172,7 +178,12 @@ def _ref_object(report: Shared, spec: dict, orgs: list[Organization], users: lis
     targets = [reference.RefTarget(org_id=orgs[o].id, include_subtree=sub) for o, sub in spec["orgs"]]
     targets += [reference.RefTarget(user_id=users[u].id) for u in spec["users"]]
     return reference.RefObject(report.owner_org_id, report.created_by_id, TLP(report.tlp), report.upward,
-                               tuple(targets), kind=type(report).__share_type__)
+                               tuple(targets), kind=type(report).__share_type__,
+                               received_from_peer=bool(getattr(report, "received_from_peer", False)))
+
+
+def _peer_max(world: World, orgs: list[Organization], org: Organization) -> TLP | None:
+    return world.peer_max[orgs.index(org)] if OrgKind(org.kind).is_peer else None
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -186,12 +197,18 @@ def test_the_sql_filter_equals_the_reference(any_engine: Engine, model: type, wo
         for user in users:
             org = next(o for o in orgs if o.id == user.org_id)
             actor = Actor(user_id=user.id, org_id=org.id, org_kind=OrgKind(org.kind), role=Role.member,
-                          org_path=tuple(reference.ancestors(parents, org.id)))
-            actors.append((actor, reference.RefActor(user.id, org.id, OrgKind(org.kind).is_cert)))
+                          org_path=tuple(reference.ancestors(parents, org.id)),
+                          peer_max_tlp=_peer_max(world, orgs, org))
+            actors.append((actor, reference.RefActor(user.id, org.id, OrgKind(org.kind).is_cert,
+                                                     is_peer=OrgKind(org.kind).is_peer,
+                                                     peer_max=_peer_max(world, orgs, org))))
         for org in orgs:  # each organisation's service token (appliances)
             actor = Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=Role.member,
-                          org_path=tuple(reference.ancestors(parents, org.id)), service=True)
-            actors.append((actor, reference.RefActor(None, org.id, OrgKind(org.kind).is_cert, service=True)))
+                          org_path=tuple(reference.ancestors(parents, org.id)), service=True,
+                          peer_max_tlp=_peer_max(world, orgs, org))
+            actors.append((actor, reference.RefActor(None, org.id, OrgKind(org.kind).is_cert, service=True,
+                                                     is_peer=OrgKind(org.kind).is_peer,
+                                                     peer_max=_peer_max(world, orgs, org))))
         ids = [r.id for r in reports]
         for actor, ref_actor in actors:
             stmt = policy.visible(select(model.id).where(model.id.in_(ids)), model, actor)

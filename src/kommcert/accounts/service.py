@@ -20,6 +20,7 @@ from kommcert.errors import AuthenticationFailed, InvalidInput, NotFound, Permis
 from kommcert.orgs import service as orgs_service
 from kommcert.orgs.models import Organization, OrgKind
 from kommcert.sharing.actor import Actor
+from kommcert.sharing.tlp import TLP
 
 
 def normalise_email(email: str) -> str:
@@ -43,7 +44,19 @@ def actor_for(db: Session, user: User, *, token: ApiToken | None = None, facts: 
         token_scope=TokenScope(token.scope) if token is not None else None,
         token_id=token.id if token is not None else None,
         served_org_ids=served,
+        peer_max_tlp=_peer_max_tlp(db, org),
     )
+
+
+def _peer_max_tlp(db: Session, org: Organization) -> TLP | None:
+    """A peer instance's ceiling (``federation.models.Peer``); CLEAR if its row is missing (the
+    policy's safe default), None for every other kind (one query only for peers, which are few)."""
+    if not OrgKind(org.kind).is_peer:
+        return None
+    from kommcert.federation.models import Peer
+
+    found = db.scalar(select(Peer.max_tlp).where(Peer.org_id == org.id))
+    return TLP(found) if found is not None else TLP.clear
 
 
 def _org_facts(db: Session, org: Organization, facts: OrgFacts | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -428,7 +441,8 @@ def actor_for_token(db: Session, token: ApiToken, *, facts: OrgFacts | None = No
     scope = TokenScope.read_write if token.scope == TokenScope.scan else TokenScope.read
     path, served = _org_facts(db, org, facts)  # type: ignore[arg-type]
     return Actor(user_id=None, org_id=org.id, org_kind=OrgKind(org.kind), role=None,  # type: ignore[union-attr]
-                 org_path=path, token_scope=scope, token_id=token.id, service=True, served_org_ids=served)
+                 org_path=path, token_scope=scope, token_id=token.id, service=True, served_org_ids=served,
+                 peer_max_tlp=_peer_max_tlp(db, org))  # type: ignore[arg-type]
 
 
 def _new_token_text(name: str, expires_at: datetime | None) -> tuple[str, str, str]:

@@ -64,6 +64,14 @@ def _ordered(records: list[OrgRecord], existing: dict[str, Organization], name: 
 def _check_kinds(ordered: list[OrgRecord], existing: dict[str, Organization], name: str) -> None:
     kinds = {k: OrgKind(o.kind) for k, o in existing.items()} | {r.key: r.kind for r in ordered}
     for rec in ordered:
+        # A peer comes with its maximum TLP and credentials (``kommcert peers add``); a tree file
+        # neither creates one nor turns an organisation into one or a peer into something else.
+        old_kind = OrgKind(existing[rec.key].kind) if rec.key in existing else None
+        if OrgKind.peer in (rec.kind, old_kind) and rec.kind != old_kind:
+            raise InvalidInput(
+                f"{name}, Zeile {rec.line}: Partnerinstanzen legt „kommcert peers add“ an, nicht der Import",
+                f"{name}, line {rec.line}: peer instances are created by 'kommcert peers add', not by the import",
+            )
         parent_kind = kinds.get(rec.parent_key) if rec.parent_key else None
         if parent_kind not in orgs_service.ALLOWED_PARENTS[rec.kind]:
             under = rec.parent_key or "—"

@@ -24,6 +24,9 @@ class OrgKind(StrEnum):
     dienstleister = "dienstleister"
     mirt = "mirt"
     it_dienstleister = "it_dienstleister"
+    # Another kommcert instance (federation): reads over TAXII up to its maximum TLP, sends sightings
+    # back. Neither a CERT (it never sees all AMBER) nor municipal (kommcert.federation).
+    peer = "peer"
 
     @property
     def is_cert(self) -> bool:
@@ -32,6 +35,10 @@ class OrgKind(StrEnum):
     @property
     def is_municipal(self) -> bool:
         return self in MUNICIPAL_KINDS
+
+    @property
+    def is_peer(self) -> bool:
+        return self == OrgKind.peer
 
 
 CERT_KINDS = frozenset({OrgKind.land_cert, OrgKind.kommunal_cert})
@@ -59,6 +66,7 @@ KIND_LABELS_DE = {
     OrgKind.dienstleister: "Zertifizierter Dienstleister",
     OrgKind.mirt: "Mobile Incident Response Team",
     OrgKind.it_dienstleister: "Kommunaler IT-Dienstleister",
+    OrgKind.peer: "Partnerinstanz (kommcert)",
 }
 
 

@@ -31,6 +31,8 @@ ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind | None]] = {
     OrgKind.dienstleister: frozenset({OrgKind.land}),
     OrgKind.mirt: frozenset({OrgKind.land}),
     OrgKind.it_dienstleister: frozenset({OrgKind.land, OrgKind.kreis}),
+    # A peer instance stands beside the tree by default (so no "whole Land" audience reaches it).
+    OrgKind.peer: frozenset({None, OrgKind.land}),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kommcert.db import Base, utcnow
@@ -30,6 +30,9 @@ class Report(Shared, Base):
     # search and scan set that had them only from it (``indicators.service.visible_reports``). Who
     # withdrew it is in the audit log.
     withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Arrived from another kommcert instance (a peer subscription filled it, or a peer POSTed it):
+    # at AMBER it never travels on to a peer (``sharing.policy``, the peer rule).
+    received_from_peer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def withdrawn(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kommcert.accounts.models import Role, TokenScope
 from kommcert.orgs.models import OrgKind
+from kommcert.sharing.tlp import TLP
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class Actor:
     # For an IT service provider: the municipalities it serves (``org_serves``) that allowed it to
     # see their sightings (``home.models.ProviderAccess``). Empty for everyone else.
     served_org_ids: tuple[int, ...] = field(default=())
+    # For a peer (another kommcert instance, ``OrgKind.peer``): the highest TLP it may receive
+    # (``federation.models.Peer.max_tlp``; CLEAR when unknown). Ignored for every other kind.
+    peer_max_tlp: TLP | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -33,6 +37,10 @@ class Actor:
     @property
     def is_cert(self) -> bool:
         return self.org_kind is not None and OrgKind(self.org_kind).is_cert
+
+    @property
+    def is_peer(self) -> bool:
+        return self.org_kind is not None and OrgKind(self.org_kind).is_peer
 
     @property
     def is_admin(self) -> bool:

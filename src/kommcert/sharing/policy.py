@@ -14,6 +14,12 @@ TLP 2.0 in this community:
   the owner's ancestors and the CERTs.
 * RED – the creator and the named users only.
 
+A peer (another kommcert instance, ``OrgKind.peer``) sees less than any member: never AMBER+STRICT or
+RED (they never leave the instance where they were made), nothing above its maximum TLP, AMBER only
+where it is in the audience (its own, addressed to it or a subtree above it, or to one of its users),
+and never AMBER that this instance itself received from a peer (``received_from_peer``): what came
+in at AMBER does not travel on to a third instance.
+
 A sighting (AMBER, ``upward``) is also visible to the IT service providers that serve its owner,
 where the owner opted in (``Actor.served_org_ids``); the ``serves`` relation alone grants nothing.
 """
@@ -40,6 +46,19 @@ COMMENT = "comment"
 ACTIONS = frozenset({VIEW, EDIT, DELETE, SHARE, COMMENT})
 
 
+# What a peer may receive at most, in order; a maximum above AMBER counts as AMBER.
+PEER_TLPS = (TLP.clear, TLP.green, TLP.amber)
+
+
+def peer_tlps(max_tlp: TLP | None) -> tuple[TLP, ...]:
+    """The markings a peer with this maximum may receive (CLEAR only when the maximum is unknown)."""
+    if max_tlp is None:
+        return PEER_TLPS[:1]
+    if max_tlp not in PEER_TLPS:
+        return PEER_TLPS
+    return PEER_TLPS[:PEER_TLPS.index(TLP(max_tlp)) + 1]
+
+
 def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
     """SQL truth of "actor may see this row of ``model``" (a :class:`~kommcert.sharing.models.Shared`)."""
     if not actor.is_authenticated:
@@ -59,6 +78,8 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
         ShareTarget.include_subtree.is_(True), ShareTarget.org_id.in_(actor.org_path)
     ) if actor.org_path else false()
     own_org = model.owner_org_id == actor.org_id
+    if actor.is_peer:
+        return _peer_clause(model, actor, or_(own_org, org_addressed, subtree_addressed, named_user))
     is_cert = true() if actor.is_cert else false()
     upward = and_(
         model.upward.is_(True),
@@ -86,6 +107,18 @@ def visibility_clause(model: Any, actor: Actor) -> ColumnElement[bool]:
         ),
         and_(model.tlp == TLP.red, or_(creator, named_user)),
     )
+
+
+def _peer_clause(model: Any, actor: Actor, in_audience: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The peer rule (module docstring): capped by the peer's maximum, AMBER only in the audience and
+    never what arrived from a peer at AMBER."""
+    allowed = peer_tlps(actor.peer_max_tlp)
+    clauses: list[ColumnElement[bool]] = [model.tlp.in_([t for t in allowed if t != TLP.amber])]
+    if TLP.amber in allowed:
+        received = getattr(model, "received_from_peer", None)
+        not_relayed = received.is_(False) if received is not None else true()
+        clauses.append(and_(model.tlp == TLP.amber, in_audience, not_relayed))
+    return or_(*clauses)
 
 
 def visible(stmt: S, model: Any, actor: Actor) -> S:

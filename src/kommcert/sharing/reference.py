@@ -27,6 +27,8 @@ class RefObject:
     upward: bool
     targets: tuple[RefTarget, ...] = ()
     kind: str = "report"
+    # Arrived from another kommcert instance (a peer subscription or a peer's POST).
+    received_from_peer: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class RefActor:
     service: bool = False  # an organisation's service token: the org's view, no person
     # An IT service provider: the clients it serves that opted in to show it their sightings.
     served: frozenset[int] = frozenset()
+    # A peer (another kommcert instance): the highest TLP it may receive; None for everyone else.
+    # A peer whose maximum is unknown is given CLEAR at most (``is_peer`` with ``peer_max`` None).
+    is_peer: bool = False
+    peer_max: TLP | None = None
 
 
 def ancestors(parents: Mapping[int, int | None], org_id: int) -> list[int]:
@@ -53,7 +59,34 @@ def in_subtree(parents: Mapping[int, int | None], org_id: int, root: int) -> boo
     return root in ancestors(parents, org_id)
 
 
+PEER_ORDER = {TLP.clear: 0, TLP.green: 1, TLP.amber: 2}
+
+
+def peer_may_see(parents: Mapping[int, int | None], actor: RefActor, obj: RefObject) -> bool:
+    """A peer instance: AMBER+STRICT and RED never leave this instance; nothing above the peer's
+    maximum (never above AMBER); AMBER only to a peer in the audience, and never AMBER that came from
+    a peer (no relaying to a third instance)."""
+    if obj.tlp not in PEER_ORDER:
+        return False
+    ceiling = PEER_ORDER.get(actor.peer_max, 2) if actor.peer_max is not None else 0
+    if PEER_ORDER[obj.tlp] > ceiling:
+        return False
+    if obj.tlp != TLP.amber:
+        return True
+    if obj.received_from_peer:
+        return False
+    org = actor.org_id
+    named = actor.user_id is not None and any(t.user_id == actor.user_id for t in obj.targets)
+    addressed = any(
+        t.org_id is not None and (t.org_id == org or (t.include_subtree and in_subtree(parents, org, t.org_id)))
+        for t in obj.targets
+    ) if org is not None else False
+    return obj.owner_org_id == org or addressed or named
+
+
 def may_see(parents: Mapping[int, int | None], actor: RefActor, obj: RefObject) -> bool:
+    if actor.is_peer and (actor.user_id is not None or (actor.service and actor.org_id is not None)):
+        return peer_may_see(parents, actor, obj)
     if obj.tlp == TLP.clear:
         return True
     if actor.user_id is None and not (actor.service and actor.org_id is not None):

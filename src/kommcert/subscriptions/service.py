@@ -435,6 +435,9 @@ class _Store:
         self.now = utcnow()
         self.source = outbound._short(sub.url)[:200]
         self.tags = tuple(sub.tags or [])
+        from kommcert.federation.service import is_peer_subscription
+
+        self.from_peer = is_peer_subscription(db, sub.id)  # its reports are marked received_from_peer
 
     def _report(self, slot: dict[str, int], tlp: TLP, title: str, default: TLP) -> Report:
         report_id = slot.get(tlp.value)
@@ -468,6 +471,7 @@ class _Store:
         targets: set[int] = set()
         for tlp, records in groups.items():
             report = self._report(slot, tlp, title, default)
+            report.received_from_peer = report.received_from_peer or self.from_peer
             targets.add(report.id)
             existing = self._existing(report.id)
             new = [rec for key, rec in records.items() if key not in existing]

@@ -128,9 +128,16 @@ def _markings(ingest: Ingest, objects: list[dict[str, Any]]) -> None:
             ingest.fail(obj, "Nur TLP-Markierungen werden verstanden.", "Only TLP markings are understood.")
 
 
+def _sightings(ingest: Ingest, objects: list[dict[str, Any]]) -> None:
+    """A peer instance's sightings of our indicators (``kommcert.federation.sightings``)."""
+    from kommcert.federation import sightings
+
+    sightings.taxii_handler(ingest, objects)
+
+
 HANDLERS: dict[str, Handler] = {
     "indicator": _indicators, **{kind: _indicators for kind in (*stix.SCO_TYPES, "file")},
-    "marking-definition": _markings,
+    "marking-definition": _markings, "sighting": _sightings,
 }
 
 
@@ -168,6 +175,10 @@ def ingest(db: Session, *, actor: Actor, settings: Settings, collection_id: str,
         by_handler.setdefault(handler, []).append(obj)
     for handler, group in by_handler.items():
         handler(run, group)
+    if actor.is_peer and run.report_ids:  # what a peer sends never travels on to a third instance at AMBER
+        from kommcert.federation.service import mark_received
+
+        mark_received(db, run.report_ids)
     for obj in objects:
         if obj["type"] not in HANDLERS:
             run.fail(obj, f"Objekttyp {obj['type'][:60]} wird hier nicht gespeichert.",

@@ -1,0 +1,1 @@
+"""Federation between kommcert instances: peers, what they may receive, sightings sent back."""
