@@ -45,7 +45,7 @@ def test_it_offers_a_copy_button_for_every_address_and_explains_the_token(client
     login("gemeinde_a1_member")
     page = client.get("/feeds").text
     targets = re.findall(r'data-copy="#([\w-]+)"', page)
-    assert len(targets) == 10 and "scan-example" in targets
+    assert len(targets) == 18 and "scan-example" in targets and "taxii-root" in targets  # 9 feeds, scan, 8 TAXII
     assert all(f'id="{t}"' in page for t in targets)
     assert "Organisations-Token" in page and 'href="/tokens"' in page and "Treffer melden" in page
     assert "<script>" not in page and "onclick" not in page  # the CSP allows no inline script

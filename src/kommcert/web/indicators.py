@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
+from kommcert.api.taxii import ROOT as TAXII_ROOT
 from kommcert.db import utcnow
 from kommcert.deps import DbSession, SettingsDep
 from kommcert.errors import DomainError, InvalidInput
@@ -25,6 +26,7 @@ from kommcert.reports import service as reports_service
 from kommcert.reports.models import Report
 from kommcert.sharing.service import Audience
 from kommcert.sharing.tlp import TLP
+from kommcert.taxii import collections as taxii_collections
 from kommcert.uploads import service as uploads_service
 from kommcert.validation import Id, parse_id
 from kommcert.web.auth import PageActor
@@ -265,6 +267,10 @@ def curation(indicator_id: Id, db: DbSession, actor: PageActor, action: str = Fo
 @router.get("/feeds")
 def feeds_page(request: Request, actor: PageActor, settings: SettingsDep) -> Response:
     """The addresses to paste into appliances: from ``KOMMCERT_BASE_URL``, else the address this
-    request came to (so a server on another port or host shows its own address, not a default)."""
+    request came to (so a server on another port or host shows its own address, not a default). The
+    TAXII 2.1 collections are the ones the server lists for this person's token, on the same address."""
     base = settings.public_url(str(request.base_url))
-    return render(request, "indicators/feeds.html", {"base": base, "formats": list(FeedFormat)})
+    readable = taxii_collections.readable(actor, settings)  # what the TAXII server lists for this person
+    taxii = {"discovery": f"{base}/taxii2/", "root": f"{base}{TAXII_ROOT}", "public": settings.taxii_public,
+             "collections": [(c, f"{base}{TAXII_ROOT}collections/{c.id}/objects/") for c in readable]}
+    return render(request, "indicators/feeds.html", {"base": base, "formats": list(FeedFormat), "taxii": taxii})
