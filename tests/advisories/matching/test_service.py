@@ -220,6 +220,14 @@ def test_the_candidate_search_finds_every_spelling_of_a_cpe_or_purl(db: Session,
     assert rows(db) == expected
 
 
+def _indexes(db: Session) -> tuple:
+    from sqlalchemy import inspect
+
+    found = inspect(db.connection())
+    return (found.get_pk_constraint("advisory_matches"), found.get_unique_constraints("advisory_matches"),
+            found.get_indexes("advisory_matches"))
+
+
 @pytest.mark.parametrize("parallel", [False, True], ids=["one process", "forked matcher"])
 def test_rematch_all_merges_into_existing_rows_and_keeps_what_was_told(
         db: Session, land: Personas, parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -228,11 +236,13 @@ def test_rematch_all_merges_into_existing_rows_and_keeps_what_was_told(
     import kommcert.advisories.matching.service as matching
 
     if parallel:
-        monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
+        monkeypatch.setattr(matching, "BULK_MIN_PAIRS", 0)
     lines, products = _load(db, land, 4)
     expected = reference.match(lines, products)
+    schema = _indexes(db)
     first = rematch_all(db)
     assert rows(db) == expected
+    assert _indexes(db) == schema and "uq_advisory_matches" in str(schema)  # built again after the load
     assert first == sorted((ResultChange(a, o, None, r) for (a, o), (r, _) in expected.items()),
                            key=lambda c: (c.advisory_id, c.org_id))
     db.execute(AdvisoryMatch.__table__.update().values(notified_result=AdvisoryMatch.result))
@@ -268,7 +278,7 @@ def test_the_forked_matcher_reports_its_failure(db: Session, land: Personas,
     import kommcert.advisories.matching.service as matching
 
     _load(db, land, 5)
-    monkeypatch.setattr(matching, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(matching, "BULK_MIN_PAIRS", 0)
 
     def broken(*_args: object) -> None:
         raise ValueError("kaputt")
