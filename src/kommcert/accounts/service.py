@@ -378,8 +378,11 @@ SIGHTINGS_PATH = "/api/v1/sightings"
 def token_permits(token: ApiToken, *, method: str, path: str) -> bool:
     """Whether the token's scope covers this request. A ``feed`` token fetches the feeds and the scan
     set only; a ``scan`` token also reports the scanner's sightings. Other scopes cover the API (what
-    they may change is the actor's ``can_write``)."""
+    they may change is the actor's ``can_write``). A peer instance's token only reads here."""
     scope = TokenScope(token.scope)
+    if token.user is not None and OrgKind(token.user.org.kind).is_peer:
+        # A peer instance writes only over TAXII (its sightings, marked as received); elsewhere it reads.
+        return method in ("GET", "HEAD")
     if scope not in (TokenScope.feed, TokenScope.scan):
         return True
     if method in ("GET", "HEAD") and path.startswith("/feeds/"):

@@ -28,6 +28,7 @@ def _register() -> None:
         jobs,
         mail,
         orgs,
+        peers,
         providers,
         scan,
         serve,
@@ -55,6 +56,7 @@ def _register() -> None:
                   help="Warnungen (CSAF): Quellen abrufen, Dokumente einlesen, Quarantäne.")
     app.add_typer(inventory.app, name="inventory", help="Produktinventar einer Organisation einlesen und anzeigen.")
     app.add_typer(subscriptions.app, name="subscriptions", help="Abonnements: Quellen, die kommcert regelmäßig abruft.")
+    app.add_typer(peers.app, name="peers", help="Partnerinstanzen (andere kommcert-Instanzen).")
     app.command("scan")(scan.scan)
     app.command("demo")(demo.demo)
     app.command("serve")(serve.serve)

@@ -130,11 +130,22 @@ def push(db: Session, *, peer: Peer, settings: Settings) -> PushResult:
     return result
 
 
+def push_url(collection_url: str) -> str:
+    """Where the sightings go: the ``own`` collection of the peer's API root (every kommcert's collection
+    ids are the same uuid5 values, ``taxii.collections``); a URL of another shape is used as it is."""
+    from kommcert.taxii.collections import COLLECTIONS
+
+    url = collection_url if collection_url.endswith("/") else collection_url + "/"
+    root, sep, _ = url.rpartition("/collections/")
+    own = next(c.id for c in COLLECTIONS if c.key == "own")
+    return f"{root}/collections/{own}/" if sep else url
+
+
 def _post(session: Any, sub: Any, body: bytes) -> int:
     """POST one envelope to the peer's collection; the number of sightings its status names as failed."""
     from kommcert.errors import InvalidInput
 
-    url = sub.url if sub.url.endswith("/") else sub.url + "/"
+    url = push_url(sub.url)
     if sub.auth_user and sub.auth_secret:
         session.auth = (sub.auth_user, sub.auth_secret)
     elif sub.auth_secret:

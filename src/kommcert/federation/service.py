@@ -23,6 +23,7 @@ from kommcert.accounts.models import ApiToken, Role, TokenScope, User
 from kommcert.audit import events
 from kommcert.audit import service as audit_service
 from kommcert.audit.events import AuditEvent
+from kommcert.config import Settings
 from kommcert.errors import InvalidInput, NotFound
 from kommcert.federation.models import Peer
 from kommcert.orgs import service as orgs_service
@@ -85,8 +86,9 @@ def add_peer(db: Session, *, key: str, name: str, max_tlp: TLP, parent_key: str 
     org = orgs_service.create_org(db, key=org_key, kind=OrgKind.peer, name=name, parent=parent)
     peer = Peer(org_id=org.id, max_tlp=parse_max_tlp(max_tlp))
     db.add(peer)
+    # An analyst: TAXII takes POSTs (the sightings) to the own collection from analysts and admins only.
     user = accounts_service.create_user(db, actor=None, org=org, email=account_email(key), name=name,
-                                        role=Role.member, password=None)
+                                        role=Role.analyst, password=None)
     text, _ = accounts_service.create_token(db, actor=None, user=user, name=f"Partnerinstanz {key}",
                                             scope=TokenScope.read_write, expires_at=None)
     db.flush()
@@ -116,9 +118,29 @@ def set_max_tlp(db: Session, *, peer: Peer, max_tlp: TLP, actor_user_id: int | N
                                         detail={"peer": "max_tlp", "from": before, "to": peer.max_tlp}))
 
 
-def peer_subscription_ids(db: Session) -> set[int]:
-    """The subscriptions that read a peer: what they bring is ``received_from_peer``."""
-    return set(db.scalars(select(Peer.subscription_id).where(Peer.subscription_id.is_not(None))))
+def connect(db: Session, *, peer: Peer, actor: Actor, url: str, secret: str, settings: Settings,
+            username: str = "", collection: str = "", tlp: TLP = TLP.amber, interval_minutes: int = 60) -> int:
+    """The outbound side: a TAXII subscription of ``actor``'s organisation (an analyst or admin, as for
+    every subscription) to the peer's collection, linked to the peer. What it brings is marked
+    ``received_from_peer``; the sightings go back to the same API root's ``own`` collection."""
+    from kommcert.subscriptions import service as subscriptions_service
+    from kommcert.subscriptions.models import SubscriptionKind
+    from kommcert.subscriptions.schemas import SubscriptionIn
+
+    if peer.subscription_id is not None:
+        raise InvalidInput("Diese Partnerinstanz wird schon abonniert.", "This peer is subscribed already.")
+    org = db.get(Organization, peer.org_id)
+    data = SubscriptionIn(name=f"Partnerinstanz {org.name}"[:200], kind=SubscriptionKind.taxii,  # type: ignore[union-attr]
+                          url=url, collection=collection, username=username, secret=secret, tlp=tlp,
+                          interval_minutes=interval_minutes)
+    sub = subscriptions_service.add_subscription(db, actor=actor, data=data, settings=settings)
+    peer.subscription_id = sub.id
+    mark_received(db, [sub.report_id] if sub.report_id is not None else [])
+    db.flush()
+    audit_service.record(db, AuditEvent(events.ORG_UPDATED, actor_user_id=actor.user_id, org_id=peer.org_id,
+                                        object_type="organization", object_id=peer.org_id,
+                                        detail={"peer": "connected", "subscription": sub.id}))
+    return sub.id
 
 
 @dataclass(frozen=True)

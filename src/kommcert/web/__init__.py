@@ -47,6 +47,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import subscriptions as subscription_pages
 
     router.include_router(subscription_pages.router)
+    from kommcert.web import peers as peer_pages
+
+    router.include_router(peer_pages.router)
     app.include_router(router)
     from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
 
