@@ -41,6 +41,10 @@ def _include() -> None:
     for module in (advisories, advisory_sources, advisory_authoring, inventory):
         router.include_router(module.router)
 
+    from kommcert.api import awareness
+
+    router.include_router(awareness.router)
+
     from kommcert.api import advisory_discussion
 
     router.include_router(advisory_discussion.router)

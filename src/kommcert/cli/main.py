@@ -19,6 +19,7 @@ app = typer.Typer(
 def _register() -> None:
     from kommcert.cli import (
         advisories,
+        awareness,
         contingents,
         db,
         demo,
@@ -55,6 +56,8 @@ def _register() -> None:
     app.add_typer(advisories.app, name="advisories",
                   help="Warnungen (CSAF): Quellen abrufen, Dokumente einlesen, Quarantäne.")
     app.add_typer(inventory.app, name="inventory", help="Produktinventar einer Organisation einlesen und anzeigen.")
+    app.add_typer(awareness.app, name="awareness",
+                  help="Sensibilisierung: Schulungskalender, Abdeckung, Phishing-Kampagnen (GoPhish) einlesen.")
     app.add_typer(subscriptions.app, name="subscriptions", help="Abonnements: Quellen, die kommcert regelmäßig abruft.")
     app.add_typer(peers.app, name="peers", help="Partnerinstanzen (andere kommcert-Instanzen).")
     app.command("scan")(scan.scan)

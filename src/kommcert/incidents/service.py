@@ -53,6 +53,9 @@ T = TypeVar("T", IncidentTask, IncidentObservable, IncidentAttachment, IncidentP
 ALLOWED_TLP = frozenset({TLP.amber_strict, TLP.amber})
 # A clock a few minutes fast on the reporter's phone is no reason to refuse a report.
 FUTURE_SLACK = timedelta(minutes=10)
+# Causes a closing may name (the awareness hook suggests a training for phishing and human error).
+CLOSING_CAUSES = {"phishing": "Phishing", "human_error": "menschlicher Fehler", "technical": "technischer Fehler",
+                  "other": "sonstige Ursache"}
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -73,6 +76,9 @@ def _record(db: Session, incident: Incident, kind: EventKind, actor: Actor, data
     from kommcert.incidents import notifications as incident_notifications
 
     incident_notifications.announce(db, incident, event)  # who is told (in this transaction)
+    from kommcert.awareness import suggestions as awareness_suggestions
+
+    awareness_suggestions.on_incident_event(db, incident, event)  # closed by phishing: suggest a training
     return event
 
 
@@ -227,8 +233,14 @@ def assign(db: Session, *, actor: Actor, incident_id: int, assignee_id: int | No
     return _assign(db, actor, incident, assignee_id, claimed=False)
 
 
-def change_phase(db: Session, *, actor: Actor, incident_id: int, phase: Phase, note: str = "") -> Incident:
+def change_phase(db: Session, *, actor: Actor, incident_id: int, phase: Phase, note: str = "",
+                 cause: str = "") -> Incident:
+    """``cause`` (one of ``CLOSING_CAUSES``, only when closing) lands in the timeline entry, where the
+    awareness hook reads it (phishing or a human error suggests a training)."""
     incident = get_incident(db, actor=actor, incident_id=incident_id)
+    if cause and (phase != Phase.closed or cause not in CLOSING_CAUSES):
+        raise InvalidInput("Eine Ursache wird nur beim Abschluss angegeben, aus der Liste.",
+                           "A cause is given only when closing, from the list.")
     if phase == Phase.duplicate:
         raise InvalidInput("Ein Duplikat wird mit dem Vorfall zusammengeführt, den es doppelt (duplicate_of_id).",
                            "A duplicate is merged into the incident it duplicates (duplicate_of_id).")
@@ -236,7 +248,8 @@ def change_phase(db: Session, *, actor: Actor, incident_id: int, phase: Phase, n
     old = Phase(incident.phase)
     incident.phase = phase
     incident.closed_at = utcnow() if phase.is_final else None
-    _record(db, incident, EventKind.phase_changed, actor, {"from": str(old), "to": str(phase)}, body=note.strip())
+    _record(db, incident, EventKind.phase_changed, actor,
+            {"from": str(old), "to": str(phase), **({"cause": cause} if cause else {})}, body=note.strip())
     return incident
 
 

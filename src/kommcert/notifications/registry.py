@@ -85,6 +85,8 @@ def get(subject_type: str) -> SubjectType:
 
 def _load_builtin() -> None:
     from kommcert.advisories import notifications as _advisories  # noqa: F401 - registers advisory
+    from kommcert.awareness import reminders as _awareness_reminders  # noqa: F401 - registers awareness_profile
+    from kommcert.awareness import suggestions as _awareness_suggestions  # noqa: F401 - awareness_suggestion
     from kommcert.contracts import alerts as _contracts  # noqa: F401 - registers contingent
     from kommcert.deployments import notifications as _deployments  # noqa: F401 - registers deployment
     from kommcert.helprequests import notifications as _help  # noqa: F401 - registers help_request

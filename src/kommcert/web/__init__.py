@@ -50,6 +50,9 @@ def mount(app: FastAPI) -> None:
     from kommcert.web import peers as peer_pages
 
     router.include_router(peer_pages.router)
+    from kommcert.web import awareness as awareness_pages
+
+    router.include_router(awareness_pages.router)
     app.include_router(router)
     from kommcert.web import csaf_provider  # /.well-known/csaf: public (TLP:CLEAR) or by token, no CSRF (GET only)
 

@@ -56,7 +56,8 @@ def case_context(provider: ContextProvider) -> ContextProvider:
 
 
 LABELS = {"phases": PHASE_LABELS_DE, "severities": SEVERITY_LABELS_DE, "categories": CATEGORY_LABELS_DE,
-          "observable_types": OBSERVABLE_TYPE_LABELS_DE, "participant_roles": PARTICIPANT_ROLE_LABELS_DE}
+          "observable_types": OBSERVABLE_TYPE_LABELS_DE, "participant_roles": PARTICIPANT_ROLE_LABELS_DE,
+          "closing_causes": service.CLOSING_CAUSES}
 
 
 # ---------------------------------------------------------------- lists
@@ -224,7 +225,7 @@ async def incident_phase(incident_id: Id, request: Request, db: DbSession, actor
     def act(form: FormData) -> Any:
         phase = forms.choice(form, "phase", Phase, "Bitte eine Phase wählen.", "Please choose a phase.")
         return service.change_phase(db, actor=actor, incident_id=incident_id, phase=phase,
-                                    note=str(form.get("note", ""))[:20_000])
+                                    note=str(form.get("note", ""))[:20_000], cause=str(form.get("cause", ""))[:32])
     return await _write(request, db, actor, incident_id, act, "kopf")
 
 
