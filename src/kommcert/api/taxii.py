@@ -153,6 +153,7 @@ def api_root(request: Request, db: DbSession, settings: SettingsDep) -> Response
 
 
 @router.get("/root/status/{status_id}/")
+@router.get("/root/status/{status_id}")  # taxii2-client's add_objects builds the address without the slash
 def status(status_id: str, request: Request, db: DbSession, settings: SettingsDep) -> Response:
     actor = _caller(request, db, settings)
     if not actor.is_authenticated:
