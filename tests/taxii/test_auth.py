@@ -50,9 +50,9 @@ def test_bearer_and_token_schemes(client, personas, scheme) -> None:  # noqa: AN
     assert _get(client, objects_url("community"), f"{scheme} {token}").status_code == 200
 
 
-@pytest.mark.parametrize("header", ["Bearer kc_wrong", "Token kc_wrong", "Basic " + base64.b64encode(b"x:kc_wrong").decode(),
-                                    "Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Digest abc",
-                                    "Bearer"])
+@pytest.mark.parametrize("header", ["Bearer kc_wrong", "Token kc_wrong",
+                                    "Basic " + base64.b64encode(b"x:kc_wrong").decode(), "Basic !!!",
+                                    "Basic " + base64.b64encode(b"no-colon").decode(), "Digest abc", "Bearer"])
 def test_a_wrong_credential_is_401_never_anonymous(client, header) -> None:  # noqa: ANN001
     # even on the public parts: a wrong token is an error, not a silent downgrade to anonymous
     for url in ("/taxii2/", objects_url("clear")):
@@ -161,3 +161,30 @@ def test_every_export_answer_is_audited_once(client, personas, db, publish) -> N
     entries = exports()[before:]
     assert [e.object_id for e in entries] == ["taxii-manifest", "taxii-objects", "taxii-object", "taxii-versions"]
     assert all(e.actor_user_id == personas.users["gemeinde_a1_member"].id for e in entries)
+
+
+PUBLIC = {"/taxii2/", "/taxii2/root/", "/taxii2/root/collections/", "/taxii2/root/collections/{collection_id}/",
+          "/taxii2/root/collections/{collection_id}/objects/", "/taxii2/root/collections/{collection_id}/manifest/",
+          "/taxii2/root/collections/{collection_id}/objects/{object_id}/",
+          "/taxii2/root/collections/{collection_id}/objects/{object_id}/versions/"}
+
+
+def test_every_taxii_route_refuses_anonymous_callers_outside_the_public_part(app, client, login) -> None:  # noqa: ANN001
+    """Over every route the app has under /taxii2/: anonymous (and a logged-in browser, whose cookie is
+    ignored) gets 401 for everything but discovery, the root, the list and the CLEAR collection; the
+    collection-specific routes of the other collections say 401 as well."""
+    from tests.core.test_route_authorization import _routes
+
+    routes = [(m, p) for m, p in _routes(app) if p.startswith("/taxii2/")]
+    assert len(routes) >= 10
+    login("land_cert_admin")
+    for method, path in routes:
+        for collection in (IDS["community"], IDS["own"], IDS["clear"]):
+            url = path.replace("{collection_id}", collection).replace(
+                "{object_id}", "indicator--00000000-0000-4000-8000-000000000000").replace("{status_id}", "x")
+            response = client.request(method, url, headers={"Accept": TAXII, "Content-Type": TAXII},
+                                       content=b'{"objects": []}' if method == "POST" else None)
+            public = method == "GET" and path in PUBLIC and (
+                "{collection_id}" not in path or collection == IDS["clear"])
+            expected = (200, 404) if public else (401,)
+            assert response.status_code in expected, (method, url, response.status_code)

@@ -33,7 +33,8 @@ def _pull(client, url: str, headers: dict, **params) -> tuple[list[dict], list[d
 
 def test_one_bulk_import_gives_every_row_its_own_date_added(db, publish) -> None:  # noqa: ANN001
     publish("land_cert_analyst", VALUES, tlp=TLP.green)
-    count, distinct = db.execute(select(func.count(Provenance.id), func.count(func.distinct(Provenance.added_at)))).one()
+    count, distinct = db.execute(select(func.count(Provenance.id),
+                                        func.count(func.distinct(Provenance.added_at)))).one()
     assert count == len(VALUES) and distinct == count
     in_id_order = [t for (t,) in db.execute(select(Provenance.added_at).order_by(Provenance.id))]
     assert in_id_order == sorted(in_id_order)

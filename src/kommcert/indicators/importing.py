@@ -408,7 +408,8 @@ def _stage_sql(dialect: str, *, extends_existing: bool) -> _StageSql:
                 "AND p.indicator_id = i.id)") if extends_existing else ""
     provenances = (
         f"INSERT INTO provenances ({columns}) SELECT s.report_id, i.id, s.valid_from, s.valid_until, "  # noqa: S608
-        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at, s.added_at FROM {STAGE.name} s "
+        f"s.confidence, s.block, s.comment, s.source, s.source_ref, s.tags, s.created_at, s.added_at "
+        f"FROM {STAGE.name} s "
         f"JOIN indicators i ON i.type = s.type AND i.value = s.value WHERE 1 = 1 {only_new}")
     return _StageSql(new_indicators, provenances, pg)
 

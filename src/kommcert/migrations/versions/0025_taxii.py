@@ -22,9 +22,8 @@ _BACKFILL_PG = "UPDATE provenances SET added_at = created_at + id * interval '1 
 # SQLite keeps SQLAlchemy's text form 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds carried by strftime,
 # the microseconds written back with six digits.
 _MICROS = "(CAST(substr(created_at, 21, 6) AS INTEGER) + id)"
-_BACKFILL_SQLITE = (
-    f"UPDATE provenances SET added_at = strftime('%Y-%m-%d %H:%M:%S', created_at, '+' || ({_MICROS} / 1000000) "
-    f"|| ' seconds') || '.' || printf('%06d', {_MICROS} % 1000000)")
+_SECONDS = f"strftime('%Y-%m-%d %H:%M:%S', substr(created_at, 1, 19), '+' || ({_MICROS} / 1000000) || ' seconds')"
+_BACKFILL_SQLITE = f"UPDATE provenances SET added_at = {_SECONDS} || '.' || printf('%06d', {_MICROS} % 1000000)"  # noqa: S608
 
 
 def upgrade() -> None:
