@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import multiprocessing.connection
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -206,6 +207,9 @@ _FETCH = 50_000
 # (fork) while this one writes, and into an empty table the indexes built after the load. Below it that
 # costs more than it saves (and the tests' small data stays on the simple way unless they lower it).
 BULK_MIN_PAIRS = 200_000_000
+# Matching processes of the bulk way: two keep both cores busy while the database takes the payloads
+# (it waited for one matcher); more only queue for the same cores.
+MATCHING_PROCESSES = 2
 
 
 def _apply_stage_sql(dialect: str) -> list[str]:
@@ -297,33 +301,45 @@ def _child(writer: Any, index: engine.LineIndex, work: Sequence, dialect: str, s
         writer.close()
 
 
-def _produce_in_child(index: engine.LineIndex, work: Sequence, dialect: str, stamp: datetime) -> Iterator[Any]:
-    """:func:`_produce` in a forked process, the payloads through a pipe: the matching (one core) runs while
-    this process and the database write the previous payloads (the other core). Forked, not spawned: the
-    child inherits the index and the products (nothing to pickle) and needs no connection of its own,
-    which could not see the caller's uncommitted rows. The pipe's buffer bounds what waits in memory."""
+def _produce_in_children(index: engine.LineIndex, work: Sequence, dialect: str, stamp: datetime,
+                         processes: int = MATCHING_PROCESSES) -> Iterator[Any]:
+    """:func:`_produce` in forked processes (every ``processes``-th advisory each), the payloads through
+    pipes as they come: the matching runs while this process and the database write earlier payloads.
+    Forked, not spawned: the children inherit the index and the products (nothing to pickle) and need no
+    connection of their own, which could not see the caller's uncommitted rows. The pipes' buffers bound
+    what waits in memory. Rows come in key order per process; the caller's writes do not depend on it."""
     ctx = multiprocessing.get_context("fork")
-    reader, writer = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(writer, index, work, dialect, stamp), daemon=True,
-                          name="kommcert-rematch")
-    process.start()
-    writer.close()
+    readers, children = {}, []
     try:
-        while True:
-            try:
-                kind, payload = reader.recv()
-            except EOFError:
-                raise RuntimeError(f"matching process ended early (exit code {process.exitcode})") from None
-            if kind == "done":
-                return
-            if kind == "error":
-                raise RuntimeError(f"matching process failed:\n{payload}")
-            yield payload
+        for n in range(max(1, min(processes, len(work)))):
+            reader, writer = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_child, args=(writer, index, work[n::processes], dialect, stamp),
+                                daemon=True, name=f"kommcert-rematch-{n}")
+            child.start()
+            writer.close()
+            readers[reader] = child
+            children.append(child)
+        while readers:
+            for reader in multiprocessing.connection.wait(list(readers)):
+                try:
+                    kind, payload = reader.recv()
+                except EOFError:
+                    raise RuntimeError(f"matching process ended early (exit code {readers[reader].exitcode})") \
+                        from None
+                if kind == "error":
+                    raise RuntimeError(f"matching process failed:\n{payload}")
+                if kind == "done":
+                    reader.close()
+                    del readers[reader]
+                else:
+                    yield payload
     finally:
-        reader.close()
-        if process.is_alive():
-            process.kill()
-        process.join()
+        for reader in readers:
+            reader.close()
+        for child in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
 
 
 @contextmanager
@@ -379,7 +395,7 @@ def rematch_all(db: Session) -> list[ResultChange]:
     """Every matchable advisory against every inventory: the lines are read once into the index, the
     results written in bulk — straight into ``advisory_matches`` when it is empty (the first run; with much
     work its indexes built afterwards), else through a staging table merged in by three statements. With
-    much work the matching runs in a forked process while this one writes (see :func:`_produce_in_child`)."""
+    much work the matching runs in a forked process while this one writes (see :func:`_produce_in_children`)."""
     db.flush()
     conn = db.connection()
     dialect = conn.dialect.name
@@ -398,7 +414,7 @@ def rematch_all(db: Session) -> list[ResultChange]:
             conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_STAGE.name}_key ON {_STAGE.name} "
                                  "(advisory_id, org_id)")
         parallel = large and "fork" in multiprocessing.get_all_start_methods()
-        produce = _produce_in_child if parallel else _produce
+        produce = _produce_in_children if parallel else _produce
         target = "advisory_matches" if empty else _STAGE.name
         for payload in produce(index, work, dialect, utcnow()):
             bulk._write(conn, target, _COLUMNS, payload)  # noqa: SLF001 - payloads already in driver form
