@@ -128,3 +128,25 @@ def test_the_peer_has_one_read_write_token_and_no_password(personas) -> None:  #
     assert added.user.password_hash is None
     with pytest.raises(InvalidInput):
         _peer(personas)  # the same key twice
+
+
+@pytest.mark.parametrize("max_tlp", [TLP.green, TLP.amber])
+@pytest.mark.parametrize("tlp", [TLP.amber, TLP.amber_strict])
+@pytest.mark.parametrize("how", ["org", "strict_org", "land_subtree"])
+def test_who_can_see_this_names_a_peer_exactly_when_the_policy_lets_it(personas, max_tlp, tlp, how) -> None:  # noqa: ANN001
+    from kommcert.reports import audience as audience_rules
+
+    added = _peer(personas, max_tlp=max_tlp, parent_key="land")
+    target = {"org": {"audience_orgs": [added.org.id]}, "strict_org": {"audience_orgs_strict": [added.org.id]},
+              "land_subtree": {"audience_orgs": [personas.orgs["land"].id]}}[how]
+    report = _make(personas, "land_cert_analyst", tlp, **target)
+    vis = reports_service.visibility(personas.db, actor=personas.actor("land_cert_analyst"), report=report)
+    from kommcert.sharing.service import Audience
+
+    audience = Audience(orgs=tuple(target.get("audience_orgs", ())),
+                        orgs_without_subtree=tuple(target.get("audience_orgs_strict", ())))
+    proposal = audience_rules.Proposal(report.owner_org_id, TLP(report.tlp), report.upward, audience)
+    named = added.org.id in (audience_rules.org_ids_that_see(personas.db, proposal) or set())
+    assert named == _sees(personas, added, report)
+    # The words name an addressed subtree as one entry ("Testland mit allen … Stellen"), counted in org_count.
+    assert how == "land_subtree" or (added.org.id in vis.org_ids) == named

@@ -68,7 +68,18 @@ def org_ids_that_see(db: Session, proposal: Proposal) -> set[int] | None:
         seen |= certs
         if audience.orgs:
             seen |= set(db.scalars(select(OrgAncestry.org_id).where(OrgAncestry.ancestor_id.in_(audience.orgs))))
-    return seen
+    return seen - _peers_left_out(db, seen, tlp)
+
+
+def _peers_left_out(db: Session, seen: set[int], tlp: TLP) -> set[int]:
+    """Peer instances (``sharing.policy``'s peer rule): AMBER only with a maximum of AMBER, never
+    AMBER+STRICT. (What a report received from a peer is kept from them too; a proposal is new.)"""
+    from kommcert.federation.models import Peer
+
+    peers = dict(db.execute(select(Organization.id, Peer.max_tlp).outerjoin(Peer, Peer.org_id == Organization.id)
+                            .where(Organization.kind == OrgKind.peer.value, Organization.id.in_(seen))).all()) \
+        if seen else {}
+    return {org for org, most in peers.items() if tlp != TLP.amber or most != TLP.amber.value}
 
 
 def visibility(db: Session, proposal: Proposal, *, person_names: bool) -> Visibility:
