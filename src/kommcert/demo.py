@@ -118,6 +118,9 @@ def load(db: Session, settings: Settings | None = None) -> list[DemoLogin]:
         if incident is not None:
             _help_chain(db, orgs, users, incident)
         _warnings(db, orgs, users, settings)
+        from kommcert.awareness import demo as awareness_demo
+
+        awareness_demo.load(db, orgs, users)  # trainings, attendance, coverage, one phishing campaign
     return logins
 
 
