@@ -49,6 +49,10 @@ CSAF_SOURCE_CHANGED = "csaf_source_changed"  # detail: fields (names of the chan
 CSAF_SOURCE_PULLED = "csaf_source_pulled"  # by hand; detail: counts, errors (number)
 CSAF_IMPORTED = "csaf_imported"  # an upload; detail: files, counts per status
 CSAF_QUARANTINE_DISMISSED = "csaf_quarantine_dismissed"  # detail: name, source_id
+SUBSCRIPTION_CREATED = "subscription_created"  # kommcert.subscriptions; detail: name, kind, url
+SUBSCRIPTION_CHANGED = "subscription_changed"  # detail: fields (names of the changed settings; never the secret)
+SUBSCRIPTION_REMOVED = "subscription_removed"  # detail: name (its reports stay)
+SUBSCRIPTION_PULLED = "subscription_pulled"  # "Jetzt abrufen"; detail: ok, imported, removed
 
 
 @dataclass(frozen=True)
@@ -109,4 +113,8 @@ LABELS_DE = {
     CSAF_SOURCE_PULLED: "CSAF-Quelle von Hand abgerufen",
     CSAF_IMPORTED: "CSAF-Dokumente hochgeladen",
     CSAF_QUARANTINE_DISMISSED: "Quarantäne-Eintrag verworfen",
+    SUBSCRIPTION_CREATED: "Abonnement angelegt",
+    SUBSCRIPTION_CHANGED: "Abonnement geändert",
+    SUBSCRIPTION_REMOVED: "Abonnement entfernt",
+    SUBSCRIPTION_PULLED: "Abonnement von Hand abgerufen",
 }
