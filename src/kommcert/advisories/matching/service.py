@@ -14,6 +14,8 @@ import gc
 import json
 import multiprocessing
 import multiprocessing.connection
+import queue
+import threading
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -210,6 +212,7 @@ BULK_MIN_PAIRS = 200_000_000
 # Matching processes of the bulk way: two keep both cores busy while the database takes the payloads
 # (it waited for one matcher); more only queue for the same cores.
 MATCHING_PROCESSES = 2
+_QUEUED = 8  # payloads waiting for the writer (~10 MB each on PostgreSQL)
 
 
 def _apply_stage_sql(dialect: str) -> list[str]:
@@ -303,13 +306,41 @@ def _child(writer: Any, index: engine.LineIndex, work: Sequence, dialect: str, s
 
 def _produce_in_children(index: engine.LineIndex, work: Sequence, dialect: str, stamp: datetime,
                          processes: int = MATCHING_PROCESSES) -> Iterator[Any]:
-    """:func:`_produce` in forked processes (every ``processes``-th advisory each), the payloads through
-    pipes as they come: the matching runs while this process and the database write earlier payloads.
-    Forked, not spawned: the children inherit the index and the products (nothing to pickle) and need no
-    connection of their own, which could not see the caller's uncommitted rows. The pipes' buffers bound
-    what waits in memory. Rows come in key order per process; the caller's writes do not depend on it."""
+    """:func:`_produce` in forked processes (every ``processes``-th advisory each) while this process and
+    the database write: a thread drains the children's pipes into a bounded queue, so they go on matching
+    while the caller waits for the database (a pipe's own buffer holds less than one payload). Forked, not
+    spawned: the children inherit the index and the products (nothing to pickle) and need no connection
+    of their own, which could not see the caller's uncommitted rows. Rows come in key order per process."""
     ctx = multiprocessing.get_context("fork")
     readers, children = {}, []
+    ready: queue.Queue = queue.Queue(maxsize=_QUEUED)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def drain() -> None:
+        try:
+            while readers and not stop.is_set():
+                for reader in multiprocessing.connection.wait(list(readers), timeout=0.2):
+                    try:
+                        kind, payload = reader.recv()
+                    except EOFError:
+                        kind, payload = "error", f"ended early (exit code {readers[reader].exitcode})"
+                    if kind == "done":
+                        del readers[reader]
+                    elif not put((kind, payload)) or kind == "error":
+                        return
+            put(("done", None))
+        except BaseException:  # noqa: BLE001 - handed to the consumer, which raises
+            put(("error", traceback.format_exc()))
+
     try:
         for n in range(max(1, min(processes, len(work)))):
             reader, writer = ctx.Pipe(duplex=False)
@@ -318,28 +349,23 @@ def _produce_in_children(index: engine.LineIndex, work: Sequence, dialect: str, 
             child.start()
             writer.close()
             readers[reader] = child
-            children.append(child)
-        while readers:
-            for reader in multiprocessing.connection.wait(list(readers)):
-                try:
-                    kind, payload = reader.recv()
-                except EOFError:
-                    raise RuntimeError(f"matching process ended early (exit code {readers[reader].exitcode})") \
-                        from None
-                if kind == "error":
-                    raise RuntimeError(f"matching process failed:\n{payload}")
-                if kind == "done":
-                    reader.close()
-                    del readers[reader]
-                else:
-                    yield payload
+            children.append((reader, child))
+        thread = threading.Thread(target=drain, name="kommcert-rematch-drain", daemon=True)
+        thread.start()
+        while True:
+            kind, payload = ready.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise RuntimeError(f"matching process failed:\n{payload}")
+            yield payload
     finally:
-        for reader in readers:
-            reader.close()
-        for child in children:
+        stop.set()
+        for reader, child in children:
             if child.is_alive():
                 child.kill()
             child.join()
+            reader.close()
 
 
 @contextmanager
@@ -416,8 +442,15 @@ def rematch_all(db: Session) -> list[ResultChange]:
         parallel = large and "fork" in multiprocessing.get_all_start_methods()
         produce = _produce_in_children if parallel else _produce
         target = "advisory_matches" if empty else _STAGE.name
-        for payload in produce(index, work, dialect, utcnow()):
-            bulk._write(conn, target, _COLUMNS, payload)  # noqa: SLF001 - payloads already in driver form
+        payloads = produce(index, work, dialect, utcnow())
+        if dialect == "postgresql":  # one COPY for all: the server takes each payload while the next comes
+            with conn.connection.driver_connection.cursor() as cursor, \
+                    cursor.copy(f"COPY {target} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                for payload in payloads:
+                    copy.write(payload)
+        else:
+            for payload in payloads:
+                bulk._write(conn, target, _COLUMNS, payload)  # noqa: SLF001 - payloads already in driver form
         del index, work
         bulk.run_script(conn, rebuild)
         if not empty:
