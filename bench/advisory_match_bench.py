@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ioc_bench import scratch_database, update_docs  # noqa: E402 - sibling scripts, not a package
 
 TITLE = "## Warnungen: Abgleich mit dem Inventar (issue 14)"
+CSAF_TITLE = "### Validating and storing CSAF documents"
 PG = os.environ.get("KOMMCERT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 VENDORS = {
     "microsoft": ["windows_10", "windows_11", "windows_server_2019", "windows_server_2022", "exchange_server",
@@ -458,8 +459,9 @@ def render(results: list[dict], args: argparse.Namespace, csaf: list[dict] | Non
              f"{platform.python_version()}{pg_version}; `python bench/advisory_match_bench.py --orgs {args.orgs} "
              f"--lines {args.lines} --advisories {args.advisories}`. {args.orgs:,} organisations × {args.lines} lines; "
              f"{args.advisories:,} advisories with 1–8 products each, every product once affected (a range in one "
-             "of the notations the matcher reads) and once fixed. The full re-match runs in one process (one "
-             "core); the peer is the nested-loop matcher (`advisories/matching/reference.py`, every line × every "
+             "of the notations the matcher reads) and once fixed. The full re-match matches in two forked "
+             "processes while the main one writes; the peer is the nested-loop matcher "
+             "(`advisories/matching/reference.py`, every line × every "
              f"product) on the first {args.peer_orgs} organisations × first {args.peer_advisories} advisories, "
              "checked equal to the engine there and extrapolated by line×product pairs.", "",
              "| store | lines | products | match rows | full re-match (s) | again, unchanged (s) | "
@@ -479,22 +481,22 @@ def render(results: list[dict], args: argparse.Namespace, csaf: list[dict] | Non
         + " (the machine was shared with other work; the times are wall-clock).",
         "", "Results of the full re-match: " + "; ".join(
         f"{r['db']}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["by_result"].items())) for r in results) + ".",
-        "", "Where the time goes (pyinstrument at full size on PostgreSQL, 2026-12-01). Full re-match before "
-        "this run's changes, 146 s: the DELETE + `INSERT … ON CONFLICT` from the staging table 56 s (38 %; "
-        "`EXPLAIN ANALYZE` of the insert alone into the empty table: 32 s for the rows and their three indexes, "
-        "24 s for the two foreign keys' per-row checks), matching 32 s (22 %), encoding the COPY text value by "
-        "value 20 s (14 %), reading the ~3 million changes back through SQLAlchemy rows 15 s (10 %), reading the "
-        "lines and building the index 9 s (6 %), COPY into the staging table 8 s. Now the engine's JSON goes into "
-        "the COPY line directly and the changes come through the driver's cursor; the database's part is "
-        "unchanged and alone close to the target, so two Python processes would not meet it either (and could "
-        "not see the caller's uncommitted rows). One new advisory before: the candidate search 0.7 s of ~0.9 s "
-        "(`ILIKE` over all 500,000 lines' CPEs and purls, a sequential scan; PostgreSQL's `ILIKE` under the "
-        "database locale is ~5× slower than `LIKE`), writing ~1,700 rows through the ORM 0.13 s, index and "
-        "matching 0.1 s. Now `LIKE` on `lower(cpe COLLATE \"C\")` (ASCII folding; values with non-ASCII "
-        "characters are candidates regardless) and COPY. The first new advisory of a process also pays the "
-        "import of univers and cold caches. The run before these changes (same machine, load ~4): full re-match "
-        "141.6 s PostgreSQL / 79.1 s SQLite, again 70.4 / 59.8 s, one new advisory 1.22 / 1.39 s and 0.92 / "
-        "1.23 s (median / max).",
+        "", "Where the time goes. Before the bulk way (pyinstrument at full size on PostgreSQL, 2026-12-01; full "
+        "re-match 121–146 s PostgreSQL / 68 s SQLite): the DELETE + `INSERT … ON CONFLICT` from the staging table "
+        "56 s (32 s for the rows and their three indexes, 24 s for the two foreign keys' per-row checks), matching "
+        "32 s in the one process, COPY encoding, reading ~3 million changes back 15 s, the line index 9 s. Now "
+        "(2026-12-02): `advisory_matches` has no foreign keys (migration 0024); into an empty table the rows go "
+        "straight by COPY and its indexes are built after the load (psql on the same 2.94 million rows, load ~8: "
+        "COPY into the table with its three indexes 143 s, without them 54 s + building them 19 s); the matching "
+        "runs in two forked processes while this one streams one COPY (a thread drains their pipes); a table "
+        "with rows is merged by DELETE / UPDATE / INSERT hash joins instead of an upsert per row; the changes "
+        "are read back unsorted (sorted in Python) into NamedTuples; the cyclic GC is paused meanwhile. A "
+        "pyinstrument profile of a first run at full size on PostgreSQL during this work (load 9–15 from other "
+        "helpers' test runs on the same 2 cores, one forked matcher, a COPY per payload) took 625 s wall with "
+        "24 s CPU in the main process: waiting for the COPY 259 s and for the matcher 173 s (each waited for the "
+        "other: hence the drain thread and the one COPY), the line index 65 s, reading back and building the "
+        "2.9 million changes 60 s, the index builds 22 s. Wall-clock numbers taken under such load say little "
+        "about the 2-core target; see the load averages above.",
         "", "Targets of issue 14:", ""]
     for r in results:
         worst = max(i["seconds"] for i in r["incremental"])
@@ -509,7 +511,7 @@ def csaf_section(csaf: list[dict]) -> list[str]:
     if not csaf:
         return []
     first = csaf[0]
-    lines = ["", "### Validating and storing CSAF documents", "",
+    lines = ["", CSAF_TITLE, "",
              f"{first['documents']:,} generated CSAF 2.0 documents ({first['bytes'] / first['documents'] / 1024:.1f} "
              "KiB on average; `demo_documents.build` with 1–4 products of the vocabulary above, ranges with CPE, "
              "1–3 CVEs with CVSS 3.1): the `csaf` validator alone (`csaf.csaf.v20.validate(doc, preset=\"basic\")`, "
@@ -574,8 +576,29 @@ def main(argv: list[str] | None = None) -> list[dict]:
     text = render(results, args, csaf)
     print(text)
     if args.write_docs:
-        update_docs(text, title=TITLE)
+        write_docs(text, matched=bool(results), ingested=bool(csaf))
     return results
+
+
+def write_docs(text: str, *, matched: bool, ingested: bool) -> None:
+    """Replace in docs/benchmarks.md only the parts this run measured: the match table part (up to
+    ``CSAF_TITLE``) and the CSAF subsection are written independently, so ``--csaf-only`` keeps the match
+    numbers and a run with ``--csaf 0`` keeps the CSAF ones."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find(TITLE)
+    end = old.find("\n## ", start + 3) if start >= 0 else -1
+    previous = old[start:end + 1 if end >= 0 else len(old)] if start >= 0 else ""
+
+    def split(section: str) -> tuple[str, str]:
+        at = section.find(CSAF_TITLE)
+        return (section, "") if at < 0 else (section[:at], section[at:])
+
+    old_match, old_csaf = split(previous)
+    new_match, new_csaf = split(text)
+    match_part = new_match if matched or not old_match.strip() else old_match
+    csaf_part = new_csaf if ingested else old_csaf
+    update_docs(match_part.rstrip("\n") + "\n\n" + csaf_part if csaf_part.strip() else match_part, title=TITLE)
 
 
 if __name__ == "__main__":
