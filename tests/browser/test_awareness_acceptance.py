@@ -130,6 +130,9 @@ def test_plan_register_attend_coverage_phishing_and_seedorf(browser, live_server
         coordinator.wait_for_url(re.compile(r".*#teilnahme$"))
     lines = coordinator.locator("#lines").inner_text()
     assert "Kleinmusterdorf" in lines and "Musterhausen" in lines
+    assert_accessible(coordinator, "event with the attendance form")
+    coordinator.goto(url + "/awareness")
+    assert_accessible(coordinator, "calendar with the planning form")
 
     # 4. The charts moved: both Gemeinden, their Kreis and the Land.
     after = _coverage(cert, url)
@@ -154,6 +157,11 @@ def test_plan_register_attend_coverage_phishing_and_seedorf(browser, live_server
     assert "Kasse" not in campaign and "person" not in klein.content() and "198.51.100" not in klein.content()
     assert "Bürgerbüro" not in campaign  # merged too, so that the four cannot be subtracted from the total
     assert_accessible(klein, "phishing")
+    klein.goto(url + "/awareness/mine")
+    assert "58 % geschult" in klein.locator("#share").inner_text()
+    assert_accessible(klein, "own organisation with headcount and readiness forms")
+    klein.goto(url + "/awareness/readiness")
+    assert_accessible(klein, "readiness")
 
     # 6. Seedorf sees none of it.
     seedorf = live_server.logged_in(browser, people["gemeinde_b1_member"])
