@@ -141,6 +141,13 @@ def federation(instances: dict[str, Instance]) -> dict[str, Any]:
     return state
 
 
+def _now_stamp() -> str:
+    from kommcert.db import utcnow
+    from kommcert.federation.sightings import stix_time
+
+    return stix_time(utcnow())
+
+
 def _pull(instance: Instance, sub_id: int) -> None:
     with instance.session() as db:
         result = subscriptions_service.pull_one(db, sub=db.get(Subscription, sub_id), settings=instance.settings)
@@ -199,7 +206,7 @@ def test_a_names_unknown_invisible_and_foreign_sightings_in_the_status(instances
     a = instances["a"]
     with instances["b"].session() as db:
         token = db.get(Subscription, federation["b_sub"]).auth_secret
-    stamp = "2026-01-01T00:00:00.000Z"
+    stamp = _now_stamp()
 
     def sighting(of: str) -> dict:
         return {"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}", "created": stamp,
@@ -254,3 +261,24 @@ def test_the_peer_token_writes_only_over_taxii(instances, federation) -> None:  
     assert read.status_code == 200
     titles = json.dumps(read.json())
     assert "amber-other" not in titles
+
+
+def test_what_a_peer_posts_is_marked_as_received(instances, federation) -> None:  # noqa: ANN001
+    from kommcert.indicators.formats.stix import TLP_IDS
+
+    a = instances["a"]
+    with instances["b"].session() as db:
+        token = db.get(Subscription, federation["b_sub"]).auth_secret
+    stamp = _now_stamp()
+    obj = {"type": "indicator", "spec_version": "2.1", "id": f"indicator--{uuid.uuid4()}", "created": stamp,
+           "modified": stamp, "pattern": "[domain-name:value = 'posted-by-b.example']", "pattern_type": "stix",
+           "valid_from": stamp, "object_marking_refs": [TLP_IDS[TLP.amber]]}
+    answer = httpx.post(f"{a.server.url}/taxii2/root/collections/{OWN}/objects/", timeout=10,
+                        content=json.dumps({"objects": [obj]}),
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": TAXII, "Accept": TAXII})
+    assert answer.status_code == 202 and answer.json()["success_count"] == 1, answer.text
+    with a.session() as db:
+        report = db.scalar(select(Report).join(Provenance, Provenance.report_id == Report.id)
+                           .join(Indicator, Indicator.id == Provenance.indicator_id)
+                           .where(Indicator.value == "posted-by-b.example"))
+        assert report.received_from_peer and report.owner_org_id == federation["a_peer_org"]
