@@ -155,8 +155,8 @@ def last_ticks(db: Session) -> dict[str, datetime]:
 
 def _load_builtin() -> None:
     from kommcert.advisories import pull_jobs as _csaf_pull  # noqa: F401 - registers csaf-pull
-    from kommcert.federation import jobs as _federation  # noqa: F401 - registers federation-push
     from kommcert.awareness import reminders as _awareness  # noqa: F401 - registers awareness-reminders
+    from kommcert.federation import jobs as _federation  # noqa: F401 - registers federation-push
     from kommcert.incidents import deadline_jobs as _deadlines  # noqa: F401 - registers incident-deadline-reminders
     from kommcert.notifications import jobs as _notifications  # noqa: F401 - registers notification-digest
     from kommcert.subscriptions import jobs as _subscriptions  # noqa: F401 - registers subscriptions-pull
