@@ -64,3 +64,19 @@ def test_reminders_below_the_threshold_once_in_30_days(personas: Personas) -> No
     profile.reminded_at -= timedelta(days=31)
     p.db.flush()
     assert reminders.send_reminders(p.db) == {"reminded": 1}
+
+
+def test_closing_with_a_cause_over_the_api_and_the_case_page(client, personas: Personas, login) -> None:  # noqa: ANN001
+    p = personas
+    incident = _incident(p, Category.malware)
+    incident.phase = Phase.lessons
+    p.db.flush()
+    login("land_cert_analyst")
+    assert 'name="cause"' in client.get(f"/incidents/{incident.id}").text
+    wrong = client.post(f"/api/v1/incidents/{incident.id}/phase", json={"phase": "closed", "cause": "weather"},
+                        headers=p.auth("land_cert_analyst"))
+    assert wrong.status_code == 422 and p.db.scalar(select(AwarenessSuggestion)) is None
+    done = client.post(f"/api/v1/incidents/{incident.id}/phase", json={"phase": "closed", "cause": "human_error"},
+                       headers=p.auth("land_cert_analyst"))
+    assert done.status_code == 200, done.text
+    assert p.db.scalar(select(AwarenessSuggestion.cause)) == "human_error"

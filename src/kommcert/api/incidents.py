@@ -94,7 +94,8 @@ def read_case(incident_id: Id, request: Request, db: DbSession, actor: UserActor
 @router.post("/{incident_id}/phase", response_model=IncidentRead)
 def change_phase(incident_id: Id, db: DbSession, actor: WriterActor, change: PhaseChange) -> IncidentRead:
     return IncidentRead.model_validate(service.change_phase(db, actor=actor, incident_id=incident_id,
-                                                            phase=change.phase, note=change.note))
+                                                            phase=change.phase, note=change.note,
+                                                            cause=change.cause))
 
 
 @router.post("/{incident_id}/classification", response_model=IncidentRead)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -39,6 +39,8 @@ class IncidentCreate(BaseModel):
 class PhaseChange(BaseModel):
     phase: Phase
     note: str = Field("", max_length=20_000)
+    cause: Literal["", "phishing", "human_error", "technical", "other"] = Field(
+        "", description="Only when closing: the cause (phishing or human_error suggest a training).")
 
 
 class Classification(BaseModel):
