@@ -63,6 +63,7 @@ def import_models() -> None:
     from kommcert.accounts import models as _accounts  # noqa: F401
     from kommcert.advisories import models as _advisories  # noqa: F401
     from kommcert.audit import models as _audit  # noqa: F401
+    from kommcert.awareness import models as _awareness  # noqa: F401
     from kommcert.contracts import models as _contracts  # noqa: F401
     from kommcert.deployments import models as _deployments  # noqa: F401
     from kommcert.federation import models as _federation  # noqa: F401
