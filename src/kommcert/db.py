@@ -81,6 +81,7 @@ def import_models() -> None:
     from kommcert.reports import models as _reports  # noqa: F401
     from kommcert.sharing import models as _sharing  # noqa: F401
     from kommcert.subscriptions import models as _subscriptions  # noqa: F401
+    from kommcert.taxii import models as _taxii  # noqa: F401
     from kommcert.uploads import models as _uploads  # noqa: F401
 
 
