@@ -92,3 +92,10 @@ def test_a_tree_import_neither_makes_nor_changes_a_peer(db, personas) -> None:  
         importing.apply_records(db, [OrgRecord(key=added.org.key, kind=OrgKind.kreis, name="W", parent_key="land",
                                                line=2)], source="orgs.csv")
     assert db.scalar(select(Peer.id).where(Peer.org_id == added.org.id)) is not None
+
+
+def test_a_peer_beside_the_tree_leaves_the_land_the_one_root(db, personas) -> None:  # noqa: ANN001
+    from kommcert.indicators import picture
+
+    service.add_peer(db, key="land-ost", name="Ost", max_tlp=TLP.green)
+    assert picture.root_area(db) == personas.orgs["land"].id

@@ -36,7 +36,7 @@ from kommcert.indicators.feeds import FeedFormat
 from kommcert.indicators.formats.records import IndicatorRecord, Reject, records_for
 from kommcert.indicators.models import Indicator, Provenance
 from kommcert.indicators.types import IndicatorType
-from kommcert.orgs.models import OrgAncestry, Organization
+from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
 from kommcert.reports import service as reports_service
 from kommcert.reports.models import Report
 from kommcert.reports.schemas import ReportCreate
@@ -182,7 +182,8 @@ def _report(db: Session, *, actor: Actor, incident: Incident, publication: Incid
     tlp = tlp or DEFAULT_TLP
     audience: list[int] = []
     if tlp == TLP.amber:
-        roots = db.scalars(select(Organization.id).where(Organization.parent_id.is_(None)).limit(2)).all()
+        roots = db.scalars(select(Organization.id).where(  # peer instances stand beside the tree
+            Organization.parent_id.is_(None), Organization.kind != OrgKind.peer.value).limit(2)).all()
         if len(roots) != 1:
             raise InvalidInput("TLP:AMBER braucht ein Land als oberste Organisation.",
                                "TLP:AMBER needs one Land at the top of the organisation tree.")

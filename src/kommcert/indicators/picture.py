@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kommcert.indicators import service as indicators_service
 from kommcert.indicators.models import Indicator, Provenance, Sighting, SightingKind
-from kommcert.orgs.models import OrgAncestry, Organization
+from kommcert.orgs.models import OrgAncestry, Organization, OrgKind
 from kommcert.sharing import policy
 from kommcert.sharing.actor import Actor
 
@@ -92,8 +92,10 @@ def shown_indicators(db: Session, *, actor: Actor, ids: set[int]) -> dict[int, S
 
 
 def root_area(db: Session) -> int | None:
-    """The Land: the one organisation without a parent (None if there are several or none)."""
-    roots = db.scalars(select(Organization.id).where(Organization.parent_id.is_(None)).limit(2)).all()
+    """The Land: the one organisation without a parent (None if there are several or none); peer
+    instances stand beside the tree and do not count."""
+    roots = db.scalars(select(Organization.id).where(Organization.parent_id.is_(None),
+                                                     Organization.kind != OrgKind.peer.value).limit(2)).all()
     return roots[0] if len(roots) == 1 else None
 
 
