@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kommcert import migrate
 from kommcert.accounts.models import Role, User
 from kommcert.advisories.models import Advisory
+from kommcert.awareness.models import AwarenessEvent, AwarenessProfile, AwarenessSuggestion, PhishingCampaign
 from kommcert.db import Base, make_engine, utcnow
 from kommcert.incidents.models import Incident
 from kommcert.indicators.models import Indicator, Sighting
@@ -94,9 +95,30 @@ def _inventory(db: Session, tag: str, n: int, received: bool = False, **shared: 
     return Inventory(**shared)
 
 
+def _event(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> AwarenessEvent:
+    return AwarenessEvent(title="t", format="online", target_groups=["staff"], starts_at=utcnow(), ends_at=utcnow(),
+                          capacity=10, **shared)
+
+
+def _profile(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> AwarenessProfile:
+    return AwarenessProfile(**shared)
+
+
+def _campaign(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> PhishingCampaign:
+    return PhishingCampaign(name=f"c{n}", source="csv", recipients=10, sent=10, opened=5, clicked=2, submitted=1,
+                            reported=3, **shared)
+
+
+def _suggestion(db: Session, tag: str, n: int, received: bool = False, **shared: object) -> AwarenessSuggestion:
+    return AwarenessSuggestion(cause="phishing", **shared)
+
+
 # One factory per shared model: the same worlds, the same policy, every kind of shared object.
-FACTORIES = {Report: _report, Incident: _incident, Sighting: _sighting, Advisory: _advisory, Inventory: _inventory}
-ONE_PER_OWNER = {Inventory}  # an organisation has one inventory: later objects of the same owner are left out
+FACTORIES = {Report: _report, Incident: _incident, Sighting: _sighting, Advisory: _advisory, Inventory: _inventory,
+             AwarenessEvent: _event, AwarenessProfile: _profile, PhishingCampaign: _campaign,
+             AwarenessSuggestion: _suggestion}
+# An organisation has one inventory and one awareness profile: later objects of the same owner are left out.
+ONE_PER_OWNER = {Inventory, AwarenessProfile}
 
 
 def specs_of(world: World, model: type) -> list[dict]:
