@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from kommcert.cli.common import console, fail, t, unit_of_work
+from kommcert.cli.common import actor_by_email, console, fail, org_id_or_own, t, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -20,21 +20,6 @@ class Table(StrEnum):
     abdeckung_gebiete = "abdeckung-gebiete"
     phishing = "phishing"
     bereitschaft = "bereitschaft"
-
-
-def _actor(db, email: str):  # noqa: ANN001, ANN202
-    from kommcert.accounts import service as accounts_service
-
-    user = accounts_service.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
-    return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
-
-
-def _org_id(db, actor, key: str | None) -> int:  # noqa: ANN001
-    from kommcert.inventory import service
-
-    return service.org_id_by_key(db, key) if key else actor.org_id
 
 
 @app.command("import-gophish")
@@ -57,8 +42,8 @@ def import_gophish(
         fail(t("Datei nicht gefunden: {path}", path=file))
     data = file.read_bytes()
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
-        campaign = phishing.import_campaign(db, actor=actor, org_id=_org_id(db, actor, org), data=data, name=name,
+        actor = actor_by_email(db, as_user)
+        campaign = phishing.import_campaign(db, actor=actor, org_id=org_id_or_own(db, actor, org), data=data, name=name,
                                             filename=file.stem)
         console.print(t("Kampagne {id} eingelesen: {name} – {recipients} Empfänger, {clicked} geklickt, {reported} "
                         "gemeldet; {merged} kleine Gruppen zusammengefasst.", id=campaign.id, name=campaign.name,
@@ -75,7 +60,7 @@ def events(
     from kommcert.awareness import catalogue
 
     with unit_of_work() as db:
-        rows = catalogue.list_events(db, _actor(db, as_user))
+        rows = catalogue.list_events(db, actor_by_email(db, as_user))
         if not rows:
             console.print(t("Keine Termine."))
         zone = timefmt.zone_from_environment()
@@ -93,7 +78,7 @@ def coverage_command(
     from kommcert.awareness import coverage
 
     with unit_of_work() as db:
-        view = coverage.coverage(db, _actor(db, as_user))
+        view = coverage.coverage(db, actor_by_email(db, as_user))
         for area in view.kreise + ([view.land] if view.land else []):
             share = "–" if area.share is None else f"{area.share} %"
             console.print(f"[bold]{escape(t(area.name) if area.area_id is None else area.name)}[/]: {share} "
@@ -116,6 +101,6 @@ def export(
     from kommcert.i18n import cli_locale
 
     with unit_of_work() as db:
-        text = csv_export.export(db, actor=_actor(db, as_user), table=table.value,
+        text = csv_export.export(db, actor=actor_by_email(db, as_user), table=table.value,
                                  gettext=i18n.gettext_for(cli_locale()), tz=timefmt.zone_from_environment(), via="cli")
         typer.echo(text, nl=False)

@@ -146,3 +146,27 @@ def n(singular: str, plural: str, count: int, **kw: object) -> str:
     from kommcert.i18n import translate_plural
 
     return translate_plural(singular, plural, count, cli_locale()).format(n=count, **kw)
+
+
+def user_by_email(db: Session, email: str):  # noqa: ANN201 - the User model, imported late like the services
+    """The active user a command acts for (``--as EMAIL``); a one-line error otherwise."""
+    from kommcert.accounts import service as accounts_service
+
+    user = accounts_service.get_user_by_email(db, email)
+    if user is None or not user.is_active:
+        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
+    return user
+
+
+def actor_by_email(db: Session, email: str):  # noqa: ANN201
+    """The actor of :func:`user_by_email`: what the command may see and do is that person's."""
+    from kommcert.accounts import service as accounts_service
+
+    return accounts_service.actor_for(db, user_by_email(db, email))
+
+
+def org_id_or_own(db: Session, actor, key: str | None) -> int:  # noqa: ANN001
+    """The organisation named by ``--org KEY``, else the actor's own."""
+    from kommcert.inventory import service as inventory_service
+
+    return inventory_service.org_id_by_key(db, key) if key else actor.org_id

@@ -5,18 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from kommcert.cli.common import console, fail, t, unit_of_work
+from kommcert.cli.common import actor_by_email, console, fail, t, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _actor(db, email: str):  # noqa: ANN001, ANN202
-    from kommcert.accounts import service as accounts_service
-
-    user = accounts_service.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
-    return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
 
 
 def _year(year: int | None) -> int:
@@ -45,7 +36,7 @@ def set_(
         fail(t("Genau eine Angabe: --hours oder --euros."))
     unit, amount = (ContingentUnit.hours, hours) if hours is not None else (ContingentUnit.euros, euros)
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
+        actor = actor_by_email(db, as_user)
         contingent = service.set_contingent(db, actor=actor, org_key=org, year=year, unit=unit, amount=amount)
         item = service.balance(db, contingent)
         console.print(t("Kontingent {org} {year}: {amount} {unit}.", org=item.org.name, year=year,
@@ -66,7 +57,7 @@ def show(
     from kommcert.orgs import service as orgs_service
 
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
+        actor = actor_by_email(db, as_user)
         the_year = _year(year)
         table = Table(*(t(h) for h in ("Kreis", "Organisation", "Einheit", "Kontingent", "Verbraucht", "Reserviert",
                                        "Frei")))

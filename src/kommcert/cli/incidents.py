@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from kommcert.cli.common import console, fail, n, settings, t, unit_of_work
+from kommcert.cli.common import console, fail, n, settings, t, unit_of_work, user_by_email
 from kommcert.files import Upload
 from kommcert.incidents.models import Category, Severity
 
@@ -16,10 +16,8 @@ app = typer.Typer(no_args_is_help=True)
 def _actor(db, email: str):  # noqa: ANN001, ANN202
     from kommcert.accounts import service as accounts_service
 
-    user = accounts_service.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
-    return user, accounts_service.actor_for(db, user)  # type: ignore[arg-type]
+    user = user_by_email(db, email)
+    return user, accounts_service.actor_for(db, user)
 
 
 def _since(text: str | None) -> datetime | None:

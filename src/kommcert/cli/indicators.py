@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kommcert.cli.common import console, fail, json_problem, n, settings, t, unit_of_work
+from kommcert.cli.common import actor_by_email, console, fail, json_problem, n, settings, t, unit_of_work
 from kommcert.errors import DomainError
 from kommcert.i18n import cli_locale
 from kommcert.indicators.feeds import FEEDS, FeedContext, FeedFormat
@@ -17,15 +17,6 @@ from kommcert.indicators.types import IndicatorType
 from kommcert.sharing.tlp import TLP
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _actor(db, email: str):  # noqa: ANN001, ANN202
-    from kommcert.accounts import service as accounts_service
-
-    user = accounts_service.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
-    return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
 
 
 _SUGGEST = {".csv": "csv", ".tsv": "csv", ".txt": "text", ".list": "text", ".md": "freetext", ".eml": "freetext"}
@@ -98,7 +89,7 @@ def import_(
         fail(t("Unbekanntes TLP: {tlp}", tlp=tlp))
     cfg = settings()
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
+        actor = actor_by_email(db, as_user)
         org_ids = tuple(sharing_service.org_ids_by_keys(db, to or []))
         audience = Audience(orgs=() if strict else org_ids, orgs_without_subtree=org_ids if strict else ())
         options = importing.ImportOptions(title=title, tlp=TLP(tlp.lower()), skip_invalid=skip_invalid,
@@ -158,7 +149,7 @@ def export(
 
     cfg = settings()
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
+        actor = actor_by_email(db, as_user)
         if fmt == "misp-feed":
             from kommcert.indicators.formats import misp_feed
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from kommcert.cli.common import console, fail, t, unit_of_work
+from kommcert.cli.common import actor_by_email, console, fail, org_id_or_own, t, unit_of_work
 
 app = typer.Typer(no_args_is_help=True)
 alias_app = typer.Typer(no_args_is_help=True)
@@ -24,21 +24,6 @@ class Format(StrEnum):
 class Kind(StrEnum):
     vendor = "vendor"
     product = "product"
-
-
-def _actor(db, email: str):  # noqa: ANN001, ANN202
-    from kommcert.accounts import service as accounts_service
-
-    user = accounts_service.get_user_by_email(db, email)
-    if user is None or not user.is_active:
-        fail(t("Benutzer {email} nicht gefunden oder gesperrt.", email=email))
-    return accounts_service.actor_for(db, user)  # type: ignore[arg-type]
-
-
-def _org_id(db, actor, key: str | None) -> int:  # noqa: ANN001
-    from kommcert.inventory import service
-
-    return service.org_id_by_key(db, key) if key else actor.org_id
 
 
 @app.command("import")
@@ -61,8 +46,8 @@ def import_inventory(
         fail(t("Datei nicht gefunden: {path}", path=file))
     data = file.read_bytes()
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
-        result = service.import_file(db, actor=actor, org_id=_org_id(db, actor, org), fmt=str(fmt), data=data,
+        actor = actor_by_email(db, as_user)
+        result = service.import_file(db, actor=actor, org_id=org_id_or_own(db, actor, org), fmt=str(fmt), data=data,
                                      name=file.name, replace=replace)
         console.print(t("Importiert: {added} Zeilen, ersetzt: {removed} Zeilen.", added=result.added,
                         removed=result.removed))
@@ -77,8 +62,8 @@ def show(
     from kommcert.inventory import service
 
     with unit_of_work() as db:
-        actor = _actor(db, as_user)
-        view = service.get_inventory(db, actor, _org_id(db, actor, org))
+        actor = actor_by_email(db, as_user)
+        view = service.get_inventory(db, actor, org_id_or_own(db, actor, org))
         console.print(f"[bold]{escape(view.org.name)}[/]: " + t("{n} Zeilen", n=len(view.items)), highlight=False)
         for i in view.items:
             console.print(f"  {i.vendor} | {i.product} | {i.version or '–'} | {i.count} | {i.where_used or '–'}",
@@ -97,7 +82,7 @@ def alias_add(
     from kommcert.inventory import catalog
 
     with unit_of_work() as db:
-        row = catalog.add_alias(db, actor=_actor(db, as_user), kind=str(kind), alias=alias, canonical=canonical,
+        row = catalog.add_alias(db, actor=actor_by_email(db, as_user), kind=str(kind), alias=alias, canonical=canonical,
                                 vendor=vendor)
         console.print(f"{row.alias_key} → {row.canonical_key}", highlight=False, markup=False)
 
@@ -127,5 +112,5 @@ def alias_remove(
     if not 1 <= alias_id <= 2**31 - 1:
         fail(t("Diesen Alias gibt es nicht."))
     with unit_of_work() as db:
-        catalog.remove_alias(db, actor=_actor(db, as_user), alias_id=alias_id)
+        catalog.remove_alias(db, actor=actor_by_email(db, as_user), alias_id=alias_id)
         console.print(t("Alias entfernt."))
