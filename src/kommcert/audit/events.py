@@ -53,6 +53,16 @@ SUBSCRIPTION_CREATED = "subscription_created"  # kommcert.subscriptions; detail:
 SUBSCRIPTION_CHANGED = "subscription_changed"  # detail: fields (names of the changed settings; never the secret)
 SUBSCRIPTION_REMOVED = "subscription_removed"  # detail: name (its reports stay)
 SUBSCRIPTION_PULLED = "subscription_pulled"  # "Jetzt abrufen"; detail: ok, imported, removed
+# kommcert.awareness: counts and settings only, never names, addresses or a group of five or fewer.
+AWARENESS_TOPIC_CREATED = "awareness_topic_created"  # detail: format
+AWARENESS_EVENT_PLANNED = "awareness_event_planned"  # detail: format, capacity, names_recorded
+AWARENESS_EVENT_CANCELLED = "awareness_event_cancelled"
+AWARENESS_REGISTRATION_CHANGED = "awareness_registration_changed"  # org: who registers; detail: from, to (totals)
+AWARENESS_ATTENDANCE_RECORDED = "awareness_attendance_recorded"  # org: who attended; detail: from, to, names_recorded
+AWARENESS_HEADCOUNT_SET = "awareness_headcount_set"  # detail: from, to (totals)
+AWARENESS_READINESS_UPDATED = "awareness_readiness_updated"  # detail: items (the checklist items changed)
+PHISHING_CAMPAIGN_IMPORTED = "phishing_campaign_imported"  # detail: source, groups, merged, sums (if six or more)
+AWARENESS_SUGGESTION_DISMISSED = "awareness_suggestion_dismissed"  # detail: cause
 
 
 @dataclass(frozen=True)
@@ -117,4 +127,13 @@ LABELS_DE = {
     SUBSCRIPTION_CHANGED: "Abonnement geändert",
     SUBSCRIPTION_REMOVED: "Abonnement entfernt",
     SUBSCRIPTION_PULLED: "Abonnement von Hand abgerufen",
+    AWARENESS_TOPIC_CREATED: "Schulungsthema angelegt",
+    AWARENESS_EVENT_PLANNED: "Schulungstermin geplant",
+    AWARENESS_EVENT_CANCELLED: "Schulungstermin abgesagt",
+    AWARENESS_REGISTRATION_CHANGED: "Anmeldung zu einem Schulungstermin geändert",
+    AWARENESS_ATTENDANCE_RECORDED: "Teilnahme an einem Schulungstermin eingetragen",
+    AWARENESS_HEADCOUNT_SET: "Personalzahl für die Sensibilisierung angegeben",
+    AWARENESS_READINESS_UPDATED: "Checkliste Notfallvorsorge aktualisiert",
+    PHISHING_CAMPAIGN_IMPORTED: "Phishing-Kampagne eingelesen",
+    AWARENESS_SUGGESTION_DISMISSED: "Schulungsvorschlag erledigt",
 }

@@ -40,6 +40,11 @@ OBJECT_LABELS_DE = {
     "user": "Benutzerkonto",
     "contact": "Kontakt",
     "audit_log": "Protokoll",
+    "awareness_topic": "Schulungsthema",
+    "awareness_event": "Schulungstermin",
+    "awareness_profile": "Sensibilisierungsangaben",
+    "phishing_campaign": "Phishing-Kampagne",
+    "awareness_suggestion": "Schulungsvorschlag",
 }
 
 # Detail keys in German; anything not listed here is left out (a new key is shown only once
@@ -93,6 +98,18 @@ DETAIL_LABELS_DE = {
     "withdrawn": "zurückgezogen",
     "from": "vorher",
     "to": "nachher",
+    "capacity": "Plätze",
+    "names_recorded": "Namen erfasst",
+    "items": "Punkte",
+    "groups": "Gruppen",
+    "merged": "zusammengefasste Gruppen",
+    "recipients": "Empfänger/innen",
+    "sent": "versendet",
+    "opened": "geöffnet",
+    "clicked": "geklickt",
+    "submitted": "Daten eingegeben",
+    "reported": "gemeldet",
+    "cause": "Ursache",
 }
 SECRET_MARKERS = ("secret", "hash", "totp", "code")
 VALUE_WORDS_DE = {

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access, catalogue, profiles
 from kommcert.awareness.models import (
     TARGET_GROUP_LABELS_DE,
@@ -75,12 +78,23 @@ def register(db: Session, *, actor: Actor, event_id: int, org_id: int, counts: M
         raise InvalidInput(f"Nicht genug freie Plätze: noch {free} von {event.capacity} frei.",
                            f"Not enough free places: {free} of {event.capacity} left.")
     _check_headcount(db, org_id, wanted)
+    before = _total(db, AwarenessRegistration, event.id, org_id)
     db.execute(delete(AwarenessRegistration).where(AwarenessRegistration.event_id == event.id,
                                                    AwarenessRegistration.org_id == org_id))
     db.add_all([AwarenessRegistration(event_id=event.id, org_id=org_id, target_group=g, count=n,
                                       updated_by_id=actor.user_id) for g, n in wanted.items() if n > 0])
     db.flush()
+    audit_service.record(db, AuditEvent(events.AWARENESS_REGISTRATION_CHANGED, actor_user_id=actor.user_id,
+                                        org_id=org_id, object_type="awareness_event", object_id=event.id,
+                                        detail={"from": before, "to": sum(wanted.values())}))
     return {g: n for g, n in wanted.items() if n > 0}
+
+
+def _total(db: Session, model: type[AwarenessRegistration] | type[AwarenessAttendance], event_id: int,
+           org_id: int) -> int:
+    """The organisation's total for the event before a change: the audit entry says from what to what."""
+    return int(db.scalar(select(func.coalesce(func.sum(model.count), 0)).where(
+        model.event_id == event_id, model.org_id == org_id)) or 0)
 
 
 def _check_headcount(db: Session, org_id: int, counts: Mapping[str, int]) -> None:
@@ -120,12 +134,18 @@ def record_attendance(db: Session, *, actor: Actor, event_id: int, org_id: int, 
                            "Plätzen.", f"More participants than places: {others + sum(wanted.values())} for "
                            f"{event.capacity} places.")
     _check_headcount(db, org_id, wanted)
+    before = _total(db, AwarenessAttendance, event.id, org_id)
     db.execute(delete(AwarenessAttendance).where(AwarenessAttendance.event_id == event.id,
                                                  AwarenessAttendance.org_id == org_id))
     db.add_all([AwarenessAttendance(event_id=event.id, org_id=org_id, target_group=g, count=n,
                                     names=names.get(g, ""), recorded_by_id=actor.user_id)
                 for g, n in wanted.items() if n > 0])
     db.flush()
+    # Totals and whether names were given — never the names themselves.
+    audit_service.record(db, AuditEvent(events.AWARENESS_ATTENDANCE_RECORDED, actor_user_id=actor.user_id,
+                                        org_id=org_id, object_type="awareness_event", object_id=event.id,
+                                        detail={"from": before, "to": sum(wanted.values()),
+                                                "names_recorded": bool(names)}))
     return {g: n for g, n in wanted.items() if n > 0}
 
 

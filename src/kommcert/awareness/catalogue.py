@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access
 from kommcert.awareness.models import (
     AwarenessEvent,
@@ -120,6 +123,9 @@ def create_topic(db: Session, *, actor: Actor, topic_in: TopicIn) -> AwarenessTo
                            duration_minutes=duration, org_id=actor.org_id)
     db.add(topic)
     db.flush()
+    audit_service.record(db, AuditEvent(events.AWARENESS_TOPIC_CREATED, actor_user_id=actor.user_id,
+                                        org_id=actor.org_id, object_type="awareness_topic", object_id=topic.id,
+                                        detail={"format": topic.format}))
     return topic
 
 
@@ -174,6 +180,11 @@ def create_event(db: Session, *, actor: Actor, event_in: EventIn) -> AwarenessEv
         capacity=event_in.capacity, record_names=bool(event_in.record_names))
     db.add(event)
     db.flush()
+    # Settings only: the title, place and link stay on the event (a link may carry an access code).
+    audit_service.record(db, AuditEvent(events.AWARENESS_EVENT_PLANNED, actor_user_id=actor.user_id,
+                                        org_id=event.owner_org_id, object_type="awareness_event", object_id=event.id,
+                                        detail={"format": event.format, "capacity": event.capacity,
+                                                "names_recorded": event.record_names}))
     return event
 
 
@@ -188,6 +199,9 @@ def cancel_event(db: Session, *, actor: Actor, event_id: int) -> AwarenessEvent:
     if event.cancelled_at is None:
         event.cancelled_at = utcnow()
         db.flush()
+        audit_service.record(db, AuditEvent(events.AWARENESS_EVENT_CANCELLED, actor_user_id=actor.user_id,
+                                            org_id=event.owner_org_id, object_type="awareness_event",
+                                            object_id=event.id))
     return event
 
 

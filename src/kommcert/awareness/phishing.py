@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access, coverage, gophish
 from kommcert.awareness.models import PhishingCampaign, PhishingGroup
 from kommcert.errors import InvalidInput, NotFound, PermissionDenied
@@ -51,6 +54,14 @@ def import_campaign(db: Session, *, actor: Actor, org_id: int, data: bytes, name
         rows.append(PhishingGroup(campaign_id=campaign.id, label=gophish.MERGED_LABEL, merged=True, **rest.as_dict()))
     db.add_all(rows)
     db.flush()
+    # Counts only: no campaign name (it may name people or a team), no group labels, and no sums at all for a
+    # campaign of five or fewer recipients (reading hides it, so the log must not show it either).
+    detail: dict[str, object] = {"source": parsed.source, "groups": len(shown), "merged": merged}
+    if not suppressed(campaign):
+        detail |= total.as_dict()
+    audit_service.record(db, AuditEvent(events.PHISHING_CAMPAIGN_IMPORTED, actor_user_id=actor.user_id,
+                                        org_id=org.id, object_type="phishing_campaign", object_id=campaign.id,
+                                        detail=detail))
     return campaign
 
 

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access
 from kommcert.awareness.models import AwarenessHeadcount, AwarenessProfile, TargetGroup
 from kommcert.errors import InvalidInput, NotFound, PermissionDenied
@@ -78,7 +81,11 @@ def set_headcount(db: Session, *, actor: Actor, org_id: int, counts: Mapping[str
                                "Headcount: at most 100,000 per group.")
         cleaned[group] = value
     profile = writable(db, actor, org_id)
+    before = sum(headcounts(db, org_id).values())
     db.execute(delete(AwarenessHeadcount).where(AwarenessHeadcount.profile_id == profile.id))
     db.add_all([AwarenessHeadcount(profile_id=profile.id, target_group=g, count=n) for g, n in cleaned.items()])
     db.flush()
+    audit_service.record(db, AuditEvent(events.AWARENESS_HEADCOUNT_SET, actor_user_id=actor.user_id, org_id=org_id,
+                                        object_type="awareness_profile", object_id=profile.id,
+                                        detail={"from": before, "to": sum(cleaned.values())}))
     return cleaned

@@ -16,6 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kommcert import timefmt
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access, coverage, profiles
 from kommcert.awareness.models import AwarenessAttendance, AwarenessEvent, AwarenessProfile, Format
 from kommcert.db import utcnow
@@ -120,6 +123,9 @@ def set_readiness(db: Session, *, actor: Actor, org_id: int, readiness_in: Readi
         raise InvalidInput(f"WiBA-Checklisten: eine Zahl von 0 bis {WIBA_TOTAL}.",
                            f"WiBA checklists: a number from 0 to {WIBA_TOTAL}.")
     profile = profiles.writable(db, actor, org_id)
+    fields = {"card": "card_posted_on", "contacts": "contacts_reviewed_on", "wiba": "wiba_done",
+              "restore": "restore_test_on", "exercise": "exercise_on"}
+    changed = [item for item, name in fields.items() if getattr(profile, name) != getattr(readiness_in, name)]
     profile.card_posted_on = readiness_in.card_posted_on
     profile.contacts_reviewed_on = readiness_in.contacts_reviewed_on
     profile.wiba_done = readiness_in.wiba_done
@@ -127,6 +133,9 @@ def set_readiness(db: Session, *, actor: Actor, org_id: int, readiness_in: Readi
     profile.exercise_on = readiness_in.exercise_on
     profile.updated_at = utcnow()
     db.flush()
+    audit_service.record(db, AuditEvent(events.AWARENESS_READINESS_UPDATED, actor_user_id=actor.user_id,
+                                        org_id=org_id, object_type="awareness_profile", object_id=profile.id,
+                                        detail={"items": changed}))
     return _rows(db, {org_id})[0]
 
 

@@ -17,6 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kommcert.accounts.models import Role, User
+from kommcert.audit import events
+from kommcert.audit import service as audit_service
+from kommcert.audit.events import AuditEvent
 from kommcert.awareness import access, coverage
 from kommcert.awareness.models import CAUSE_LABELS_DE, AwarenessSuggestion, Cause
 from kommcert.db import utcnow
@@ -88,8 +91,12 @@ def dismiss(db: Session, *, actor: Actor, suggestion_id: int) -> AwarenessSugges
     suggestion = get_or_404(db, AwarenessSuggestion, suggestion_id, actor)
     if not (actor.can_write and (actor.is_cert or access.is_above(db, actor, suggestion.owner_org_id))):
         raise PermissionDenied()
-    suggestion.dismissed_at = suggestion.dismissed_at or utcnow()
-    db.flush()
+    if suggestion.dismissed_at is None:
+        suggestion.dismissed_at = utcnow()
+        db.flush()
+        audit_service.record(db, AuditEvent(events.AWARENESS_SUGGESTION_DISMISSED, actor_user_id=actor.user_id,
+                                            org_id=suggestion.owner_org_id, object_type="awareness_suggestion",
+                                            object_id=suggestion.id, detail={"cause": suggestion.cause}))
     return suggestion
 
 
