@@ -116,6 +116,7 @@ def record_sightings(db: Session, *, actor: Actor, items: Sequence[SightingIn], 
     if db.get_bind().dialect.name == "postgresql":
         # Index lookups by id, whatever the planner's statistics say about freshly loaded tables.
         db.execute(text("SET LOCAL enable_seqscan = off"))
+        db.execute(text("SET LOCAL enable_bitmapscan = off"))  # not the trigram index: see importing
     keys = [i.key for i in items]
     if len(set(keys)) != len(keys) or any(not k or len(k) > 120 for k in keys):
         raise InvalidInput("Jede Sichtung braucht einen eigenen Schlüssel (höchstens 120 Zeichen).",
